@@ -1,0 +1,13 @@
+"""Top-level URLs: the public pathway pages and the editors' admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Pathway Navigator: editing"
+admin.site.site_title = "Pathway Navigator editing"
+admin.site.index_title = "Pathway content"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("pathways.urls")),
+]
