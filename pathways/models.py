@@ -1,0 +1,395 @@
+"""The care pathway content, named as the seed page names it: pathways, their stages and
+age bands, the services that act, and the entries ("rationales") with their interventions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+
+
+class SlugNaturalKeyManager(models.Manager):
+    """Fixtures refer to labelled things by slug, so they load the same on any database."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class AgeRange(models.Model):
+    """A labelled span of a child's life in days, half-open: start <= age < end."""
+
+    label = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    start_days = models.PositiveIntegerField(help_text="First day of the range (birth is 0).")
+    end_days = models.PositiveIntegerField(
+        help_text="First day after the range: a child of exactly this age is outside it."
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Order in lists, smallest first.")
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "start_days", "end_days"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def clean(self) -> None:
+        super().clean()
+        both_set = self.start_days is not None and self.end_days is not None
+        if both_set and self.start_days >= self.end_days:
+            raise ValidationError({"end_days": "The end must be after the start."})
+
+    def overlaps(self, other: AgeRange) -> bool:
+        return self.start_days < other.end_days and other.start_days < self.end_days
+
+
+class Stage(AgeRange):
+    """A section heading of the pathway page ("8 weeks - 6 months"); its range is its label's."""
+
+    class Meta(AgeRange.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_days__lt=models.F("end_days")),
+                name="stage_start_before_end",
+            )
+        ]
+
+
+class AgeBand(AgeRange):
+    """The age an entry applies to ("6 weeks - 1 year"), which may reach beyond its stage."""
+
+    class Meta(AgeRange.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_days__lt=models.F("end_days")),
+                name="ageband_start_before_end",
+            )
+        ]
+
+
+class Service(models.Model):
+    """Who acts on an entry: "Health Visiting", "Childrens Centres & EYFS", "Primary Care & GP"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Tag(models.Model):
+    """A badge on an entry: "Core Purpose 2" or "Targeted Support"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class ContextDocument(models.Model):
+    """A policy document a pathway is read against, such as a delivery plan, in sections."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    introduction = models.TextField(blank=True)
+    annex_title = models.CharField(max_length=300, blank=True)
+    aims_heading = models.CharField(max_length=300, blank=True)
+    aims = models.TextField(blank=True)
+    section_label = models.CharField(
+        max_length=100, blank=True, help_text='Printed before each section, e.g. "Area of focus".'
+    )
+    body_label = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='Printed before each section\'s text, e.g. "What we did".',
+    )
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathways:document", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class DocumentSectionManager(models.Manager):
+    def get_by_natural_key(self, document_slug, number):
+        return self.get(document__slug=document_slug, number=number)
+
+
+class DocumentSection(models.Model):
+    """One numbered section of a context document: an area of focus and what was done."""
+
+    document = models.ForeignKey(ContextDocument, on_delete=models.CASCADE, related_name="sections")
+    number = models.PositiveIntegerField()
+    title = models.TextField()
+    body = models.TextField(blank=True, help_text="Separate paragraphs with a blank line.")
+
+    objects = DocumentSectionManager()
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="unique_section_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def natural_key(self) -> tuple:
+        return (*self.document.natural_key(), self.number)
+
+    natural_key.dependencies = ["pathways.contextdocument"]
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+
+class PathwayQuerySet(models.QuerySet):
+    def with_has_entries(self) -> PathwayQuerySet:
+        """Annotates has_entries: a pathway without entries has no page, so it is never linked."""
+        return self.annotate(has_entries=Exists(Entry.objects.filter(pathway=OuterRef("pk"))))
+
+    def for_home(self) -> PathwayQuerySet:
+        """The home page's list of pathways."""
+        return self.with_has_entries()
+
+    def for_browser(self) -> PathwayQuerySet:
+        """The pathway browser's pathway, with its notes, related pathways and policy context."""
+        return self.select_related("policy_context").prefetch_related(
+            "reading_notes",
+            Prefetch("related_pathways", queryset=Pathway.objects.with_has_entries()),
+        )
+
+
+class PathwayManager(SlugNaturalKeyManager.from_queryset(PathwayQuerySet)):
+    pass
+
+
+class Pathway(models.Model):
+    """A care pathway, such as "Infant Mental Health"."""
+
+    title = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.TextField(blank=True, help_text="A line for the home page list.")
+    related_pathways = models.ManyToManyField("self", symmetrical=False, blank=True)
+    policy_context = models.ForeignKey(
+        ContextDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pathways",
+        help_text="The policy document this pathway is read against.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    objects = PathwayManager()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathways:browser", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class ReadingNoteManager(models.Manager):
+    def get_by_natural_key(self, pathway_slug, position):
+        return self.get(pathway__slug=pathway_slug, position=position)
+
+
+class ReadingNote(models.Model):
+    """How to read the pathway ("should not be read as stand-alone ..."); bullets are listed."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="reading_notes")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    is_bullet = models.BooleanField(default=False, help_text="Shown as a bullet point.")
+
+    objects = ReadingNoteManager()
+
+    class Meta:
+        ordering = ["pathway", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pathway", "position"], name="unique_reading_note_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def natural_key(self) -> tuple:
+        return (*self.pathway.natural_key(), self.position)
+
+    natural_key.dependencies = ["pathways.pathway"]
+
+
+class EntryQuerySet(models.QuerySet):
+    def in_page_order(self) -> EntryQuerySet:
+        """Seed order: by stage heading, then by the entry's place in the pathway."""
+        return self.order_by("stage__position", "stage__start_days", "position")
+
+    def for_browser(self, pathway: Pathway) -> EntryQuerySet:
+        """The pathway browser's entries, with everything a result card shows, in page order."""
+        return (
+            self.filter(pathway=pathway)
+            .select_related("stage", "age_band", "tag", "service")
+            .prefetch_related("interventions")
+            .in_page_order()
+        )
+
+    def overlapping(self, ranges) -> EntryQuerySet:
+        """Entries whose age band overlaps any of the given ranges (a stage's, say)."""
+        condition = Q()
+        for age_range in ranges:
+            condition |= Q(
+                age_band__start_days__lt=age_range.end_days,
+                age_band__end_days__gt=age_range.start_days,
+            )
+        return self.filter(condition) if ranges else self
+
+    def for_age(self, days: int) -> EntryQuerySet:
+        """Entries whose age band contains a child aged `days` days."""
+        return self.filter(age_band__start_days__lte=days, age_band__end_days__gt=days)
+
+    def matching_words(self, text: str) -> EntryQuerySet:
+        """Entries where every word appears, case-insensitively, in the rationale, criteria
+        or an intervention's text or bullets."""
+        queryset = self
+        for word in text.split():
+            in_interventions = Intervention.objects.filter(entry=OuterRef("pk")).filter(
+                Q(text__icontains=word) | Q(bullets__icontains=word)
+            )
+            queryset = queryset.filter(
+                Q(rationale__icontains=word)
+                | Q(criteria__icontains=word)
+                | Exists(in_interventions)
+            )
+        return queryset
+
+
+class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
+    def get_by_natural_key(self, pathway_slug, position):
+        return self.get(pathway__slug=pathway_slug, position=position)
+
+
+class Entry(models.Model):
+    """One rationale of a pathway: what should happen, for which age band, by which service."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField(help_text="Place in the pathway page, smallest first.")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="entries")
+    age_band = models.ForeignKey(AgeBand, on_delete=models.PROTECT, related_name="entries")
+    tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    rationale = models.TextField()
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="entries")
+    criteria = models.TextField(
+        blank=True, help_text='When the entry applies, e.g. "In cases where there are ..."'
+    )
+
+    objects = EntryManager()
+
+    class Meta:
+        verbose_name_plural = "entries"
+        ordering = ["pathway", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "position"], name="unique_entry_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rationale} ({self.age_band})"
+
+    def natural_key(self) -> tuple:
+        return (*self.pathway.natural_key(), self.position)
+
+    natural_key.dependencies = ["pathways.pathway"]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.stage_id and self.age_band_id and not self.age_band.overlaps(self.stage):
+            message = f"The age band {self.age_band} does not overlap the stage {self.stage}."
+            raise ValidationError({"age_band": message})
+
+
+class InterventionManager(models.Manager):
+    def get_by_natural_key(self, pathway_slug, entry_position, position):
+        return self.get(
+            entry__pathway__slug=pathway_slug, entry__position=entry_position, position=position
+        )
+
+
+class Intervention(models.Model):
+    """One paragraph of what to do for an entry, optionally introducing a list of bullets."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="interventions")
+    position = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    bullets = models.TextField(blank=True, help_text="One bullet point per line.")
+
+    objects = InterventionManager()
+
+    class Meta:
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "position"], name="unique_intervention_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text or (self.bullet_points[0] if self.bullet_points else "")
+
+    def natural_key(self) -> tuple:
+        return (*self.entry.natural_key(), self.position)
+
+    natural_key.dependencies = ["pathways.entry"]
+
+    @property
+    def bullet_points(self) -> list[str]:
+        return [line.strip() for line in self.bullets.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.text.strip() and not self.bullet_points:
+            raise ValidationError("An intervention needs a paragraph, bullet points or both.")
