@@ -1,0 +1,13 @@
+"""Public URLs: the home page, a pathway's browser and a context document."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "pathways"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
+    path("documents/<slug:slug>/", views.document_detail, name="document"),
+]

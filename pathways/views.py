@@ -1,0 +1,51 @@
+"""Public pages: the list of pathways, a pathway's filterable browser, a context document."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from .filters import EntryFilter
+from .models import ContextDocument, Entry, Pathway
+
+
+def render_page_or_partial(
+    request: HttpRequest, template: str, partial: str, context: dict
+) -> HttpResponse:
+    """The whole page, or only its named partial for an htmx request; caches vary on which."""
+    name = f"{template}#{partial}" if request.htmx else template
+    response = render(request, name, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "pathways/home.html", {"pathways": Pathway.objects.for_home()})
+
+
+@require_GET
+def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
+    pathway = get_object_or_404(
+        Pathway.objects.for_browser().with_has_entries().filter(has_entries=True), slug=slug
+    )
+    filterset = EntryFilter(request.GET, queryset=Entry.objects.for_browser(pathway))
+    entries = list(filterset.qs)
+    context = {
+        "pathway": pathway,
+        "filter": filterset,
+        "entries": entries,
+        "total": Entry.objects.filter(pathway=pathway).count(),
+        "unrecognised": filterset.unrecognised(),
+        "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
+        "is_filtered": any(request.GET.getlist(name) for name in filterset.filters),
+    }
+    return render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
+
+
+@require_GET
+def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(
+        ContextDocument.objects.prefetch_related("sections", "pathways"), slug=slug
+    )
+    return render(request, "pathways/document_detail.html", {"document": document})
