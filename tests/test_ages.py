@@ -1,0 +1,114 @@
+"""Children's ages and age band labels in days: PRODUCT.md's units and rounding."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pathways.ages import MAX_AGE_DAYS, AgeError, parse_age, parse_band_label, to_days
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "days"),
+    [
+        ({"weeks": 6}, 42),
+        ({"weeks": 8}, 56),
+        ({"months": 6}, 183),  # 182.625 rounds up
+        ({"months": 3}, 91),  # 91.3125 rounds down
+        ({"months": 12}, 365),  # 365.25
+        ({"years": 1}, 365),
+        ({"years": 2}, 731),  # 730.5: halves round up
+        ({"years": 3}, 1096),  # 1095.75
+        ({"years": 5}, 1826),  # 1826.25
+        ({"years": 1, "months": 6}, 548),  # 547.875
+        ({"months": 2}, 61),  # 60.875
+        ({}, 0),
+    ],
+)
+def test_to_days(kwargs, days):
+    assert to_days(**kwargs) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("45d", 45),
+        ("10w", 70),
+        ("3m", 91),
+        ("2y", 731),
+        ("1y6m", 548),
+        ("1Y6M", 548),
+        (" 1y 6m ", 548),
+        ("1 year 6 months", 548),
+        ("1 year, 6 months", 548),
+        ("1 year and 6 months", 548),
+        ("10 weeks", 70),
+        ("2 wks 3 days", 17),
+        ("6 mths", 183),
+        ("0d", 0),
+        ("1y2m3w4d", to_days(1, 2, 3, 4)),
+    ],
+)
+def test_parse_age(text, days):
+    assert parse_age(text) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Enter the child's age"),
+        ("10", "Add a unit"),
+        ("ten weeks", "using d, w, m or y"),
+        ("6m1y", "using d, w, m or y"),  # units out of order are ambiguous
+        ("-3w", "using d, w, m or y"),
+        ("1.5y", "using d, w, m or y"),
+        ("3x", "using d, w, m or y"),
+        ("20y", "under 19 years"),
+        ("99999d", "under 19 years"),
+        ("1" * 41, "too long"),
+    ],
+)
+def test_parse_age_refuses_with_a_message(text, message):
+    with pytest.raises(AgeError, match=message):
+        parse_age(text)
+
+
+@given(st.text(max_size=60))
+def test_parse_age_never_fails_any_other_way(text):
+    try:
+        days = parse_age(text)
+    except AgeError:
+        return
+    assert 0 <= days <= MAX_AGE_DAYS
+
+
+@given(st.integers(0, 18), st.integers(0, 11), st.integers(0, 4), st.integers(0, 6))
+def test_parse_age_agrees_with_to_days(years, months, weeks, days):
+    expected = to_days(years, months, weeks, days)
+    if expected > MAX_AGE_DAYS:
+        return
+    assert parse_age(f"{years}y{months}m{weeks}w{days}d") == expected
+
+
+@pytest.mark.parametrize(
+    ("label", "bounds"),
+    [
+        ("Birth - 6 weeks", (0, 42)),
+        ("3 - 8 weeks", (21, 56)),
+        ("0 - 6 weeks", (0, 42)),
+        ("8 weeks - 6 months", (56, 183)),
+        ("6 weeks - 6 months", (42, 183)),
+        ("6-12 months", (183, 365)),
+        ("6 months - 1 year", (183, 365)),
+        ("6 weeks - 1 year", (42, 365)),
+        ("1 - 3 years", (365, 1096)),
+        ("3 - 5 years", (1096, 1826)),
+        ("Birth - 5 years", (0, 1826)),
+    ],
+)
+def test_parse_band_label(label, bounds):
+    assert parse_band_label(label) == bounds
+
+
+def test_parse_band_label_refuses_what_is_not_a_band():
+    with pytest.raises(ValueError, match="Not an age band label"):
+        parse_band_label("Core Purpose 2")

@@ -1,0 +1,184 @@
+"""Each query parameter of the pathway browser, and their combinations, with the exact
+entries expected. Entries are named by their place in the seed page (10, 20, ... 190)."""
+
+import pytest
+
+from pathways.filters import EntryFilter
+from pathways.models import Entry
+
+from .conftest import IMH_URL
+
+ALL = list(range(10, 200, 10))
+HEALTH_VISITING = [10, 20, 30, 40, 50, 60, 70, 90, 100, 140, 150, 160, 170]
+CHILDRENS_CENTRES = [80, 110, 120, 130, 180]
+PRIMARY_CARE = [190]
+CORE_PURPOSE_2 = [60, 80, 90, 110, 120, 130, 150, 160, 180]
+BIRTH_TO_5_YEARS = [180, 190]
+EMPTY = "There are no rationales that match your filters."
+
+
+def shown(client, query: str) -> list[int]:
+    """Positions of the entries the browser shows for a query string, in page order."""
+    response = client.get(f"{IMH_URL}?{query}")
+    assert response.status_code == 200
+    return [entry.position for entry in response.context["entries"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ALL),
+        # Overlap: an entry whose band reaches into the stage shows, whatever its heading.
+        ("stage=birth-6-weeks", [10, 20, 30, 40, 50, 60, *BIRTH_TO_5_YEARS]),
+        ("stage=8-weeks-6-months", [70, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("stage=6-12-months", [100, 110, 120, 130, *BIRTH_TO_5_YEARS]),
+        ("stage=1-3-years", [140, 150, 160, *BIRTH_TO_5_YEARS]),
+        ("stage=3-5-years", [170, *BIRTH_TO_5_YEARS]),
+        # Repeated values widen (OR), still in seed order, each entry once.
+        ("stage=3-5-years&stage=birth-6-weeks", [10, 20, 30, 40, 50, 60, 170, 180, 190]),
+        ("service=health-visiting", HEALTH_VISITING),
+        ("service=childrens-centres-eyfs", CHILDRENS_CENTRES),
+        ("service=primary-care-gp", PRIMARY_CARE),
+        ("service=primary-care-gp&service=childrens-centres-eyfs", [80, 110, 120, 130, 180, 190]),
+        ("tag=core-purpose-2", CORE_PURPOSE_2),
+        ("tag=targeted-support", [190]),
+        ("tag=core-purpose-2&tag=targeted-support", [*CORE_PURPOSE_2, 190]),
+    ],
+)
+def test_stage_service_and_tag(client, imh, query, expected):
+    assert shown(client, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        ("0d", [10, 20, 30, 40, 60, *BIRTH_TO_5_YEARS]),
+        ("20d", [10, 20, 30, 40, 60, *BIRTH_TO_5_YEARS]),
+        ("3w", [10, 20, 30, 40, 50, 60, *BIRTH_TO_5_YEARS]),  # 21 days: 3 - 8 weeks starts
+        ("41d", [10, 20, 30, 40, 50, 60, *BIRTH_TO_5_YEARS]),
+        # 6 weeks is 42 days: in the bands that start at 6 weeks, not in "Birth - 6 weeks".
+        ("6w", [50, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("45d", [50, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("55d", [50, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("8w", [70, 80, 90, 130, *BIRTH_TO_5_YEARS]),  # 56 days: "3 - 8 weeks" has ended
+        ("10w", [70, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("3m", [70, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("182d", [70, 80, 90, 130, *BIRTH_TO_5_YEARS]),
+        ("6m", [100, 110, 120, 130, *BIRTH_TO_5_YEARS]),  # 183 days
+        ("364d", [100, 110, 120, 130, *BIRTH_TO_5_YEARS]),
+        ("1y", [140, 150, 160, *BIRTH_TO_5_YEARS]),  # 365 days
+        ("12m", [140, 150, 160, *BIRTH_TO_5_YEARS]),
+        ("1y6m", [140, 150, 160, *BIRTH_TO_5_YEARS]),
+        ("2y", [140, 150, 160, *BIRTH_TO_5_YEARS]),
+        ("1095d", [140, 150, 160, *BIRTH_TO_5_YEARS]),
+        ("3y", [170, *BIRTH_TO_5_YEARS]),  # 1096 days
+        ("4y11m", [170, *BIRTH_TO_5_YEARS]),
+        ("1825d", [170, *BIRTH_TO_5_YEARS]),
+        ("5y", []),  # 1826 days: past every band
+        ("10y", []),
+    ],
+)
+def test_age(client, imh, age, expected):
+    assert shown(client, f"age={age}") == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=massage", [50, 60, 70, 80, 100, 140]),
+        ("q=MASSAGE", [50, 60, 70, 80, 100, 140]),
+        ("q=admisisons", [10]),  # the seed's own spelling finds it
+        ("q=NICU", [20]),  # a bullet point
+        ("q=bonding+attachment", [50, 70, 100, 140, 170]),  # every word, anywhere in the entry
+        ("q=teenage", [130, 150]),  # the rationale
+        ("q=emotional+availability", [50, 70, 100, 140, 170]),  # the criteria
+        ("q=zebra", []),
+    ],
+)
+def test_free_text(client, imh, query, expected):
+    assert shown(client, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("stage=1-3-years&service=childrens-centres-eyfs", [180]),
+        ("stage=3-5-years&service=primary-care-gp&tag=targeted-support", [190]),
+        ("age=10w&service=health-visiting", [70, 90]),
+        ("age=10w&stage=birth-6-weeks", [180, 190]),
+        ("age=2y&tag=core-purpose-2&q=groups", [150]),
+        (
+            "stage=birth-6-weeks&stage=6-12-months&service=childrens-centres-eyfs",
+            [110, 120, 130, 180],
+        ),
+        ("service=primary-care-gp&tag=core-purpose-2", []),
+        ("age=6w&stage=1-3-years", [180, 190]),
+    ],
+)
+def test_combinations(client, imh, query, expected):
+    assert shown(client, query) == expected
+
+
+def test_each_entry_is_listed_once_under_its_own_stage(client, imh):
+    response = client.get(f"{IMH_URL}?stage=1-3-years")
+    html = response.content.decode()
+    assert html.count('id="entry-180"') == 1
+    # The Birth - 5 years entries stay under their own heading, "3 - 5 years".
+    assert html.index('id="stage-heading-3-5-years"') < html.index('id="entry-180"')
+    assert html.index('id="stage-heading-1-3-years"') < html.index('id="entry-140"')
+
+
+def test_count_and_empty_state(client, imh):
+    content = client.get(f"{IMH_URL}?service=childrens-centres-eyfs").content.decode()
+    assert "Showing 5 of 19 rationales" in content
+    assert EMPTY not in content
+    content = client.get(f"{IMH_URL}?service=primary-care-gp&tag=core-purpose-2").content.decode()
+    assert "Showing 0 of 19 rationales" in content
+    assert EMPTY in content
+    assert "Please amend your choices to see more rationales." in content
+
+
+def test_unknown_value_is_named_and_the_known_ones_still_filter(client, imh):
+    response = client.get(f"{IMH_URL}?service=health-visiting&service=nope")
+    assert [e.position for e in response.context["entries"]] == HEALTH_VISITING
+    content = response.content.decode()
+    assert "Service: “nope” was not recognised, so it was ignored." in content
+    # Its checkbox state survives too.
+    assert 'value="health-visiting" checked' in content
+
+
+def test_only_unknown_values_filter_nothing(client, imh):
+    response = client.get(f"{IMH_URL}?stage=birth-9-weeks&tag=old-tag")
+    assert [e.position for e in response.context["entries"]] == ALL
+    content = response.content.decode()
+    assert "Stage: “birth-9-weeks” was not recognised" in content
+    assert "Tag: “old-tag” was not recognised" in content
+
+
+@pytest.mark.parametrize("age", ["ten weeks", "10", "-3w", "1y6", "w", "99999999y", "1x"])
+def test_bad_age_gets_a_message_and_changes_nothing(client, imh, age):
+    response = client.get(IMH_URL, {"age": age, "service": "primary-care-gp"})
+    assert response.status_code == 200
+    assert [e.position for e in response.context["entries"]] == PRIMARY_CARE
+    assert response.context["filter"].form.errors["age"]
+    assert "nhsuk-error-message" in response.content.decode()
+
+
+def test_overlong_search_is_refused_with_a_message(client, imh):
+    response = client.get(IMH_URL, {"q": "massage " * 40})
+    assert response.status_code == 200
+    assert [e.position for e in response.context["entries"]] == ALL
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_filterset_alone(imh):
+    """The FilterSet is usable without a request: a CSV export or API can reuse it."""
+    data = {"stage": ["3-5-years"], "service": ["childrens-centres-eyfs"]}
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, values in data.items():
+        query.setlist(key, values)
+    filterset = EntryFilter(query, queryset=Entry.objects.for_browser(imh))
+    assert [e.position for e in filterset.qs] == [180]
+    assert filterset.unrecognised() == []
