@@ -1,10 +1,17 @@
 """Shared test data: the real fixtures, named people, and a client that speaks htmx."""
 
+import os
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from hypothesis import settings
+
+# CI runs the same examples every time, so a red build can be reproduced; locally they vary.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
