@@ -125,3 +125,54 @@ class EntryFilter(django_filters.FilterSet):
         slugs = set(self.form.cleaned_data.get(name) or [])
         options = {"stage": self.stages, "service": self.services, "tag": self.tags}[name]
         return [option for option in options if option.slug in slugs]
+
+    def active(self) -> list[dict]:
+        """Each filter in use, in words, with the query string that removes just it.
+
+        The page lists these so one click takes a filter off, with or without JavaScript.
+        """
+        form = self.form
+        form.is_valid()
+        data = self.data
+        names = {"stage": "label", "service": "name", "tag": "name"}
+        active = []
+        for name in ("stage", "age", "service", "tag", "q"):
+            field = form.fields[name]
+            if name in names:
+                for option in self.chosen(name):
+                    active.append(
+                        {
+                            "parameter": name,
+                            "value": option.slug,
+                            "label": field.label,
+                            "text": getattr(option, names[name]),
+                            "query": _without(data, name, option.slug),
+                        }
+                    )
+            elif form.cleaned_data.get(name) not in (None, ""):
+                value = data.get(name, "")
+                active.append(
+                    {
+                        "parameter": name,
+                        "value": value,
+                        "label": field.label,
+                        "text": value.strip(),
+                        "query": _without(data, name, value),
+                    }
+                )
+        return active
+
+
+def _without(data, name: str, value: str) -> str:
+    """The query string `data` with one value of one parameter taken out."""
+    query = data.copy()
+    query.setlist(name, [v for v in data.getlist(name) if v != value])
+    return canonical_query(query)
+
+
+def canonical_query(data) -> str:
+    """The query string without empty values, so shared links show only what was chosen."""
+    query = data.copy()
+    for name in list(query):
+        query.setlist(name, [v for v in query.getlist(name) if v.strip()])
+    return query.urlencode()

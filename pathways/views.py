@@ -4,17 +4,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
-from .filters import EntryFilter
+from .filters import EntryFilter, canonical_query
 from .models import ContextDocument, Entry, Pathway
 
 
 def render_page_or_partial(
     request: HttpRequest, template: str, partial: str, context: dict
 ) -> HttpResponse:
-    """The whole page, or only its named partial for an htmx request; caches vary on which."""
-    name = f"{template}#{partial}" if request.htmx else template
-    response = render(request, name, context)
+    """The whole page, or only its named partial for an htmx request; caches vary on which.
+
+    htmx asks for the whole page when it restores history it has not cached."""
+    wants_partial = request.htmx and not request.htmx.history_restore_request
+    name = f"{template}#{partial}" if wants_partial else template
+    response = render(request, name, {**context, "is_partial": wants_partial})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -38,9 +42,15 @@ def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
         "total": Entry.objects.filter(pathway=pathway).count(),
         "unrecognised": filterset.unrecognised(),
         "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
+        "active": filterset.active(),
         "is_filtered": any(request.GET.getlist(name) for name in filterset.filters),
     }
-    return render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
+    response = render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
+    if request.htmx:
+        # The form sends its empty fields too; the address bar gets the tidy, shareable URL.
+        query = canonical_query(request.GET)
+        response = push_url(response, f"{request.path}?{query}" if query else request.path)
+    return response
 
 
 @require_GET

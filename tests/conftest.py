@@ -13,7 +13,23 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# there unless told that this is deliberate (the live server runs in its own thread).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 ROOT = Path(__file__).resolve().parent.parent
+# Debian's Chromium, installed by .ci/run; Playwright's own browser downloads are not used.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
 IMH_URL = "/pathways/infant-mental-health/"
 
@@ -41,3 +57,15 @@ def editor(db):
 def practitioner(db):
     """Hana, a health visitor with an account but no staff rights."""
     return User.objects.create_user("hana", "hana@example.nhs.uk", "a-long-enough-password")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_imh(transactional_db, live_server):
+    """The live server with the seeds' content loaded; returns the pathway page's URL."""
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    return live_server.url + IMH_URL

@@ -67,10 +67,54 @@ def test_full_page_and_htmx_fragment(client, imh):
     assert fragment.status_code == 200
     assert "HX-Request" in fragment["Vary"]
     assert "<html" not in body and "nhsuk-header" not in body and "<form" not in body
-    assert body.strip().startswith('<div id="results"')
+    # The count is swapped out of band into the live region the page keeps, then the panel.
+    assert body.strip().startswith('<p class="results__count')
+    assert 'id="result-count"' in body and 'hx-swap-oob="innerHTML"' in body
+    assert '<div id="results-panel"' in body
     assert "Showing 1 of 19 rationales" in body
     assert "Facilitate Joint working and support integrated care planning." in body
     assert "Ensure appropriate ongoing" not in body
+
+
+def test_htmx_history_restore_gets_the_whole_page(client, imh):
+    response = client.get(
+        IMH_URL,
+        {"service": "primary-care-gp"},
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "<html" in body and "<form" in body
+    assert "hx-swap-oob" not in body
+
+
+def test_active_filters_each_removable_by_a_plain_link(client, imh):
+    response = client.get(
+        IMH_URL, {"stage": ["1-3-years", "3-5-years"], "service": "health-visiting", "q": "massage"}
+    )
+    content = response.content.decode()
+    removals = {(item["label"], item["text"]): item["query"] for item in response.context["active"]}
+    assert removals == {
+        ("Stage", "1 - 3 years"): "stage=3-5-years&service=health-visiting&q=massage",
+        ("Stage", "3 - 5 years"): "stage=1-3-years&service=health-visiting&q=massage",
+        ("Service", "Health Visiting"): "stage=1-3-years&stage=3-5-years&q=massage",
+        (
+            "Search the pathway",
+            "massage",
+        ): "stage=1-3-years&stage=3-5-years&service=health-visiting",
+    }
+    assert 'href="?stage=3-5-years&amp;service=health-visiting&amp;q=massage"' in content
+    # Following a removal link filters without that value, no JavaScript needed.
+    after = client.get(f"{IMH_URL}?{removals[('Search the pathway', 'massage')]}")
+    assert [e.position for e in after.context["entries"]] == [140, 150, 160, 170]
+
+
+def test_print_summary_states_the_filters_in_words_and_the_url(client, imh):
+    content = client.get(IMH_URL, {"service": "primary-care-gp", "age": "2y"}).content.decode()
+    assert "Filters: Child&#x27;s age: 2y; Service: Primary Care &amp; GP" in content
+    assert (
+        f"Printed from http://testserver{IMH_URL}?service=primary-care-gp&amp;age=2y on " in content
+    )
+    assert "No filters: every rationale of the pathway." in client.get(IMH_URL).content.decode()
 
 
 def test_htmx_fragment_carries_the_empty_state_and_notices(client, imh):
@@ -86,7 +130,7 @@ def test_form_is_plain_get_with_htmx_enhancement(client, imh):
     assert f'method="get" action="{IMH_URL}"' in content
     assert f'hx-get="{IMH_URL}"' in content
     assert 'hx-push-url="true"' in content
-    assert 'hx-target="#results"' in content
+    assert 'hx-target="#results-panel"' in content
     assert "Show…" in content and "Filter by…" in content
     # htmx itself comes from our own static files, not a CDN.
     assert "/static/django_htmx/htmx-2.min.js" in content
@@ -215,3 +259,13 @@ def test_typed_text_comes_back_escaped(client, imh):
     assert probe not in content
     assert 'value="&lt;probe-a title=&quot;b&quot;&gt;"' in content  # the search box
     assert "“&lt;probe-a title=&quot;b&quot;&gt;” was not recognised" in content
+
+
+def test_htmx_response_pushes_a_tidy_url(client, imh):
+    response = client.get(
+        IMH_URL, {"service": "primary-care-gp", "age": "", "q": " ", "stage": ""}, headers=HTMX
+    )
+    assert response["HX-Push-Url"] == f"{IMH_URL}?service=primary-care-gp"
+    response = client.get(IMH_URL, {"age": "", "q": ""}, headers=HTMX)
+    assert response["HX-Push-Url"] == IMH_URL
+    assert "HX-Push-Url" not in client.get(IMH_URL, {"age": ""})

@@ -1,8 +1,40 @@
 // Pathway Navigator's progressive enhancement; every page works without it.
-// NHS.UK frontend only starts its components on a body marked as supported; a browser that
-// runs this module supports them, and our Content Security Policy forbids the inline script
-// the NHS.UK template would use for this.
 import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.min.js";
 
+// NHS.UK frontend only starts its components on a body marked as supported; a browser that
+// runs this module supports them, and our Content Security Policy forbids the inline script
+// the NHS.UK page template would use for this.
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
 initAll();
+
+const form = document.getElementById("filters");
+
+// "Remove filter" and "Clear filters" are plain links that work without JavaScript. With it,
+// they change the form instead, so the form and the results never disagree, and htmx
+// fetches the results as for any other change.
+document.addEventListener("click", (event) => {
+  if (!form || !window.htmx) return;
+  const removal = event.target.closest("[data-filter-parameter]");
+  const clear = event.target.closest("[data-filters-clear]");
+  if (!removal && !clear) return;
+  event.preventDefault();
+  for (const input of form.elements) {
+    if (!input.name) continue;
+    const chosen = clear || input.name === removal.dataset.filterParameter;
+    if (!chosen) continue;
+    if (input.type === "checkbox") {
+      if (clear || input.value === removal.dataset.filterValue) input.checked = false;
+    } else if (input.type === "text" || input.type === "search") {
+      input.value = "";
+    }
+  }
+  form.requestSubmit();
+});
+
+// When the control that had focus was replaced by the update (a removed filter, say), keep
+// keyboard and screen-reader users in the results rather than dropping them at the top.
+document.addEventListener("htmx:afterSettle", () => {
+  if (!document.activeElement || document.activeElement === document.body) {
+    document.getElementById("results-panel")?.focus();
+  }
+});
