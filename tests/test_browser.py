@@ -243,5 +243,5 @@ def test_print_shows_filters_in_words_and_every_entry_without_the_chrome(page: P
         expect(entry).to_be_visible()
     pdf = Path(SCREENSHOTS.parent / "pathway-print.pdf")
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    page.pdf(path=pdf, format="A4")
+    page.pdf(path=pdf, format="A4", prefer_css_page_size=True)
     assert pdf.stat().st_size > 10_000
