@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run test test-quick lint check-migrations vendor-nhsuk-frontend clean
+.PHONY: run test test-quick lint check-migrations vendor-nhsuk-frontend clean bench-search
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -45,3 +45,8 @@ vendor-nhsuk-frontend:
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis
+
+# Search latency at 10,000 entries on PostgreSQL, with and without the GIN index
+# (needs a running PostgreSQL; see bench/search_benchmark.py). Not part of make test.
+bench-search: $(VENV)/.installed
+	$(PY) bench/search_benchmark.py

@@ -2,7 +2,11 @@
 and the labels of age bands ("6 weeks - 1 year"), with one set of units and one rounding rule."""
 
 import re
+from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
 
 # PRODUCT.md fixes these: a month is 1/12 of a Julian year, so 12 months == 1 year.
 DAYS_PER_UNIT = {
@@ -97,6 +101,106 @@ def parse_band_label(label: str) -> tuple[int, int]:
     return _bound_days(match["start"], match["start_unit"] or end_unit), end
 
 
+# Prematurity: age is corrected by the weeks born before 40 weeks' gestation until 2 years.
+FULL_TERM_WEEKS = 40
+CORRECT_UNTIL_DAYS = to_days(years=2)
+EARLIEST_GESTATION_WEEKS = 23
+LATEST_PRETERM_WEEKS = 36
+
+
 def describe_days(days: int) -> str:
-    """A short reading of a day count for messages, e.g. "45 days"."""
-    return f"{days} day" if days == 1 else f"{days} days"
+    """An age in days in a practitioner's words: "10 weeks 3 days", "7 months 2 weeks",
+    "2 years 1 month". Months and years are the same averages used everywhere else."""
+
+    def plural(n: int, unit: str) -> str:
+        return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+    def join(*parts: tuple[int, str]) -> str:
+        words = [plural(n, unit) for n, unit in parts if n]
+        return " ".join(words) or plural(0, parts[-1][1])
+
+    if days < 7:
+        return plural(days, "day")
+    if days < 26 * 7:
+        return join((days // 7, "week"), (days % 7, "day"))
+    # Whole months are counted with the same rounding as parse_age, so "1y" reads back as
+    # "1 year" and "6m" as "6 months".
+    months = int(Decimal(days) / DAYS_PER_UNIT["m"]) + 1
+    while to_days(months=months) > days:
+        months -= 1
+    rest = days - to_days(months=months)
+    if months < 24:
+        return join((months, "month"), (rest // 7, "week"))
+    return join((months // 12, "year"), (months % 12, "month"))
+
+
+def uk_today() -> date:
+    """Today's date in the UK (settings.TIME_ZONE), whatever the server's clock zone."""
+    return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class ChildAge:
+    """A child's age as the practitioner gave it, and the age the pathway is read at.
+
+    Below 2 years a baby born before 37 weeks is read at their corrected age: the actual
+    age less the weeks born before 40 weeks' gestation.
+    """
+
+    actual_days: int
+    born_at_weeks: int | None = None
+    from_date_of_birth: bool = False
+
+    @property
+    def weeks_early(self) -> int:
+        return FULL_TERM_WEEKS - self.born_at_weeks if self.born_at_weeks else 0
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.weeks_early > 0 and self.actual_days < CORRECT_UNTIL_DAYS
+
+    @property
+    def corrected_days(self) -> int:
+        return self.actual_days - 7 * self.weeks_early
+
+    @property
+    def before_due_date(self) -> bool:
+        return self.is_corrected and self.corrected_days < 0
+
+    @property
+    def days(self) -> int:
+        """The age in days the pathway is filtered by."""
+        return max(self.corrected_days, 0) if self.is_corrected else self.actual_days
+
+    @property
+    def in_words(self) -> str:
+        return describe_days(self.days)
+
+    @property
+    def actual_in_words(self) -> str:
+        return describe_days(self.actual_days)
+
+    def sentences(self) -> list[str]:
+        """What the page says about the age it used, in plain words."""
+        today = " today" if self.from_date_of_birth else ""
+        if not self.born_at_weeks:
+            return [f"Showing what applies to a child aged {self.in_words}{today}."]
+        early = f"born at {self.born_at_weeks} weeks, {self.weeks_early} weeks early"
+        if not self.is_corrected:
+            return [
+                f"Showing what applies to a child aged {self.actual_in_words}{today} (actual age).",
+                f"The child was {early}, but from 2 years old age is not corrected for "
+                "prematurity, so the actual age is used.",
+            ]
+        if self.before_due_date:
+            return [
+                "Showing what applies at birth (corrected age 0 days).",
+                f"The child is {self.actual_in_words} old{today} (actual age) and was {early}: "
+                f"they have not reached their due date, which is "
+                f"{describe_days(-self.corrected_days)} away.",
+            ]
+        return [
+            f"Showing what applies to a child aged {self.in_words} (corrected age).",
+            f"The child is {self.actual_in_words} old{today} (actual age) and was {early}; "
+            "below 2 years old the pathway is read at the corrected age.",
+        ]

@@ -1,4 +1,5 @@
-"""The pathway browser's filters: stage (by age overlap), child's age, service, tag and words.
+"""The pathway browser's filters: stage (by age overlap), the child's age (typed, or from a
+date of birth, corrected for prematurity), service, tag and search words.
 
 Different parameters narrow the results (AND); repeated values of one parameter widen them
 (OR). Values we do not recognise, say from an old shared link, are set aside and named,
@@ -7,13 +8,17 @@ never an error, so the recognised ones still filter.
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
 from django import forms
 
-from .ages import AgeError, parse_age
+from . import ages
+from .ages import AgeError, ChildAge, parse_age
 from .models import Entry, Service, Stage, Tag
 
 MAX_SEARCH_LENGTH = 200
+OLDEST_DATE_OF_BIRTH_YEARS = 5
 
 
 class LenientMultipleChoiceField(forms.MultipleChoiceField):
@@ -43,6 +48,69 @@ class ChildAgeField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid_age") from error
 
 
+class DateOfBirthField(forms.DateField):
+    """A date of birth, as typed in the UK (14/03/2026) or in ISO form (2026-03-14), within
+    the last 5 years."""
+
+    default_error_messages = {
+        "invalid": "Enter the date of birth as a real date, for example 14/03/2026.",
+    }
+
+    def __init__(self, **kwargs):
+        formats = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
+        super().__init__(input_formats=formats, **kwargs)
+
+    def clean(self, value):
+        if isinstance(value, str) and len(value) > 20:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        born = super().clean(value)
+        if born is None:
+            return None
+        today = ages.uk_today()
+        if born > today:
+            raise forms.ValidationError("The date of birth is in the future.", code="future")
+        if born < _years_before(today, OLDEST_DATE_OF_BIRTH_YEARS):
+            raise forms.ValidationError(
+                "Enter a date of birth in the last 5 years: this pathway is for children up to 5.",
+                code="too_old",
+            )
+        return born
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class EntryFilterForm(forms.Form):
+    """Reads the child's age from whichever of `age` and `dob` was given, with gestation."""
+
+    def clean(self):
+        data = super().clean()
+        typed, born = data.get("age"), data.get("dob")
+        gestation = data.get("born_at_weeks")
+        if typed is not None and born is not None:
+            raise forms.ValidationError(
+                "Give the child's age or their date of birth, not both.", code="both_ages"
+            )
+        if gestation is not None and typed is None and born is None:
+            if "age" not in self.errors and "dob" not in self.errors:
+                self.add_error(
+                    "born_at_weeks",
+                    "Give the child's age or date of birth as well as the weeks at birth.",
+                )
+            return data
+        if born is not None:
+            data["child_age"] = ChildAge(
+                (ages.uk_today() - born).days, gestation, from_date_of_birth=True
+            )
+        elif typed is not None:
+            data["child_age"] = ChildAge(typed, gestation)
+        return data
+
+
 class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
 
@@ -51,17 +119,43 @@ class ChildAgeFilter(django_filters.Filter):
     field_class = ChildAgeField
 
 
+class DateOfBirthFilter(django_filters.Filter):
+    field_class = DateOfBirthField
+
+
+class GestationFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+def _read_in_clean(queryset, name, value):
+    """Age, date of birth and gestation are read together in EntryFilterForm.clean."""
+    return queryset
+
+
 class EntryFilter(django_filters.FilterSet):
-    """Filters a pathway's entries; build it with `EntryFilter.for_pathway(...)`."""
+    """Filters a pathway's entries, e.g. `EntryFilter(request.GET, queryset=...)`."""
 
     stage = LenientMultipleChoiceFilter(
         label="Stage", method="filter_stage", widget=forms.CheckboxSelectMultiple
     )
     age = ChildAgeFilter(
         label="Child's age",
-        method="filter_age",
+        method=_read_in_clean,
         max_length=40,
-        help_text="For example 45d, 10w, 3m, 2y or 1y6m",
+        help_text="For example 10w, 3m or 2y",
+    )
+    dob = DateOfBirthFilter(label="Date of birth", method=_read_in_clean)
+    born_at_weeks = GestationFilter(
+        label="Weeks of pregnancy at birth, if born early",
+        method=_read_in_clean,
+        min_value=ages.EARLIEST_GESTATION_WEEKS,
+        max_value=ages.LATEST_PRETERM_WEEKS,
+        error_messages={
+            "invalid": "Enter the weeks of pregnancy at birth as a whole number, from 23 to 36.",
+            "min_value": "Enter the weeks of pregnancy at birth from 23 to 36.",
+            "max_value": "Enter the weeks at birth only for a baby born early: 36 or fewer.",
+        },
+        help_text="From 23 to 36. Below 2 years, the corrected age is used.",
     )
     service = LenientMultipleChoiceFilter(
         label="Service",
@@ -81,12 +175,14 @@ class EntryFilter(django_filters.FilterSet):
         label="Search the pathway",
         method="filter_words",
         max_length=MAX_SEARCH_LENGTH,
-        help_text="Words in the rationale, criteria or interventions",
+        help_text='Words in the rationale, criteria or interventions. Use "quotes" for a '
+        "phrase and -word to leave a word out.",
     )
 
     class Meta:
         model = Entry
-        fields = ["stage", "age", "service", "tag", "q"]
+        form = EntryFilterForm
+        fields = ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -98,15 +194,33 @@ class EntryFilter(django_filters.FilterSet):
         self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.services]
         self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.tags]
 
+    def filter_queryset(self, queryset):
+        # As django-filter's own, but over the filters only: cleaned_data also holds the
+        # child's age that the form worked out from age, dob and born_at_weeks.
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        if self.child_age is not None:
+            queryset = queryset.for_age(self.child_age.days)
+        return queryset
+
+    @property
+    def child_age(self) -> ChildAge | None:
+        """The age the results are for, or None when no usable age was given."""
+        self.form.is_valid()
+        return self.form.cleaned_data.get("child_age")
+
+    @property
+    def search_text(self) -> str:
+        self.form.is_valid()
+        return self.form.cleaned_data.get("q") or ""
+
     def filter_stage(self, queryset, name, slugs):
         chosen = [stage for stage in self.stages if stage.slug in slugs]
         return queryset.overlapping(chosen)
 
-    def filter_age(self, queryset, name, days):
-        return queryset.for_age(days)
-
     def filter_words(self, queryset, name, text):
-        return queryset.matching_words(text)
+        return queryset.search(text)
 
     def unrecognised(self) -> list[tuple[str, list[str]]]:
         """(label, values) for each parameter with values we did not recognise."""
@@ -136,7 +250,7 @@ class EntryFilter(django_filters.FilterSet):
         data = self.data
         names = {"stage": "label", "service": "name", "tag": "name"}
         active = []
-        for name in ("stage", "age", "service", "tag", "q"):
+        for name in ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q"):
             field = form.fields[name]
             if name in names:
                 for option in self.chosen(name):
@@ -151,12 +265,14 @@ class EntryFilter(django_filters.FilterSet):
                     )
             elif form.cleaned_data.get(name) not in (None, ""):
                 value = data.get(name, "")
+                label = "Born at" if name == "born_at_weeks" else field.label
+                text = f"{value.strip()} weeks" if name == "born_at_weeks" else value.strip()
                 active.append(
                     {
                         "parameter": name,
                         "value": value,
-                        "label": field.label,
-                        "text": value.strip(),
+                        "label": label,
+                        "text": text,
                         "query": _without(data, name, value),
                     }
                 )

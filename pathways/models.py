@@ -3,10 +3,19 @@ age bands, the services that act, and the entries ("rationales") with their inte
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.urls import reverse
+
+from .search import START, STOP, parse_terms
 
 
 class SlugNaturalKeyManager(models.Manager):
@@ -291,20 +300,68 @@ class EntryQuerySet(models.QuerySet):
         """Entries whose age band contains a child aged `days` days."""
         return self.filter(age_band__start_days__lte=days, age_band__end_days__gt=days)
 
-    def matching_words(self, text: str) -> EntryQuerySet:
-        """Entries where every word appears, case-insensitively, in the rationale, criteria
-        or an intervention's text or bullets."""
-        queryset = self
-        for word in text.split():
-            in_interventions = Intervention.objects.filter(entry=OuterRef("pk")).filter(
-                Q(text__icontains=word) | Q(bullets__icontains=word)
+    def search(self, text: str) -> EntryQuerySet:
+        """Entries matching a search: full text on PostgreSQL, words and phrases elsewhere.
+
+        Annotates `rank` (higher is better; 0 without full-text search)."""
+        if connections[self.db].vendor == "postgresql":
+            query = _search_query(text)
+            ranked = self.filter(search_vector=query).annotate(
+                rank=SearchRank(F("search_vector"), query)
             )
-            queryset = queryset.filter(
-                Q(rationale__icontains=word)
-                | Q(criteria__icontains=word)
+            # Stage headings stay in page order; within a stage the best match comes first.
+            return ranked.order_by("stage__position", "stage__start_days", "-rank", "position")
+        return self.matching_terms(text).annotate(rank=Value(0.0))
+
+    def matching_terms(self, text: str) -> EntryQuerySet:
+        """Entries where every word or "phrase" appears, case-insensitively, in the rationale,
+        criteria or an intervention's text or bullets, and no -word does."""
+        terms = parse_terms(text)
+        queryset = self
+        for term, wanted in [(t, True) for t in terms.include] + [
+            (t, False) for t in terms.exclude
+        ]:
+            in_interventions = Intervention.objects.filter(entry=OuterRef("pk")).filter(
+                Q(text__icontains=term) | Q(bullets__icontains=term)
+            )
+            found = (
+                Q(rationale__icontains=term)
+                | Q(criteria__icontains=term)
                 | Exists(in_interventions)
             )
+            queryset = queryset.filter(found if wanted else ~found)
         return queryset
+
+    def with_marks(self, text: str) -> EntryQuerySet:
+        """Adds `<field>_marked` texts with the search's matches marked, for highlighting."""
+        if not text.strip():
+            return self
+        if connections[self.db].vendor == "postgresql":
+            query = _search_query(text)
+            interventions = Intervention.objects.annotate(
+                text_marked=_headline("text", query), bullets_marked=_headline("bullets", query)
+            )
+            # Replaces for_browser's plain prefetch of the interventions with a marked one.
+            return (
+                self.annotate(
+                    rationale_marked=_headline("rationale", query),
+                    criteria_marked=_headline("criteria", query),
+                )
+                .prefetch_related(None)
+                .prefetch_related(Prefetch("interventions", queryset=interventions))
+            )
+        return self  # marked in Python after fetching: see search.mark_in_python
+
+
+def _search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config="english")
+
+
+def _headline(field: str, query: SearchQuery) -> SearchHeadline:
+    # HighlightAll keeps the whole text, not fragments: the card shows everything.
+    return SearchHeadline(
+        field, query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
+    )
 
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
@@ -327,6 +384,9 @@ class Entry(models.Model):
     criteria = models.TextField(
         blank=True, help_text='When the entry applies, e.g. "In cases where there are ..."'
     )
+    # Kept current by PostgreSQL triggers from the entry's and its interventions' text
+    # (migration 0003); unused, and left empty, on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntryManager()
 
@@ -336,6 +396,7 @@ class Entry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["pathway", "position"], name="unique_entry_position")
         ]
+        indexes = [GinIndex(fields=["search_vector"], name="entry_search_vector_gin")]
 
     def __str__(self) -> str:
         return f"{self.rationale} ({self.age_band})"

@@ -9,5 +9,6 @@ app_name = "pathways"
 urlpatterns = [
     path("", views.home, name="home"),
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
+    path("pathways/<slug:slug>/checklist/", views.pathway_checklist, name="checklist"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
 ]

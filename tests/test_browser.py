@@ -245,3 +245,39 @@ def test_print_shows_filters_in_words_and_every_entry_without_the_chrome(page: P
     pdf.parent.mkdir(parents=True, exist_ok=True)
     page.pdf(path=pdf, format="A4", prefer_css_page_size=True)
     assert pdf.stat().st_size > 10_000
+
+
+def test_copy_link_copies_the_address_of_these_results(browser, live_imh):
+    context = browser.new_context(viewport=DESKTOP)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(live_imh)
+    page.get_by_label("Primary Care & GP").check()
+    expect(count(page)).to_have_text("Showing 1 of 19 rationales")
+    page.get_by_role("link", name="Copy link to these results").click()
+    expect(page.locator(".share-link__status")).to_have_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{live_imh}?service=primary-care-gp"
+    context.close()
+
+
+def test_visit_checklist_prints_on_a4_without_cut_off_text(page: Page, live_imh):
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.goto(live_imh + "checklist/?stage=1-3-years&age=2y&service=health-visiting")
+    page.emulate_media(media="print")
+    expect(page.locator(".nhsuk-header")).to_be_hidden()
+    expect(page.get_by_role("link", name="Back to the pathway")).to_be_hidden()
+    # Entries 140 (1 + 9 bullets + 3), 150 (5 + 2 bullets) and 160 (1).
+    expect(page.locator(".checklist__action")).to_have_count(21)
+    overflowing = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          return [...document.querySelectorAll('.checklist *')]
+            .filter(el => el.getBoundingClientRect().right > width + 1)
+            .map(el => el.className || el.tagName);
+        }"""
+    )
+    assert overflowing == []
+    pdf = SCREENSHOTS.parent / "checklist-a4.pdf"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=pdf, format="A4", prefer_css_page_size=True)
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000

@@ -38,3 +38,18 @@ document.addEventListener("htmx:afterSettle", () => {
     document.getElementById("results-panel")?.focus();
   }
 });
+
+// "Copy link to these results" is a plain link to the current results without JavaScript;
+// with it, a click copies that address and says so.
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest("[data-copy-link]");
+  if (!link || !navigator.clipboard) return;
+  event.preventDefault();
+  const status = link.parentElement.querySelector(".share-link__status");
+  try {
+    await navigator.clipboard.writeText(link.href);
+    if (status) status.textContent = "Link copied";
+  } catch {
+    if (status) status.textContent = "Could not copy: press and hold the link to copy it";
+  }
+});
