@@ -1,5 +1,6 @@
 """Shared test data: the real fixtures, named people, and a client that speaks htmx."""
 
+import io
 import os
 from pathlib import Path
 
@@ -22,6 +23,7 @@ IMH_URL = "/pathways/infant-mental-health/"
 def imh(db):
     """The seeds' content, loaded from the project's fixtures exactly as `make run` loads it."""
     call_command("loaddata", *FIXTURES, verbosity=0)
+    call_command("record_history_baseline", verbosity=0, stdout=io.StringIO())
     from pathways.models import Pathway
 
     return Pathway.objects.get(slug="infant-mental-health")
