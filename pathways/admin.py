@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .history import describe_version, parts_changes, parts_of, record_version, revert
@@ -70,6 +71,12 @@ class ReadableHistoryHelper(HistoricalRecordContextHelper):
 
     def __init__(self, model, historical_record):
         super().__init__(model, historical_record, max_displayed_delta_change_chars=2000)
+
+    def prepare_delta_change_value(self, change, value):
+        # An empty foreign key (no tag) is "none", not simple-history's "Deleted tag (pk=None)".
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "none"
+        return super().prepare_delta_change_value(change, value)
 
 
 class ContentAdmin(SimpleHistoryAdmin):

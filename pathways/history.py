@@ -11,6 +11,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -198,9 +199,10 @@ def revert(record, *, user, reason: str | None = None, may_publish: bool = True)
     if hasattr(obj, "status") and not may_publish:
         obj.status = current.status if current is not None else Status.DRAFT
     reason = reason or f"Reverted to {describe_version(record)}"
+    # Checked as the object it replaces, not as a newcomer clashing with itself.
+    obj._state.adding = current is None
     obj.full_clean()
     with transaction.atomic():
-        obj._state.adding = current is None
         obj._history_user = user
         obj._change_reason = reason
         if parts_of(model):
@@ -218,7 +220,7 @@ def parts_changes(model, old: dict[str, Any], new: dict[str, Any]) -> list[dict[
     changes = []
     for name in parts_of(model):
         relation = model._meta.get_field(name)
-        label = str(relation.related_model._meta.verbose_name)
+        label = capfirst(relation.related_model._meta.verbose_name)
         before, after = (old or {}).get(name), (new or {}).get(name)
         if before is None or after is None or before == after:
             continue

@@ -40,6 +40,16 @@ def editor(db):
 
 
 @pytest.fixture
+def publisher(db):
+    """Pia, a clinical lead: staff in the Publishers group, who approves what goes live."""
+    user = User.objects.create_user(
+        "pia", "pia@example.nhs.uk", "a-long-enough-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Publishers"))
+    return user
+
+
+@pytest.fixture
 def practitioner(db):
     """Hana, a health visitor with an account but no staff rights."""
     return User.objects.create_user("hana", "hana@example.nhs.uk", "a-long-enough-password")
