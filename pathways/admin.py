@@ -132,6 +132,13 @@ class ContentAdmin(SimpleHistoryAdmin):
 
     # History: the readable diff and the version page.
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # As simple-history does, minus its select_related() with no fields for models
+        # without foreign keys, which Django 6.1 deprecates.
+        related = [f.name for f in self.model._meta.concrete_fields if f.is_relation]
+        records = history_manager.filter(**{pk_name: object_id})
+        return records.select_related("history_user", *related)
+
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistoryHelper(self.model, historical_record)
 

@@ -19,6 +19,13 @@ FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
 IMH_URL = "/pathways/infant-mental-health/"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """People sign in with force_login here; hashing their passwords the slow, safe way
+    only costs time (a third of a second per person)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def imh(db):
     """The seeds' content, loaded from the project's fixtures exactly as `make run` loads it."""
