@@ -120,6 +120,14 @@ class ContentAdmin(SimpleHistoryAdmin):
         kwargs.setdefault("form", WholeConstraintsForm)
         return super().get_changelist_form(request, **kwargs)
 
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # Django would also ask for permission to delete the entries that block the
+            # deletion; they are not going to be deleted, so the real reason is the one to show.
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
     def render_delete_form(self, request, context):
         if context.get("protected"):
             name = context["object_name"]
