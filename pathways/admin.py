@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -33,11 +34,24 @@ from .models import (
     Status,
     Tag,
 )
+from .textdiff import word_diff
 
 CHANGE_REASON_HELP = (
     "Optional, but it helps whoever reads the history later: why this change was made, "
     "e.g. “Corrected following the 2026 clinical review”."
 )
+
+
+class UnixNewlinesField(forms.CharField):
+    """Browsers send a textarea's line breaks as CRLF; content keeps LF, as the fixtures do,
+    so saving a paragraph nobody touched does not record it as changed."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
+TEXT_FIELDS = {models.TextField: {"form_class": UnixNewlinesField}}
 
 
 class ContentForm(forms.ModelForm):
@@ -72,6 +86,11 @@ class ReadableHistoryHelper(HistoricalRecordContextHelper):
     def __init__(self, model, historical_record):
         super().__init__(model, historical_record, max_displayed_delta_change_chars=2000)
 
+    def stringify_delta_change_values(self, change, old, new):
+        if isinstance(old, str) and isinstance(new, str):
+            return word_diff(old, new)
+        return super().stringify_delta_change_values(change, old, new)
+
     def prepare_delta_change_value(self, change, value):
         # An empty foreign key (no tag) is "none", not simple-history's "Deleted tag (pk=None)".
         if isinstance(value, DeletedObject) and value.pk is None:
@@ -84,6 +103,7 @@ class ContentAdmin(SimpleHistoryAdmin):
     change reason on every form, for every kind of content."""
 
     form = ContentForm
+    formfield_overrides = TEXT_FIELDS
     history_list_per_page = 50
 
     # Saving: one historical record per save, written after the parts (inlines, m2m) are
@@ -157,6 +177,8 @@ class ContentAdmin(SimpleHistoryAdmin):
             extra = parts_changes(
                 self.model, getattr(older, "parts", None), getattr(newer, "parts", None)
             )
+            for item in extra:
+                item["old"], item["new"] = word_diff(item["old"], item["new"])
             if extra:
                 newer.history_delta_changes = [*getattr(newer, "history_delta_changes", []), *extra]
 
@@ -327,6 +349,7 @@ class PublishableAdmin(ContentAdmin):
 
 class ReadingNoteInline(admin.TabularInline):
     model = ReadingNote
+    formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
 
@@ -373,6 +396,7 @@ class PathwayAdmin(PublishableAdmin):
 
 class InterventionInline(admin.StackedInline):
     model = Intervention
+    formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
     fields = ["position", "text", "bullets"]
@@ -433,6 +457,7 @@ class NamedAdmin(ContentAdmin):
 
 class DocumentSectionInline(admin.StackedInline):
     model = DocumentSection
+    formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["number"]
 

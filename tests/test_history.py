@@ -3,6 +3,7 @@ and puts any version back, an entry together with its interventions, exactly."""
 
 import ast
 import io
+import re
 from pathlib import Path
 
 from django.contrib.auth.models import Permission
@@ -83,6 +84,7 @@ def test_history_page_shows_a_readable_diff_of_fields_and_interventions(client, 
     client.force_login(editor)
     edit_heavily(client, entry)
     page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
+    page = re.sub(r"</?(ins|del)>", "", page)  # read as text; the marking is tested below
     assert "Rewritten after the March clinical review" in page
     assert "erin" in page
     assert "<strong>Rationale:</strong>" in page
@@ -296,3 +298,29 @@ def test_baseline_is_recorded_once(imh):
     before = Entry.history.count()
     call_command("record_history_baseline", verbosity=0, stdout=io.StringIO())
     assert Entry.history.count() == before
+
+
+def test_the_diff_marks_the_words_that_changed(client, imh, editor):
+    entry = follow_up_1_3_years(imh)
+    client.force_login(editor)
+    data = change_form_data(entry)
+    data["interventions-1-text"] = data["interventions-1-text"].replace("with GP", "with the GP")
+    client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
+    assert "communication with GP and/or" in page  # the old text, whole
+    assert "communication with<ins> the</ins> GP and/or" in page
+
+
+def test_a_browser_resubmitting_unchanged_text_records_no_change(client, imh, editor):
+    """Browsers send textarea line breaks as CRLF: an untouched paragraph is not a change."""
+    entry = follow_up_1_3_years(imh)
+    interventions_before = Intervention.history.count()
+    client.force_login(editor)
+    data = change_form_data(entry)
+    for key in list(data):
+        if key.endswith("-bullets") and isinstance(data[key], str):
+            data[key] = data[key].replace("\n", "\r\n")
+    client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    assert Intervention.history.count() == interventions_before
+    assert "\r" not in "".join(entry.interventions.values_list("bullets", flat=True))
+    assert entry.history.latest().parts == entry.history.earliest().parts
