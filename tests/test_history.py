@@ -324,3 +324,26 @@ def test_a_browser_resubmitting_unchanged_text_records_no_change(client, imh, ed
     assert Intervention.history.count() == interventions_before
     assert "\r" not in "".join(entry.interventions.values_list("bullets", flat=True))
     assert entry.history.latest().parts == entry.history.earliest().parts
+
+
+def test_revert_restores_a_pathways_reading_notes_and_related_pathways(imh, editor):
+    from pathways.history import revert
+    from pathways.models import ReadingNote
+
+    original = imh.history.latest()
+    notes_before = list(imh.reading_notes.order_by("position").values())
+    related_before = list(imh.related_pathways.values_list("pk", flat=True))
+    # Edits made in code follow the same rule as the admin: parts first, then the version.
+    first = imh.reading_notes.order_by("position").first()
+    first.text = "A reworded note."
+    first.save()
+    imh.reading_notes.order_by("position").last().delete()
+    ReadingNote.objects.create(pathway=imh, position=9, text="An extra note.")
+    imh.related_pathways.clear()
+    imh.title = "Infant Mental Health (retitled)"
+    imh.save()
+    revert(original, user=editor)
+    imh.refresh_from_db()
+    assert imh.title == "Infant Mental Health"
+    assert list(imh.reading_notes.order_by("position").values()) == notes_before
+    assert list(imh.related_pathways.values_list("pk", flat=True)) == related_before
