@@ -23,6 +23,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py loaddata fixtures/*.json
+	DJANGO_DEBUG=1 $(PY) manage.py record_history_baseline
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST_PORT)
 
 test: $(VENV)/.installed

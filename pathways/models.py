@@ -14,8 +14,22 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.urls import reverse
+from django.utils import timezone
 
+from .history import ContentHistory
 from .search import START, STOP, parse_terms
+
+
+class Status(models.TextChoices):
+    """Where a pathway or entry is in its approval: practitioners only ever see published."""
+
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+def can_preview(user) -> bool:
+    """People who edit or approve content see drafts (marked as such) on the public pages."""
+    return bool(user and user.is_active and user.is_staff and user.has_perm("pathways.view_entry"))
 
 
 class SlugNaturalKeyManager(models.Manager):
@@ -61,6 +75,8 @@ class AgeRange(models.Model):
 class Stage(AgeRange):
     """A section heading of the pathway page ("8 weeks - 6 months"); its range is its label's."""
 
+    history = ContentHistory()
+
     class Meta(AgeRange.Meta):
         constraints = [
             models.CheckConstraint(
@@ -72,6 +88,8 @@ class Stage(AgeRange):
 
 class AgeBand(AgeRange):
     """The age an entry applies to ("6 weeks - 1 year"), which may reach beyond its stage."""
+
+    history = ContentHistory()
 
     class Meta(AgeRange.Meta):
         constraints = [
@@ -90,6 +108,7 @@ class Service(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugNaturalKeyManager()
+    history = ContentHistory()
 
     class Meta:
         ordering = ["position", "name"]
@@ -109,6 +128,7 @@ class Tag(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugNaturalKeyManager()
+    history = ContentHistory()
 
     class Meta:
         ordering = ["position", "name"]
@@ -139,6 +159,8 @@ class ContextDocument(models.Model):
     )
 
     objects = SlugNaturalKeyManager()
+    # The sections are edited with the document, so each version records them too.
+    history = ContentHistory(parts=["sections"])
 
     class Meta:
         ordering = ["title"]
@@ -167,6 +189,7 @@ class DocumentSection(models.Model):
     body = models.TextField(blank=True, help_text="Separate paragraphs with a blank line.")
 
     objects = DocumentSectionManager()
+    history = ContentHistory()
 
     class Meta:
         ordering = ["document", "number"]
@@ -188,20 +211,41 @@ class DocumentSection(models.Model):
 
 
 class PathwayQuerySet(models.QuerySet):
-    def with_has_entries(self) -> PathwayQuerySet:
-        """Annotates has_entries: a pathway without entries has no page, so it is never linked."""
-        return self.annotate(has_entries=Exists(Entry.objects.filter(pathway=OuterRef("pk"))))
+    def published(self) -> PathwayQuerySet:
+        """Pathways practitioners may see: published ones."""
+        return self.filter(status=Status.PUBLISHED)
 
-    def for_home(self) -> PathwayQuerySet:
+    def visible_to(self, user) -> PathwayQuerySet:
+        """Every pathway for people who edit content (a preview), published ones otherwise."""
+        return self if can_preview(user) else self.published()
+
+    def with_has_entries(self, user=None) -> PathwayQuerySet:
+        """Annotates has_entries: a pathway without entries `user` may see has no page, so it
+        is never linked."""
+        entries = Entry.objects.visible_to(user).filter(pathway=OuterRef("pk"))
+        return self.annotate(has_entries=Exists(entries))
+
+    def for_home(self, user=None) -> PathwayQuerySet:
         """The home page's list of pathways."""
-        return self.with_has_entries()
+        return self.visible_to(user).with_has_entries(user)
 
-    def for_browser(self) -> PathwayQuerySet:
+    def for_browser(self, user=None) -> PathwayQuerySet:
         """The pathway browser's pathway, with its notes, related pathways and policy context."""
-        return self.select_related("policy_context").prefetch_related(
-            "reading_notes",
-            Prefetch("related_pathways", queryset=Pathway.objects.with_has_entries()),
+        return (
+            self.visible_to(user)
+            .select_related("policy_context")
+            .prefetch_related(
+                "reading_notes",
+                Prefetch(
+                    "related_pathways",
+                    queryset=Pathway.objects.visible_to(user).with_has_entries(user),
+                ),
+            )
         )
+
+    def review_overdue(self) -> PathwayQuerySet:
+        """Pathways whose next review date has passed."""
+        return self.filter(next_review_due__lt=timezone.localdate())
 
 
 class PathwayManager(SlugNaturalKeyManager.from_queryset(PathwayQuerySet)):
@@ -214,6 +258,12 @@ class Pathway(models.Model):
     title = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.TextField(blank=True, help_text="A line for the home page list.")
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Practitioners see a pathway only once it is published.",
+    )
     related_pathways = models.ManyToManyField("self", symmetrical=False, blank=True)
     policy_context = models.ForeignKey(
         ContextDocument,
@@ -224,11 +274,24 @@ class Pathway(models.Model):
         help_text="The policy document this pathway is read against.",
     )
     position = models.PositiveIntegerField(default=0)
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When a clinician last confirmed the content."
+    )
+    next_review_due = models.DateField(
+        null=True, blank=True, help_text="Practitioners are warned once this date has passed."
+    )
+    reviewed_by = models.CharField(
+        max_length=200, blank=True, help_text="The clinical approver of the last review."
+    )
 
     objects = PathwayManager()
+    # Reading notes are edited with the pathway, so each version records them and the
+    # related pathways too: a revert puts all of them back.
+    history = ContentHistory(parts=["reading_notes", "related_pathways"])
 
     class Meta:
         ordering = ["position", "title"]
+        permissions = [("publish_pathway", "Can publish and unpublish pathways")]
 
     def __str__(self) -> str:
         return self.title
@@ -238,6 +301,25 @@ class Pathway(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.last_reviewed
+            and self.next_review_due
+            and self.next_review_due <= self.last_reviewed
+        ):
+            raise ValidationError(
+                {"next_review_due": "The next review must be due after the last review."}
+            )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    @property
+    def is_review_overdue(self) -> bool:
+        return bool(self.next_review_due and self.next_review_due < timezone.localdate())
 
 
 class ReadingNoteManager(models.Manager):
@@ -254,6 +336,7 @@ class ReadingNote(models.Model):
     is_bullet = models.BooleanField(default=False, help_text="Shown as a bullet point.")
 
     objects = ReadingNoteManager()
+    history = ContentHistory()
 
     class Meta:
         ordering = ["pathway", "position"]
@@ -273,6 +356,15 @@ class ReadingNote(models.Model):
 
 
 class EntryQuerySet(models.QuerySet):
+    def published(self) -> EntryQuerySet:
+        """Entries practitioners may see: published, in a published pathway. Every public
+        page, search and export starts from this (or from `visible_to`)."""
+        return self.filter(status=Status.PUBLISHED, pathway__status=Status.PUBLISHED)
+
+    def visible_to(self, user) -> EntryQuerySet:
+        """Every entry for people who edit content (a preview), published ones otherwise."""
+        return self if can_preview(user) else self.published()
+
     def in_page_order(self) -> EntryQuerySet:
         """Seed order: by stage heading, then by the entry's place in the pathway."""
         return self.order_by("stage__position", "stage__start_days", "position")
@@ -384,19 +476,36 @@ class Entry(models.Model):
     criteria = models.TextField(
         blank=True, help_text='When the entry applies, e.g. "In cases where there are ..."'
     )
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="New entries start as drafts; practitioners see an entry once it is published.",
+    )
     # Kept current by PostgreSQL triggers from the entry's and its interventions' text
-    # (migration 0003); unused, and left empty, on SQLite.
+    # (migration 0006); unused, and left empty, on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntryManager()
+    # Interventions are edited with their entry, so each version of an entry records its
+    # interventions as they were: a revert restores the entry and its interventions together.
+    history = ContentHistory(parts=["interventions"], excluded_fields=["search_vector"])
 
     class Meta:
         verbose_name_plural = "entries"
         ordering = ["pathway", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["pathway", "position"], name="unique_entry_position")
+            models.UniqueConstraint(
+                fields=["pathway", "position"],
+                name="unique_entry_position",
+                violation_error_message=(
+                    "Another entry of this pathway already has this position: "
+                    "choose a free position."
+                ),
+            )
         ]
         indexes = [GinIndex(fields=["search_vector"], name="entry_search_vector_gin")]
+        permissions = [("publish_entry", "Can publish and unpublish entries")]
 
     def __str__(self) -> str:
         return f"{self.rationale} ({self.age_band})"
@@ -405,6 +514,10 @@ class Entry(models.Model):
         return (*self.pathway.natural_key(), self.position)
 
     natural_key.dependencies = ["pathways.pathway"]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
 
     def clean(self) -> None:
         super().clean()
@@ -429,6 +542,7 @@ class Intervention(models.Model):
     bullets = models.TextField(blank=True, help_text="One bullet point per line.")
 
     objects = InterventionManager()
+    history = ContentHistory()
 
     class Meta:
         ordering = ["entry", "position"]

@@ -1,4 +1,4 @@
-"""Public URLs: the home page, a pathway's browser and a context document."""
+"""Public URLs: the home page, a pathway's browser and its changes, a context document."""
 
 from django.urls import path
 
@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("pathways/<slug:slug>/checklist/", views.pathway_checklist, name="checklist"),
+    path("pathways/<slug:slug>/changes/", views.pathway_changes, name="changes"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
 ]

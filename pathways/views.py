@@ -1,6 +1,8 @@
-"""Public pages: the list of pathways, a pathway's filterable browser and its printable visit
-checklist, and a context document."""
+"""Public pages: the list of pathways, a pathway's filterable browser, its printable visit
+checklist and what changed in it, a context document. Practitioners see published content
+only; editors also see drafts."""
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -9,8 +11,9 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from . import ages
+from .changes import published_changes
 from .filters import EntryFilter, canonical_query
-from .models import ContextDocument, Entry, Pathway
+from .models import ContextDocument, Entry, Pathway, can_preview
 from .search import mark_in_python
 
 
@@ -29,25 +32,33 @@ def render_page_or_partial(
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "pathways/home.html", {"pathways": Pathway.objects.for_home()})
+    pathways = Pathway.objects.for_home(request.user)
+    return render(request, "pathways/home.html", {"pathways": pathways})
+
+
+def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
+    """The pathway at `slug` if the person asking may see it and it has entries they may see;
+    404 otherwise (a draft is as absent as a pathway that does not exist)."""
+    pathways = Pathway.objects.for_browser(request.user).with_has_entries(request.user)
+    return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
 def filtered_pathway(request: HttpRequest, slug: str) -> dict:
-    """What the browser and the checklist share: the pathway, its filtered entries (with
-    search matches marked) and the filters in words, for the request's query string."""
-    pathway = get_object_or_404(
-        Pathway.objects.for_browser().with_has_entries().filter(has_entries=True), slug=slug
-    )
-    filterset = EntryFilter(request.GET, queryset=Entry.objects.for_browser(pathway))
+    """What the browser and the checklist share: the pathway, the entries this person may
+    see filtered by the query string (search matches marked), and the filters in words."""
+    pathway = get_pathway_with_page(request, slug)
+    entries_shown = Entry.objects.visible_to(request.user)
+    filterset = EntryFilter(request.GET, queryset=entries_shown.for_browser(pathway))
     entries = list(filterset.qs.with_marks(filterset.search_text))
     mark_in_python(entries, filterset.search_text)
     query = canonical_query(request.GET)
     suffix = f"?{query}" if query else ""
     return {
         "pathway": pathway,
+        "preview": can_preview(request.user),
         "filter": filterset,
         "entries": entries,
-        "total": Entry.objects.filter(pathway=pathway).count(),
+        "total": entries_shown.filter(pathway=pathway).count(),
         "unrecognised": filterset.unrecognised(),
         "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
         "active": filterset.active(),
@@ -75,8 +86,20 @@ def pathway_checklist(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+def pathway_changes(request: HttpRequest, slug: str) -> HttpResponse:
+    pathway = get_pathway_with_page(request, slug)
+    context = {"pathway": pathway, "changes": published_changes(pathway)}
+    return render(request, "pathways/pathway_changes.html", context)
+
+
+@require_GET
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Only the pathways this person may open are listed: never a draft, never a dead link.
+    pathways = Pathway.objects.visible_to(request.user).with_has_entries(request.user)
     document = get_object_or_404(
-        ContextDocument.objects.prefetch_related("sections", "pathways"), slug=slug
+        ContextDocument.objects.prefetch_related(
+            "sections", Prefetch("pathways", queryset=pathways.filter(has_entries=True))
+        ),
+        slug=slug,
     )
     return render(request, "pathways/document_detail.html", {"document": document})

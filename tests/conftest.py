@@ -1,5 +1,6 @@
 """Shared test data: the real fixtures, named people, and a client that speaks htmx."""
 
+import io
 import os
 from pathlib import Path
 
@@ -34,10 +35,18 @@ FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
 IMH_URL = "/pathways/infant-mental-health/"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """People sign in with force_login here; hashing their passwords the slow, safe way
+    only costs time (a third of a second per person)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def imh(db):
     """The seeds' content, loaded from the project's fixtures exactly as `make run` loads it."""
     call_command("loaddata", *FIXTURES, verbosity=0)
+    call_command("record_history_baseline", verbosity=0, stdout=io.StringIO())
     from pathways.models import Pathway
 
     return Pathway.objects.get(slug="infant-mental-health")
@@ -50,6 +59,16 @@ def editor(db):
         "erin", "erin@example.nhs.uk", "a-long-enough-password", is_staff=True
     )
     user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def publisher(db):
+    """Pia, a clinical lead: staff in the Publishers group, who approves what goes live."""
+    user = User.objects.create_user(
+        "pia", "pia@example.nhs.uk", "a-long-enough-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Publishers"))
     return user
 
 

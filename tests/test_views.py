@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways.models import Entry, Intervention, Pathway
+from pathways.models import Entry, Intervention, Pathway, Status
 
 from .conftest import IMH_URL
 
@@ -40,10 +40,10 @@ def test_pathway_page_shows_notes_related_pathway_as_text_and_policy_link(client
     assert 'href="/documents/pimh-delivery-plan-2021-2022/"' in content
 
 
-def test_related_pathway_is_linked_once_it_has_entries(client, imh):
+def test_related_pathway_is_linked_once_it_has_published_entries(client, imh):
     parental = Pathway.objects.get(slug="parental-mental-health-and-wellbeing")
     source = Entry.objects.filter(pathway=imh).first()
-    Entry.objects.create(
+    entry = Entry.objects.create(
         pathway=parental,
         position=10,
         stage=source.stage,
@@ -51,6 +51,13 @@ def test_related_pathway_is_linked_once_it_has_entries(client, imh):
         rationale="Ask about the parent's mood.",
         service=source.service,
     )
+    # A new entry is a draft: to practitioners the pathway still has no entries.
+    assert (
+        'href="/pathways/parental-mental-health-and-wellbeing/"'
+        not in client.get(IMH_URL).content.decode()
+    )
+    entry.status = Status.PUBLISHED
+    entry.save()
     content = client.get(IMH_URL).content.decode()
     assert 'href="/pathways/parental-mental-health-and-wellbeing/"' in content
     assert client.get("/pathways/parental-mental-health-and-wellbeing/").status_code == 200
@@ -172,6 +179,7 @@ def add_entries(pathway, count):
             service=template.service,
             rationale=f"Generated rationale {i}",
             criteria="Generated criteria",
+            status=Status.PUBLISHED,
         )
         for i in range(count)
     )

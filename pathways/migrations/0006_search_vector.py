@@ -64,7 +64,7 @@ def on_postgresql(sql):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathways", "0002_editors_group"),
+        ("pathways", "0005_publishers_group"),
     ]
 
     operations = [

@@ -1,0 +1,91 @@
+"""Editors get clear messages, never a server error: bands that end before they start,
+entries outside their stage, two entries in one place, deleting what entries still use."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from pathways.models import AgeBand, Entry, Service, Stage, Tag
+
+from .test_admin import change_form_data
+
+
+def test_a_band_must_start_before_it_ends(imh):
+    band = AgeBand(label="Backwards", slug="backwards", start_days=100, end_days=50)
+    with pytest.raises(ValidationError, match="The end must be after the start."):
+        band.full_clean()
+
+
+def test_an_entry_must_overlap_its_stage(imh):
+    entry = Entry.objects.get(pathway=imh, position=20)
+    entry.age_band = AgeBand.objects.get(slug="3-5-years")
+    with pytest.raises(ValidationError, match="does not overlap the stage Birth - 6 weeks"):
+        entry.full_clean()
+
+
+DUPLICATE = "Another entry of this pathway already has this position: choose a free position."
+
+
+def test_two_entries_cannot_share_a_position_in_the_form(client, imh, editor):
+    client.force_login(editor)
+    entry = Entry.objects.get(pathway=imh, position=20)
+    response = client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/", change_form_data(entry, position=30)
+    )
+    assert response.status_code == 200
+    assert DUPLICATE in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.position == 20
+
+
+def test_two_entries_cannot_share_a_position_in_the_list(client, imh, editor):
+    """The list edits positions alone; the pathway is not in the row, and is still checked."""
+    client.force_login(editor)
+    entries = list(
+        Entry.objects.filter(pathway=imh).order_by("pathway", "stage__position", "position")
+    )
+    data = {
+        "form-TOTAL_FORMS": len(entries),
+        "form-INITIAL_FORMS": len(entries),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+        "_save": "Save",
+    }
+    for i, entry in enumerate(entries):
+        data[f"form-{i}-id"] = entry.pk
+        data[f"form-{i}-position"] = 30 if entry.position == 20 else entry.position
+    response = client.post("/admin/pathways/entry/", data)
+    assert response.status_code == 200
+    assert DUPLICATE in response.content.decode()
+    assert Entry.objects.filter(pathway=imh, position=20).exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "admin_name", "slug", "word"),
+    [
+        (Service, "service", "health-visiting", "service"),
+        (Tag, "tag", "core-purpose-2", "tag"),
+        (Stage, "stage", "1-3-years", "stage"),
+        (AgeBand, "ageband", "birth-5-years", "age band"),
+    ],
+)
+def test_what_entries_use_cannot_be_deleted(client, imh, editor, model, admin_name, slug, word):
+    client.force_login(editor)
+    obj = model.objects.get(slug=slug)
+    url = f"/admin/pathways/{admin_name}/{obj.pk}/delete/"
+    page = client.get(url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert f"This {word} cannot be deleted because entries use it." in content
+    assert "Follow-up Visiting schedule." in content or "Facilitate" in content  # who uses it
+    confirmed = client.post(url, {"post": "yes"})
+    assert confirmed.status_code == 200
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_what_no_entry_uses_can_be_deleted(client, imh, editor):
+    client.force_login(editor)
+    unused = Tag.objects.create(name="Unused", slug="unused", position=9)
+    response = client.post(f"/admin/pathways/tag/{unused.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Tag.objects.filter(slug="unused").exists()
+    assert Tag.history.filter(slug="unused", history_type="-").exists()
