@@ -183,6 +183,11 @@ class PathwayQuerySet(models.QuerySet):
         """Annotates has_entries: a pathway without entries has no page, so it is never linked."""
         return self.annotate(has_entries=Exists(Entry.objects.filter(pathway=OuterRef("pk"))))
 
+    def public(self) -> PathwayQuerySet:
+        """Pathways the API, the CSV and FHIR exports and problem reports serve: those with
+        a page."""
+        return self.with_has_entries().filter(has_entries=True)
+
     def for_home(self) -> PathwayQuerySet:
         """The home page's list of pathways."""
         return self.with_has_entries()
