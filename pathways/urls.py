@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "pathways"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
+    # The same entries as a spreadsheet; readers' problem reports; offline use.
+    path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
 ]
