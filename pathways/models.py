@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils.text import Truncator
 
 
 class SlugNaturalKeyManager(models.Manager):
@@ -398,3 +399,24 @@ class Intervention(models.Model):
         super().clean()
         if not self.text.strip() and not self.bullet_points:
             raise ValidationError("An intervention needs a paragraph, bullet points or both.")
+
+
+class ProblemReport(models.Model):
+    """A reader's report that an entry's content is wrong, out of date or unclear, for editors."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="problem_reports")
+    text = models.TextField("what is wrong", max_length=2000)
+    email = models.EmailField("contact email", blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.NEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return Truncator(self.text).words(12)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import exports, views
+from . import exports, feedback, views
 
 app_name = "pathways"
 
@@ -12,4 +12,14 @@ urlpatterns = [
     path("documents/<slug:slug>/", views.document_detail, name="document"),
     # The same entries as a spreadsheet; readers' problem reports; offline use.
     path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
+    path(
+        "pathways/<slug:slug>/entries/<int:position>/report/",
+        feedback.report_problem,
+        name="report_problem",
+    ),
+    path(
+        "pathways/<slug:slug>/entries/<int:position>/report/sent/",
+        feedback.report_problem_sent,
+        name="report_problem_sent",
+    ),
 ]
