@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_htmx",
+    # django-ninja: the JSON API; listed so its docs page uses its own static Swagger UI.
+    "ninja",
     "pathways",
 ]
 
