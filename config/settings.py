@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Marks responses to signed-in people private, so the offline copy keeps none of them.
+    "pathways.offline.signed_in_responses_are_private",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import exports, feedback, views
+from . import exports, feedback, offline, views
 
 app_name = "pathways"
 
@@ -22,4 +22,6 @@ urlpatterns = [
         feedback.report_problem_sent,
         name="report_problem_sent",
     ),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("service-worker.js", offline.service_worker, name="service_worker"),
 ]
