@@ -74,6 +74,7 @@ def test_a_saved_pathway_filters_with_the_network_off(page: Page, live_imh):
     page.reload()
     expect(page.locator(".offline-notice")).to_have_text(NOTICE)
     expect(page.locator("#result-count")).to_have_text("Showing 19 of 19 rationales")
+    assert page.evaluate("window.scrollY") == 0  # the notice stays in view
     page.get_by_label("Primary Care & GP").check()
     expect(page.locator("#result-count")).to_have_text("Showing 1 of 19 rationales")
     expect(page.locator("#results .entry")).to_have_count(1)

@@ -127,7 +127,7 @@ function setFormFrom(params) {
   }
 }
 
-async function showFiltered(params, savedAtOfPage) {
+async function showFiltered(params, savedAtOfPage, { moveFocus = true } = {}) {
   let data;
   try {
     data = await readSaved();
@@ -140,7 +140,9 @@ async function showFiltered(params, savedAtOfPage) {
   const count = document.getElementById("result-count");
   renderResults({ panel, count }, data, filterEntries(data, params, formLabels()), params);
   // As after an htmx update: keep keyboard users in the results if their control went.
-  if (!document.activeElement || document.activeElement === document.body) panel.focus();
+  if (moveFocus && (!document.activeElement || document.activeElement === document.body)) {
+    panel.focus();
+  }
 }
 
 function addressFor(params) {
@@ -153,7 +155,8 @@ if (isPathwayPage) {
     // A saved copy of this page, maybe with other filters: show what this address asks for.
     const params = new URLSearchParams(window.location.search);
     setFormFrom(params);
-    showFiltered(params, root.dataset.offlineCopy);
+    // Opening a page leaves focus at its top, where the offline notice is.
+    showFiltered(params, root.dataset.offlineCopy, { moveFocus: false });
   }
 
   // While offline, the form filters the saved data instead of sending a request.
