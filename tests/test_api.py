@@ -7,6 +7,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from playwright.sync_api import expect
 
 from .conftest import IMH_URL
 from .test_filters import ALL, BIRTH_TO_5_YEARS, CHILDRENS_CENTRES, HEALTH_VISITING
@@ -254,3 +255,17 @@ def test_docs_page_runs_swagger_ui_from_our_own_static_files(client, imh):
     # Nothing from a CDN: every script and stylesheet is ours.
     for address in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', content):
         assert address.startswith("/static/"), address
+
+
+@pytest.mark.browser
+def test_docs_page_explores_the_api_without_leaving_the_site(page, live_imh, live_server):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + "/api/docs")
+    operations = page.locator(".opblock-summary-path")
+    expect(operations).to_have_count(4)
+    expect(page.locator(".swagger-ui")).to_contain_text("/api/pathways/{slug}/entries/")
+    assert errors == []
+    assert [url for url in requested if not url.startswith(live_server.url)] == []

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
+from playwright.sync_api import expect
 
 from pathways.feedback import REPORTS_PER_HOUR
 from pathways.models import Entry, ProblemReport
@@ -213,3 +214,33 @@ def test_staff_outside_the_editors_group_cannot_see_reports(client, imh):
     staff.save()
     client.force_login(staff)
     assert client.get("/admin/pathways/problemreport/").status_code == 403
+
+
+@pytest.mark.browser
+def test_report_form_works_without_javascript_and_is_accessible(browser, live_imh, live_server):
+    from pytest_playwright_axe import Axe
+
+    from .test_browser import WCAG_22_AA
+
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_imh)
+    page.locator("#entry-20").get_by_role("link", name="Report a problem").click()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter what is wrong with this content.")
+    page.get_by_label("What is wrong with this content?").fill(WHAT_IS_WRONG)
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator("h1")).to_have_text("Report sent")
+    assert ProblemReport.objects.get().text == WHAT_IS_WRONG
+    context.close()
+    for path in [REPORT_URL, SENT_URL]:
+        axe_page = browser.new_page()
+        axe_page.goto(live_server.url + path)
+        results = Axe().run(
+            axe_page,
+            options={"runOnly": {"type": "tag", "values": WCAG_22_AA}},
+            html_report_generated=False,
+            json_report_generated=False,
+        )
+        assert [v["id"] for v in results["violations"]] == [], path
+        axe_page.close()
