@@ -50,11 +50,17 @@ function showSaved() {
   document.querySelector("#maincontent h1")?.after(note);
 }
 
-if ("serviceWorker" in navigator) {
+function startServiceWorker() {
   navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).catch(() => {});
   if (isPathwayPage && !offline) {
     navigator.serviceWorker.ready.then(savePathway).catch(() => {});
   }
+}
+
+if ("serviceWorker" in navigator) {
+  // After the page has loaded, so the worker's first downloads never slow the page's own.
+  if (document.readyState === "complete") startServiceWorker();
+  else window.addEventListener("load", startServiceWorker, { once: true });
 }
 
 // The notice. ---------------------------------------------------------------------------
