@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    # django-ninja: the JSON API; listed so its docs page uses its own static Swagger UI.
+    "ninja",
     "pathways",
 ]
 
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Lets every historical record written during a request name the person who made it.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Marks responses to signed-in people private, so the offline copy keeps none of them.
+    "pathways.offline.signed_in_responses_are_private",
 ]
 
 ROOT_URLCONF = "config.urls"

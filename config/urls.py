@@ -1,7 +1,9 @@
-"""Top-level URLs: the public pathway pages and the editors' admin."""
+"""Top-level URLs: the public pathway pages, the JSON API and the editors' admin."""
 
 from django.contrib import admin
 from django.urls import include, path
+
+from pathways.api import api
 
 admin.site.site_header = "Pathway Navigator: editing"
 admin.site.site_title = "Pathway Navigator editing"
@@ -9,5 +11,6 @@ admin.site.index_title = "Pathway content"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", include("pathways.urls")),
 ]

@@ -15,6 +15,7 @@ from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from .history import ContentHistory
 from .search import START, STOP, parse_terms
@@ -224,6 +225,11 @@ class PathwayQuerySet(models.QuerySet):
         is never linked."""
         entries = Entry.objects.visible_to(user).filter(pathway=OuterRef("pk"))
         return self.annotate(has_entries=Exists(entries))
+
+    def public(self) -> PathwayQuerySet:
+        """Pathways the API, the CSV and FHIR exports and problem reports serve: published
+        ones with a page (published entries)."""
+        return self.published().with_has_entries().filter(has_entries=True)
 
     def for_home(self, user=None) -> PathwayQuerySet:
         """The home page's list of pathways."""
@@ -568,3 +574,24 @@ class Intervention(models.Model):
         super().clean()
         if not self.text.strip() and not self.bullet_points:
             raise ValidationError("An intervention needs a paragraph, bullet points or both.")
+
+
+class ProblemReport(models.Model):
+    """A reader's report that an entry's content is wrong, out of date or unclear, for editors."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="problem_reports")
+    text = models.TextField("what is wrong", max_length=2000)
+    email = models.EmailField("contact email", blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.NEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return Truncator(self.text).words(12)

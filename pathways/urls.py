@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import exports, feedback, offline, views
 
 app_name = "pathways"
 
@@ -12,4 +12,18 @@ urlpatterns = [
     path("pathways/<slug:slug>/checklist/", views.pathway_checklist, name="checklist"),
     path("pathways/<slug:slug>/changes/", views.pathway_changes, name="changes"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
+    # The same entries as a spreadsheet; readers' problem reports; offline use.
+    path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
+    path(
+        "pathways/<slug:slug>/entries/<int:position>/report/",
+        feedback.report_problem,
+        name="report_problem",
+    ),
+    path(
+        "pathways/<slug:slug>/entries/<int:position>/report/sent/",
+        feedback.report_problem_sent,
+        name="report_problem_sent",
+    ),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("service-worker.js", offline.service_worker, name="service_worker"),
 ]

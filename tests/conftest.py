@@ -78,6 +78,15 @@ def practitioner(db):
     return User.objects.create_user("hana", "hana@example.nhs.uk", "a-long-enough-password")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def patient_browser_assertions():
+    """A loaded 2-core CI machine can take seconds to serve a page: wait up to 15 s (not
+    Playwright's 5) before calling an expectation failed."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

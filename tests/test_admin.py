@@ -40,13 +40,18 @@ def test_practitioner_without_staff_rights_is_sent_to_login(client, imh, practit
     assert response["Location"].startswith("/admin/login/")
 
 
+# Editors work through readers' problem reports; reports only come from the public form, so
+# nobody is given "add".
+PROBLEM_REPORTS = {"view_problemreport", "change_problemreport", "delete_problemreport"}
+
+
 def test_editors_group_has_exactly_the_content_permissions(db):
     editors = Group.objects.get(name="Editors")
     expected = {
         f"{action}_{model}"
         for action in ("add", "change", "delete", "view")
         for model in CONTENT_MODELS
-    }
+    } | PROBLEM_REPORTS
     assert set(editors.permissions.values_list("codename", flat=True)) == expected
     assert not editors.permissions.filter(content_type__app_label="auth").exists()
     # Everything else in the app: the history models' permissions (nobody needs them: history
@@ -57,6 +62,7 @@ def test_editors_group_has_exactly_the_content_permissions(db):
     assert set(content.values_list("codename", flat=True)) - expected == {
         "publish_entry",
         "publish_pathway",
+        "add_problemreport",  # reports come only from the public form
     }
 
 

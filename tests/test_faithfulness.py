@@ -9,6 +9,9 @@ from .conftest import IMH_URL
 from .pagetext import is_subsequence, normalise, visible_lines
 
 DATA = Path(__file__).parent / "data"
+# Visible in the results but not the seed's words: the count, and each entry's link to
+# report a problem with its content.
+OURS = {"results__count", "entry__actions"}
 EMPTY_STATE = [
     "There are no rationales that match your filters.",
     "Please amend your choices to see more rationales.",
@@ -49,11 +52,24 @@ def test_full_page_contains_every_seed_line_in_order(client, imh):
 
 def test_results_are_the_seed_line_for_line(client, imh):
     """Stricter: the results region holds the seed's entries and nothing else visible
-    (apart from the count), so nothing is added, dropped, merged or reordered."""
+    (apart from the count and each entry's "Report a problem" link, which is ours, not the
+    seed's), so nothing is added, dropped, merged or reordered."""
     html = client.get(IMH_URL).content.decode()
-    results = visible_lines(html, within_id="results", skip_classes={"results__count"})
+    results = visible_lines(html, within_id="results", skip_classes=OURS)
     seed = pathway_seed_lines()
     assert results == seed[seed.index("Birth - 6 weeks") :]
+
+
+def test_the_skipped_report_links_hide_nothing_of_the_seed(client, imh):
+    """The only visible lines the skip list drops are the 19 "Report a problem" links."""
+    html = client.get(IMH_URL).content.decode()
+    everything = visible_lines(html, within_id="results", skip_classes={"results__count"})
+    links = [line for line in everything if line == "Report a problem with this content"]
+    seed = pathway_seed_lines()
+    assert len(links) == 19
+    assert [line for line in everything if line not in links] == seed[
+        seed.index("Birth - 6 weeks") :
+    ]
 
 
 def test_reading_notes_come_right_after_the_title(client, imh):
@@ -100,7 +116,7 @@ def test_a_corrected_typo_would_be_caught(client, imh):
     intervention.text = intervention.text.replace("admisisons", "admissions")
     intervention.save()
     html = client.get(IMH_URL).content.decode()
-    results = visible_lines(html, within_id="results", skip_classes={"results__count"})
+    results = visible_lines(html, within_id="results", skip_classes=OURS)
     seed = pathway_seed_lines()
     assert results != seed[seed.index("Birth - 6 weeks") :]
     assert is_subsequence(seed, visible_lines(html)) == (

@@ -26,7 +26,16 @@ def test_template_has_no_inline_script_or_style(template):
 
 
 @pytest.mark.parametrize(
-    "url", ["/", IMH_URL, f"{IMH_URL}?age=zz&service=x", "/documents/pimh-delivery-plan-2021-2022/"]
+    "url",
+    [
+        "/",
+        IMH_URL,
+        f"{IMH_URL}?age=zz&service=x",
+        "/documents/pimh-delivery-plan-2021-2022/",
+        f"{IMH_URL}entries/20/report/",
+        f"{IMH_URL}entries/20/report/sent/",
+        "/api/docs",
+    ],
 )
 def test_rendered_pages_have_no_inline_script_or_style(client, imh, url):
     html = client.get(url).content.decode()

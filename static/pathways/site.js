@@ -1,5 +1,6 @@
 // Pathway Navigator's progressive enhancement; every page works without it.
 import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.min.js";
+import "./offline.js";
 
 // NHS.UK frontend only starts its components on a body marked as supported; a browser that
 // runs this module supports them, and our Content Security Policy forbids the inline script

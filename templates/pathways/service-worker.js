@@ -1,0 +1,168 @@
+// Pathway Navigator's service worker: keeps the pages a practitioner has opened, and the data
+// of each pathway opened, so that they work on a home visit with no signal.
+//
+// Pages and data: network first, the saved copy when the network fails. A page answered
+// from the saved copy is marked (data-offline-copy on <html>, holding when it was saved), so
+// offline.js can say so and filter from the saved data. Static files: the saved copy at once,
+// refreshed in the background. Never kept: /admin/, htmx fragments (offline.js filters from
+// the saved data instead), anything but GET, and any response marked private or no-store,
+// which is every response to a signed-in person (pathways.offline sets that).
+
+const VERSION = "v1";
+const STATIC_CACHE = `pathways-static-${VERSION}`;
+const SAVED_CACHE = `pathways-saved-${VERSION}`;
+const SHELL = {{ shell|safe }};
+const STYLESHEETS = {{ stylesheets|safe }};
+const STATIC_PREFIX = {{ static_prefix|safe }};
+const NEVER = {{ never|safe }};
+const DATA_PREFIX = "/api/pathways/";
+const SAVED_AT = "X-Saved-At";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(STATIC_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(
+          names
+            .filter((name) => name.startsWith("pathways-") && ![STATIC_CACHE, SAVED_CACHE].includes(name))
+            .map((name) => caches.delete(name)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (NEVER.some((prefix) => url.pathname.startsWith(prefix))) return;
+  if (request.headers.has("HX-Request")) return;
+  if (url.pathname.startsWith(STATIC_PREFIX)) {
+    event.respondWith(staticFile(event));
+  } else if (request.mode === "navigate") {
+    event.respondWith(page(event));
+  } else if (url.pathname.startsWith(DATA_PREFIX)) {
+    event.respondWith(data(event));
+  }
+});
+
+// offline.js asks for a pathway's data to be saved, and for its page unless a copy is already
+// saved (the first page seen is fetched before this worker is in charge); the answer says
+// whether both are now saved.
+self.addEventListener("message", (event) => {
+  if (event.data?.type !== "save") return;
+  const { page, data } = event.data;
+  const port = event.ports[0];
+  event.waitUntil(
+    Promise.all([
+      saved(new Request(page)).then((copy) => Boolean(copy) || saveFromNetwork(page)),
+      ...data.map((url) => saveFromNetwork(url)),
+    ]).then((results) => port?.postMessage({ saved: results.every(Boolean) })),
+  );
+});
+
+function keepable(response) {
+  const control = response.headers.get("Cache-Control") || "";
+  return response.ok && response.type === "basic" && !/private|no-store/.test(control);
+}
+
+async function keep(cacheName, url, response) {
+  const headers = new Headers(response.headers);
+  headers.set(SAVED_AT, new Date().toISOString());
+  const copy = new Response(await response.blob(), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+  await (await caches.open(cacheName)).put(url, copy);
+}
+
+async function saveFromNetwork(url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    if (!keepable(response)) return false;
+    await keep(SAVED_CACHE, url, response);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function saved(request, options = {}) {
+  const cache = await caches.open(SAVED_CACHE);
+  return cache.match(request.url, { ignoreVary: true, ...options });
+}
+
+async function page(event) {
+  const request = event.request;
+  try {
+    const response = await fetch(request);
+    const isPage = (response.headers.get("Content-Type") || "").startsWith("text/html");
+    if (isPage && keepable(response)) {
+      event.waitUntil(keep(SAVED_CACHE, request.url, response.clone()));
+    }
+    return response;
+  } catch (error) {
+    // The same page with other filters will do: offline.js filters it to this address.
+    const copy = (await saved(request)) || (await saved(request, { ignoreSearch: true }));
+    return copy ? markedOffline(copy) : notSaved();
+  }
+}
+
+async function markedOffline(copy) {
+  const savedAt = copy.headers.get(SAVED_AT) || "";
+  const html = (await copy.text()).replace("<html", `<html data-offline-copy="${savedAt}"`);
+  return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+function notSaved() {
+  const html = `<!DOCTYPE html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>You are offline - Pathway Navigator</title>
+${STYLESHEETS.map((href) => `<link rel="stylesheet" href="${href}">`).join("")}</head>
+<body><div class="nhsuk-width-container"><main class="nhsuk-main-wrapper" id="maincontent">
+<h1>You are offline</h1>
+<p>This page has not been saved on this device. Pathways you have opened before are saved:
+open one from the <a href="/">home page</a>, or try again when you have a signal.</p>
+</main></div></body></html>`;
+  return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+async function data(event) {
+  const request = event.request;
+  try {
+    const response = await fetch(request);
+    if (keepable(response)) event.waitUntil(keep(SAVED_CACHE, request.url, response.clone()));
+    return response;
+  } catch (error) {
+    const copy = await saved(request);
+    if (copy) return copy;
+    throw error;
+  }
+}
+
+async function staticFile(event) {
+  const request = event.request;
+  const cache = await caches.open(STATIC_CACHE);
+  const copy = await cache.match(request, { ignoreVary: true });
+  const fresh = fetch(request)
+    .then(async (response) => {
+      if (keepable(response)) await cache.put(request, response.clone());
+      return response;
+    })
+    .catch(() => undefined);
+  if (copy) {
+    event.waitUntil(fresh);
+    return copy;
+  }
+  return (await fresh) || Response.error();
+}
