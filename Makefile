@@ -6,7 +6,8 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run test test-quick lint check-migrations vendor-nhsuk-frontend clean
+.PHONY: run serve test test-quick lint check-migrations check-deploy \
+	vendor-nhsuk-frontend clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -25,6 +26,20 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py loaddata fixtures/*.json
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST_PORT)
 
+# The production stack on this machine: DJANGO_ENV=production, static files collected and
+# served compressed by WhiteNoise, gunicorn with config/gunicorn.conf.py. Plain HTTP on
+# 127.0.0.1, so no redirect to HTTPS; open http://localhost:8000 (browsers keep the
+# HTTPS-only cookies for localhost). SQLite unless DATABASE_URL says otherwise.
+serve: $(VENV)/.installed
+	@export DJANGO_ENV=production GUNICORN_BIND="$(HOST_PORT)" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" \
+	  SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" && \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py loaddata fixtures/*.json && \
+	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
+	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
+
 test: $(VENV)/.installed
 	$(BIN)/pytest
 
@@ -38,6 +53,13 @@ lint: $(VENV)/.installed
 
 check-migrations: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Django's deployment checklist against the production settings, warnings counted as failures.
+# The key and host are placeholders: the check needs them set, not real.
+check-deploy: $(VENV)/.installed
+	DJANGO_ENV=production ALLOWED_HOSTS=pathways.example.nhs.uk \
+	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 # Refresh the vendored NHS.UK frontend (static/vendor/nhsuk-frontend) from the npm registry.
 vendor-nhsuk-frontend:

@@ -1,7 +1,9 @@
 """Settings for Pathway Navigator, read from the environment with safe development defaults.
 
 DATABASE_URL picks the database (SQLite file by default), DJANGO_DEBUG=1 turns debug on,
-DJANGO_ENV=production demands a real SECRET_KEY and ALLOWED_HOSTS.
+DJANGO_ENV=production demands a real SECRET_KEY and ALLOWED_HOSTS and turns on HTTPS-only
+cookies and the redirect to HTTPS. The security headers are the same in every environment, so
+the tests see what production sends. `.env.example` lists every variable.
 """
 
 import os
@@ -9,8 +11,18 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no environment variable: "1", "true" or "yes" mean yes; unset means `default`."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes"}
+
 
 ENVIRONMENT = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
@@ -42,14 +54,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header-setting middleware comes before WhiteNoise, so static files (SVG icons
+    # included) carry the same security headers as pages.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -117,3 +132,43 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+
+# Security headers, the same everywhere. The Content Security Policy allows our own files only:
+# no inline script or style (templates/ has none, a test keeps it so), no eval (htmx is told
+# not to use it in base.html). The NHS.UK stylesheet asks for Frutiger from assets.nhs.uk; the
+# policy blocks it and the page falls back to Arial, as the NHS.UK font stack intends, rather
+# than depend on a host practitioners' networks may block.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+# Browsers only honour HSTS over HTTPS, and SecurityMiddleware only sends it there.
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# TLS ends at the load balancer; gunicorn marks a request secure when the balancer says so
+# (X-Forwarded-Proto from an address in FORWARDED_ALLOW_IPS, see config/gunicorn.conf.py).
+# `make serve` turns the redirect off to serve plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+# Our pages send the CSRF token from the template (hx-headers, hidden inputs), so no script
+# needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Editors sign in on shared NHS computers: a session lasts a working day, not two weeks.
+SESSION_COOKIE_AGE = 60 * 60 * 9

@@ -16,6 +16,7 @@ if os.environ.get("CI"):
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
 IMH_URL = "/pathways/infant-mental-health/"
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
