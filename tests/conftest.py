@@ -19,6 +19,12 @@ IMH_URL = "/pathways/infant-mental-health/"
 HTMX = {"HX-Request": "true"}
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production's hasher is slow on purpose; the tests sign in dozens of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def imh(db):
     """The seeds' content, loaded from the project's fixtures exactly as `make run` loads it."""

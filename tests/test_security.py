@@ -44,6 +44,15 @@ def static_file(client, fixture):
     return client.get("/static/pathways/site.css", secure=True)
 
 
+def locked_out(client, fixture):
+    fixture("editor")
+    for _ in range(5):
+        response = client.post(
+            "/admin/login/", {"username": "erin", "password": "wrong-password"}, secure=True
+        )
+    return response
+
+
 RESPONSES = {
     "page": (200, page),
     "htmx fragment": (200, htmx_fragment),
@@ -51,6 +60,7 @@ RESPONSES = {
     "not found": (404, not_found),
     "server error": (500, server_error),
     "static file": (200, static_file),
+    "locked out": (429, locked_out),
 }
 
 
@@ -123,7 +133,7 @@ def test_templates_have_no_inline_script_or_style(template):
 
 @pytest.mark.parametrize(
     "kind",
-    ["page", "htmx fragment", "admin", "not found", "server error"],
+    ["page", "htmx fragment", "admin", "not found", "server error", "locked out"],
 )
 def test_rendered_pages_have_no_inline_script_or_style(client, db, request, kind):
     # Includes what Django and its admin render, which the template scan cannot see.
