@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pathways.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +101,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A server that does not answer must cost a visitor seconds, not minutes: give up connecting
+# after 2 s (libpq's minimum) and drop a connection whose packets go unacknowledged for 2 s,
+# so the outage page (pathways.middleware) comes back quickly.
+POSTGRESQL_OPTIONS = {"connect_timeout": 2, "tcp_user_timeout": 2000}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -185,6 +192,8 @@ X_FRAME_OPTIONS = "DENY"
 # (X-Forwarded-Proto from an address in FORWARDED_ALLOW_IPS, see config/gunicorn.conf.py).
 # `make serve` turns the redirect off to serve plain HTTP on 127.0.0.1.
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers probe app servers over plain HTTP; a redirect would read as "unhealthy".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
@@ -206,7 +215,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "timestamped"},
     },
     "loggers": {
-        # pathways.security: sign-ins and lock-outs.
+        # pathways.security: sign-ins and lock-outs; pathways.availability: database outages.
         "pathways": {"handlers": ["console"], "level": "INFO"},
         # Django prints these to the console only with DEBUG on; in production a 500's
         # traceback and a refused Host header must reach the server log too.

@@ -1,4 +1,4 @@
-"""Public URLs: the home page, a pathway's browser and a context document."""
+"""Public URLs: the home page, a pathway's browser, a context document, the health check."""
 
 from django.urls import path
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
+    path("healthz", views.healthz, name="healthz"),
 ]

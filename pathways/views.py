@@ -1,8 +1,12 @@
-"""Public pages: the list of pathways, a pathway's filterable browser, a context document."""
+"""Public pages: the list of pathways, a pathway's filterable browser, a context document;
+and the load balancer's health check."""
 
-from django.http import HttpRequest, HttpResponse
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .filters import EntryFilter
@@ -49,3 +53,20 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ContextDocument.objects.prefetch_related("sections", "pathways"), slug=slug
     )
     return render(request, "pathways/document_detail.html", {"document": document})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and every migration is applied, else 503: the load
+    balancer sends visitors only to app servers that can serve them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        executor = MigrationExecutor(connection)
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except (OperationalError, InterfaceError):
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    if unapplied:
+        body = {"status": "unavailable", "database": "ok", "unapplied_migrations": len(unapplied)}
+        return JsonResponse(body, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "unapplied_migrations": 0})

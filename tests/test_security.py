@@ -40,6 +40,15 @@ def server_error(client, fixture):
     return client.get("/fail/", secure=True)
 
 
+def database_down(client, fixture):
+    fixture("database_down")
+    return client.get("/", secure=True)
+
+
+def health_check(client, fixture):
+    return client.get("/healthz", secure=True)
+
+
 def static_file(client, fixture):
     return client.get("/static/pathways/site.css", secure=True)
 
@@ -59,6 +68,8 @@ RESPONSES = {
     "admin": (200, admin),
     "not found": (404, not_found),
     "server error": (500, server_error),
+    "database down": (503, database_down),
+    "health check": (200, health_check),
     "static file": (200, static_file),
     "locked out": (429, locked_out),
 }
@@ -133,7 +144,7 @@ def test_templates_have_no_inline_script_or_style(template):
 
 @pytest.mark.parametrize(
     "kind",
-    ["page", "htmx fragment", "admin", "not found", "server error", "locked out"],
+    ["page", "htmx fragment", "admin", "not found", "server error", "database down", "locked out"],
 )
 def test_rendered_pages_have_no_inline_script_or_style(client, db, request, kind):
     # Includes what Django and its admin render, which the template scan cannot see.
@@ -215,10 +226,13 @@ def test_production_cookies_are_secure_httponly_and_samesite(client, editor, pro
         assert cookies[name]["samesite"] == "Lax", name
 
 
-def test_production_sends_plain_http_to_https(client, db, production_cookies):
+def test_production_sends_plain_http_to_https_but_not_the_health_check(
+    client, db, production_cookies
+):
     response = client.get("/")
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/"
+    assert client.get("/healthz").status_code == 200  # load balancers probe over HTTP
 
 
 def test_deployment_checklist_passes_with_production_settings():
