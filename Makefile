@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run serve test test-quick lint check-migrations check-deploy \
+.PHONY: run serve test test-quick lint check-migrations check-deploy backup restore \
 	vendor-nhsuk-frontend clean
 
 $(PY):
@@ -60,6 +60,16 @@ check-deploy: $(VENV)/.installed
 	DJANGO_ENV=production ALLOWED_HOSTS=pathways.example.nhs.uk \
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# The pathway content (not accounts) to backups/<timestamp>.json, and back into an empty
+# database. Both use DATABASE_URL like everything else.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<timestamp>.json [REPLACE=1]"; exit 2; }
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace)
 
 # Refresh the vendored NHS.UK frontend (static/vendor/nhsuk-frontend) from the npm registry.
 vendor-nhsuk-frontend:
