@@ -110,6 +110,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Nothing shared lives in a cache: sessions and sign-in attempts are in the database, so app
+# servers behind a load balancer need no shared cache. "fragments" keeps each worker's
+# rendered htmx fragments for FRAGMENT_CACHE_SECONDS (pathways.caching), so an edit reaches
+# every server within that time; 0 turns it off. At most 250, tens of kilobytes each.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": int(os.environ.get("FRAGMENT_CACHE_SECONDS", "10")),
+        "OPTIONS": {"MAX_ENTRIES": 250},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

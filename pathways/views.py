@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .caching import cached_htmx_fragment
 from .filters import EntryFilter
 from .models import ContextDocument, Entry, Pathway
 
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_htmx_fragment
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = get_object_or_404(
         Pathway.objects.for_browser().with_has_entries().filter(has_entries=True), slug=slug
@@ -70,3 +72,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body = {"status": "unavailable", "database": "ok", "unapplied_migrations": len(unapplied)}
         return JsonResponse(body, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "unapplied_migrations": 0})
+

@@ -10,6 +10,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -33,6 +34,22 @@ HTMX = {"HX-Request": "true"}
 def fast_password_hashing(settings):
     """Production's hasher is slow on purpose; the tests sign in dozens of times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_fragment_cache():
+    """Each test starts with no cached fragments: another test's, made from other data,
+    could otherwise answer for the same URL."""
+    caches["fragments"].clear()
+
+
+@pytest.fixture
+def no_fragment_cache(settings):
+    """Every htmx request builds its fragment, for tests that count what building costs."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "fragments": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
 
 
 @pytest.fixture

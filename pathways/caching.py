@@ -1,0 +1,64 @@
+"""The pathway browser's htmx fragments, kept in memory for a few seconds.
+
+Building a filtered fragment (nine queries, a few dozen entry cards) costs dozens of times
+what a trivial request does, and under load many practitioners ask for the same filters. Each
+gunicorn worker keeps what it has rendered for FRAGMENT_CACHE_SECONDS (the "fragments"
+cache in settings), so a burst of the same request is built once per worker.
+
+An edit reaches every app server within those seconds: no server needs to tell another.
+The worker that saves content forgets its fragments at once, so a single process (runserver,
+the tests) always shows the latest content.
+
+Full pages are not cached: they carry the visitor's CSRF token and, for editors, a link to
+the admin.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.apps import apps
+from django.core.cache import caches
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+CACHE = "fragments"
+
+
+def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answers an htmx request for a URL rendered in the last few seconds from the cache;
+    other requests, and everything but a 200, go to the view as before."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.htmx:
+            return view(request, *args, **kwargs)
+        cache = caches[CACHE]
+        # Hashed: query strings can be long, and cache keys are best kept short.
+        key = "fragment:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        content = cache.get(key)
+        if content is not None:
+            response = HttpResponse(content)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            cache.set(key, response.content)
+        return response
+
+    return wrapper
+
+
+def forget_fragments(sender, **kwargs) -> None:
+    caches[CACHE].clear()
+
+
+def watch_content() -> None:
+    """Forgets this worker's fragments whenever a pathway model (or a many-to-many link
+    between them) is saved or deleted, the admin and loaddata included."""
+    for model in apps.get_app_config("pathways").get_models(include_auto_created=True):
+        uid = f"forget-fragments-{model._meta.label}"
+        post_save.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-delete")
+        m2m_changed.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-m2m")
