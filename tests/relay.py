@@ -28,6 +28,7 @@ class Relay:
         self.port = port or closed_port()
         self.silent = silent
         self._listener: socket.socket | None = None
+        self._accepting: threading.Thread | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -44,11 +45,16 @@ class Relay:
         listener.listen(64)
         listener.settimeout(0.1)
         self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        self._accepting.start()
         return self
 
     def stop(self) -> None:
         listener, self._listener = self._listener, None
+        if self._accepting is not None:
+            # The port is only free again once the accepting thread has let go of it.
+            self._accepting.join()
+            self._accepting = None
         if listener is not None:
             listener.close()
         with self._lock:
