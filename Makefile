@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run serve test test-quick lint check-migrations check-deploy backup restore \
+.PHONY: run serve test test-quick lint check-migrations check-deploy bench backup restore \
 	vendor-nhsuk-frontend clean
 
 $(PY):
@@ -61,6 +61,11 @@ check-deploy: $(VENV)/.installed
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
+# Speed at scale and load on the production stack against PostgreSQL: a few minutes, not part
+# of `make test`. Results in bench/results/; see docs/benchmarks.md.
+bench: $(VENV)/.installed
+	$(PY) bench/bench.py
+
 # The pathway content (not accounts) to backups/<timestamp>.json, and back into an empty
 # database. Both use DATABASE_URL like everything else.
 backup: $(VENV)/.installed
@@ -76,4 +81,4 @@ vendor-nhsuk-frontend:
 	scripts/vendor-nhsuk-frontend.sh $(NHSUK_FRONTEND_VERSION)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis bench/results

@@ -11,4 +11,5 @@ urlpatterns = [
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
     path("healthz", views.healthz, name="healthz"),
+    path("bench/trivial", views.bench_trivial, name="bench-trivial"),
 ]

@@ -1,9 +1,10 @@
 """Public pages: the list of pathways, a pathway's filterable browser, a context document;
 and the load balancer's health check."""
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
@@ -73,3 +74,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse(body, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "unapplied_migrations": 0})
 
+
+@require_GET
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The ceiling `make bench` compares pages with: the whole middleware stack, no database,
+    no template. Only there when DJANGO_BENCH=1."""
+    if not settings.BENCH:
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

@@ -246,3 +246,11 @@ def test_deployment_checklist_passes_with_production_settings():
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_benchmark_view_is_not_there_unless_benchmarking(client, db, settings):
+    assert client.get("/bench/trivial").status_code == 404
+    settings.BENCH = True
+    response = client.get("/bench/trivial")
+    assert response.status_code == 200
+    assert response.content == b"ok"
