@@ -111,7 +111,7 @@ def ensure_tools() -> None:
     run("scripts/start-postgresql.sh")
 
 
-def django_env(database_url: str, port: int, workers: int | None = None) -> dict:
+def django_env(database_url: str, port: int, out: Path, workers: int | None = None) -> dict:
     env = {
         **os.environ,
         "DJANGO_ENV": "production",
@@ -121,18 +121,20 @@ def django_env(database_url: str, port: int, workers: int | None = None) -> dict
         "DJANGO_BENCH": "1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": "0",
+        # Each server its own fragment cache, away from `make serve`'s.
+        "FRAGMENT_CACHE_DIR": str(out / f"fragments-{port}"),
     }
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     return env
 
 
-def build_database() -> str:
+def build_database(out: Path) -> str:
     url = f"postgres://{PG_USER}:{PG_PASSWORD}@{PG_HOST}:{PG_PORT}/{DB}"
     log(f"database {DB}: rebuilding")
     psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{DB}"')
-    env = django_env(url, PORT)
+    env = django_env(url, PORT, out)
     run(PYTHON, "manage.py", "migrate", "--no-input", "-v0", env=env)
     run(PYTHON, "manage.py", "loaddata", *sorted(map(str, ROOT.glob("fixtures/*.json"))), env=env)
     run(PYTHON, "bench/generate.py", "--pathways", "50", "--entries", "10000", env=env)
@@ -326,7 +328,7 @@ def outage_drill(database_url_for, out: Path) -> dict:
     """A second server reaches PostgreSQL through a relay that we cut and restore."""
     port = PORT + 1
     relay = Relay((PG_HOST, PG_PORT)).start()
-    env = django_env(database_url_for(relay.port), port, workers=2)
+    env = django_env(database_url_for(relay.port), port, out, workers=2)
     timings: dict[str, list] = {}
 
     def probe(label: str, count: int = 4) -> None:
@@ -444,7 +446,7 @@ def main() -> None:
     out = ROOT / "bench" / "results" / f"{started:%Y%m%dT%H%M%SZ}"
     out.mkdir(parents=True)
     ensure_tools()
-    url = build_database()
+    url = build_database(out)
     data = psql(
         "SELECT (SELECT count(*) FROM pathways_pathway) || ' pathways, ' || "
         "(SELECT count(*) FROM pathways_entry) || ' entries, ' || "
@@ -457,7 +459,7 @@ def main() -> None:
         "data": data,
         "machine": machine(),
     }
-    server = Server(django_env(url, PORT), PORT, out / "gunicorn.log")
+    server = Server(django_env(url, PORT, out), PORT, out / "gunicorn.log")
     with server:
         results["workers"] = server.workers()
         log(f"gunicorn: {results['workers']} workers on 127.0.0.1:{PORT}; data: {data}")

@@ -114,16 +114,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Nothing shared lives in a cache: sessions and sign-in attempts are in the database, so app
-# servers behind a load balancer need no shared cache. "fragments" keeps each worker's
+# servers behind a load balancer need no shared cache. "fragments" keeps each server's
 # rendered htmx fragments for FRAGMENT_CACHE_SECONDS (pathways.caching), so an edit reaches
-# every server within that time; 0 turns it off. At most 250, tens of kilobytes each.
+# every server within that time; 0 turns it off. Files, so that all of a server's workers
+# share what any of them built; the directory is created private (0700) because Django
+# unpickles what it reads there. About 10 KB a fragment, at most 1000.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "fragments",
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("FRAGMENT_CACHE_DIR", str(BASE_DIR / "var" / "fragments")),
         "TIMEOUT": int(os.environ.get("FRAGMENT_CACHE_SECONDS", "10")),
-        "OPTIONS": {"MAX_ENTRIES": 250},
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 

@@ -1,13 +1,14 @@
-"""The pathway browser's htmx fragments, kept in memory for a few seconds.
+"""The pathway browser's htmx fragments, kept for a few seconds.
 
 Building a filtered fragment (nine queries, a few dozen entry cards) costs dozens of times
-what a trivial request does, and under load many practitioners ask for the same filters. Each
-gunicorn worker keeps what it has rendered for FRAGMENT_CACHE_SECONDS (the "fragments"
-cache in settings), so a burst of the same request is built once per worker.
+what a trivial request does, and under load many practitioners ask for the same filters.
+Each app server keeps what its workers have rendered for FRAGMENT_CACHE_SECONDS (the
+"fragments" cache in settings, files shared by the server's workers), so a burst of the
+same request is built once.
 
 An edit reaches every app server within those seconds: no server needs to tell another.
-The worker that saves content forgets its fragments at once, so a single process (runserver,
-the tests) always shows the latest content.
+The server that saves content forgets its fragments at once, so a single server (runserver,
+`make serve`, the tests) always shows the latest content.
 
 Full pages are not cached: they carry the visitor's CSRF token and, for editors, a link to
 the admin.
@@ -55,7 +56,7 @@ def forget_fragments(sender, **kwargs) -> None:
 
 
 def watch_content() -> None:
-    """Forgets this worker's fragments whenever a pathway model (or a many-to-many link
+    """Forgets this server's fragments whenever a pathway model (or a many-to-many link
     between them) is saved or deleted, the admin and loaddata included."""
     for model in apps.get_app_config("pathways").get_models(include_auto_created=True):
         uid = f"forget-fragments-{model._meta.label}"

@@ -10,7 +10,6 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
-from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -37,10 +36,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def empty_fragment_cache():
-    """Each test starts with no cached fragments: another test's, made from other data,
-    could otherwise answer for the same URL."""
-    caches["fragments"].clear()
+def empty_fragment_cache(settings, tmp_path):
+    """Each test starts with no cached fragments, in a directory of its own: another test's
+    fragment, or a server's running from this checkout, could otherwise answer."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "fragments": {**settings.CACHES["fragments"], "LOCATION": str(tmp_path / "fragments")},
+    }
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """htmx fragments come from a few seconds' cache, and an edit is never hidden for longer."""
 
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -27,6 +28,14 @@ def test_a_repeated_fragment_is_served_from_the_cache(client, imh):
     assert again.content == first.content
     assert again["Vary"] == "HX-Request"
     assert "Showing 1 of 19 rationales" in again.content.decode()
+
+
+def test_the_workers_of_a_server_share_their_fragments(client, imh, settings):
+    # Workers are separate processes: what one builds must be on disk for the others.
+    folder = Path(settings.CACHES["fragments"]["LOCATION"])
+    fetch(client)
+    assert len(list(folder.glob("*.djcache"))) == 1
+    assert folder.stat().st_mode & 0o777 == 0o700  # Django unpickles what it reads here
 
 
 def test_each_url_has_its_own_fragment(client, imh):
