@@ -274,6 +274,26 @@ def measure(port: int) -> list[dict]:
     return rows
 
 
+# (name, path, htmx?, a unique parameter per request?, requests) for bench/cpu.py.
+CPU_MEASURED = [
+    ("trivial view (ceiling)", "/bench/trivial", False, False, 1000),
+    ("htmx fragment, filtered", PATHWAY + FILTER, True, False, 1000),
+    ("htmx fragment, filtered, uncached", PATHWAY + FILTER, True, True, 200),
+    ("full page, same filter", PATHWAY + FILTER, False, False, 200),
+    ("full page, unfiltered", PATHWAY, False, False, 50),
+]
+
+
+def cpu_costs(url: str, out: Path) -> dict:
+    """CPU per request inside the app (bench/cpu.py): what the shared machine moves least."""
+    env = {**django_env(url, PORT, out), "ALLOWED_HOSTS": "127.0.0.1,testserver"}
+    log("CPU time per request, in-process")
+    results = json.loads(run(PYTHON, "bench/cpu.py", json.dumps(CPU_MEASURED), env=env, quiet=True))
+    for name, result in results.items():
+        log(f"  {name}: {result['cpu_ms']} ms CPU, {result['wall_ms']} ms wall")
+    return results
+
+
 def mixed_urls(path: Path) -> list[str]:
     """Filter URLs over many pathways, as shared links and filter clicks would make them."""
     rng = random.Random(6)
@@ -425,6 +445,20 @@ def summary(results: dict) -> str:
         f"Built afresh: {uncached['rps'] / ceiling:.2f} of the trivial view's req/s, p95 "
         f"{uncached['p95_ms']:.1f} ms on a busy server, {alone['p95_ms']:.1f} ms for one client.",
         "",
+        "CPU time per request in the app process (Django's test client, no HTTP server; "
+        "PostgreSQL's time not included), which other work on the machine barely moves:",
+        "",
+        "| URL | CPU ms | wall ms | CPU vs trivial |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    trivial_cpu = results["cpu"]["trivial view (ceiling)"]["cpu_ms"]
+    lines += [
+        f"| {name} | {cost['cpu_ms']:.2f} | {cost['wall_ms']:.2f} "
+        f"| {cost['cpu_ms'] / trivial_cpu:.1f}× |"
+        for name, cost in results["cpu"].items()
+    ]
+    lines += [
+        "",
         f"Load test: {LOAD_CONNECTIONS} clients, {LOAD_DURATION} s, {load['urls']} URLs "
         f"({load['fragment_share']:.0%} htmx fragments): {load['requests']} requests, "
         f"{load['rps']:.0f} req/s, p50 {load['p50_ms']:.1f} ms, p95 {load['p95_ms']:.1f} ms, "
@@ -465,6 +499,7 @@ def main() -> None:
         log(f"gunicorn: {results['workers']} workers on 127.0.0.1:{PORT}; data: {data}")
         results["measured"] = measure(PORT)
         results["load"] = load_test(PORT, out)
+    results["cpu"] = cpu_costs(url, out)
     log("outage drill")
     results["outage"] = outage_drill(
         lambda port: f"postgres://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{port}/{DB}", out
