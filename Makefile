@@ -29,7 +29,8 @@ run: $(VENV)/.installed
 # The production stack on this machine: DJANGO_ENV=production, static files collected and
 # served compressed by WhiteNoise, gunicorn with config/gunicorn.conf.py. Plain HTTP on
 # 127.0.0.1, so no redirect to HTTPS; open http://localhost:8000 (browsers keep the
-# HTTPS-only cookies for localhost). SQLite unless DATABASE_URL says otherwise.
+# HTTPS-only cookies for localhost). SQLite unless DATABASE_URL says otherwise. Like `make
+# run` it loads the fixtures: a local trial, not a deployment (docs/deploy.md).
 serve: $(VENV)/.installed
 	@export DJANGO_ENV=production GUNICORN_BIND="$(HOST_PORT)" \
 	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
