@@ -82,4 +82,4 @@ vendor-nhsuk-frontend:
 	scripts/vendor-nhsuk-frontend.sh $(NHSUK_FRONTEND_VERSION)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis bench/results
+	rm -rf $(VENV) db.sqlite3 staticfiles var .pytest_cache .ruff_cache .hypothesis bench/results

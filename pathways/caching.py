@@ -1,4 +1,4 @@
-"""The pathway browser's htmx fragments, kept for a few seconds.
+"""The pathway browser's htmx fragments, kept for ten seconds (FRAGMENT_CACHE_SECONDS).
 
 Building a filtered fragment (nine queries, a few dozen entry cards) costs dozens of times
 what a trivial request does, and under load many practitioners ask for the same filters.
@@ -15,6 +15,7 @@ the admin.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,6 +27,8 @@ from django.utils.cache import patch_vary_headers
 
 CACHE = "fragments"
 
+logger = logging.getLogger("pathways.caching")
+
 
 def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Answers an htmx request for a URL rendered in the last few seconds from the cache;
@@ -35,24 +38,46 @@ def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.htmx:
             return view(request, *args, **kwargs)
-        cache = caches[CACHE]
         # Hashed: query strings can be long, and cache keys are best kept short.
         key = "fragment:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        content = cache.get(key)
+        content = read(key)
         if content is not None:
             response = HttpResponse(content)
             patch_vary_headers(response, ["HX-Request"])
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            cache.set(key, response.content)
+            write(key, response.content)
         return response
 
     return wrapper
 
 
+# A cache that cannot be read or written (a directory the app may not write, a full disk)
+# must cost speed, never the page: the error is logged and the fragment built.
+
+
+def read(key: str) -> bytes | None:
+    try:
+        return caches[CACHE].get(key)
+    except OSError as error:
+        logger.warning("Fragment cache unreadable: %s", error)
+        return None
+
+
+def write(key: str, content: bytes) -> None:
+    try:
+        caches[CACHE].set(key, content)
+    except OSError as error:
+        logger.warning("Fragment cache unwritable: %s", error)
+
+
 def forget_fragments(sender, **kwargs) -> None:
-    caches[CACHE].clear()
+    try:
+        caches[CACHE].clear()
+    except OSError as error:
+        # The save itself must go ahead; other servers' copies expire anyway.
+        logger.warning("Fragment cache not emptied: %s", error)
 
 
 def watch_content() -> None:

@@ -119,3 +119,20 @@ def test_errors_are_not_cached(client, imh):
     response = client.get("/pathways/new-pathway/", headers=HTMX)
     assert response.status_code == 200
     assert "Now published." in response.content.decode()
+
+
+def test_a_broken_cache_costs_nothing_but_speed(client, imh, settings, tmp_path, caplog):
+    # Say the directory was set to somewhere the app cannot write: here, an ordinary file.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.CACHES = {
+        **settings.CACHES,
+        "fragments": {**settings.CACHES["fragments"], "LOCATION": str(blocked)},
+    }
+    for _ in range(2):
+        response, queries = fetch(client)
+        assert response.status_code == 200
+        assert queries == BUILT
+    entry = Entry.objects.filter(pathway=imh).first()
+    entry.save()  # the edit is saved all the same
+    assert "Fragment cache unwritable" in caplog.text
