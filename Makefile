@@ -6,7 +6,8 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run test test-quick lint check-migrations vendor-nhsuk-frontend clean bench-search
+.PHONY: run serve test test-quick lint check-migrations check-deploy bench bench-search \
+	backup restore vendor-nhsuk-frontend clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -26,6 +27,21 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py record_history_baseline
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST_PORT)
 
+# The production stack on this machine: DJANGO_ENV=production, static files collected and
+# served compressed by WhiteNoise, gunicorn with config/gunicorn.conf.py. Plain HTTP on
+# 127.0.0.1, so no redirect to HTTPS; open http://localhost:8000 (browsers keep the
+# HTTPS-only cookies for localhost). SQLite unless DATABASE_URL says otherwise. Like `make
+# run` it loads the fixtures: a local trial, not a deployment (docs/deploy.md).
+serve: $(VENV)/.installed
+	@export DJANGO_ENV=production GUNICORN_BIND="$(HOST_PORT)" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" \
+	  SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" && \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py loaddata fixtures/*.json && \
+	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
+	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
+
 test: $(VENV)/.installed
 	$(BIN)/pytest
 
@@ -40,12 +56,34 @@ lint: $(VENV)/.installed
 check-migrations: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Django's deployment checklist against the production settings, warnings counted as failures.
+# The key and host are placeholders: the check needs them set, not real.
+check-deploy: $(VENV)/.installed
+	DJANGO_ENV=production ALLOWED_HOSTS=pathways.example.nhs.uk \
+	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# Speed at scale and load on the production stack against PostgreSQL: a few minutes, not part
+# of `make test`. Results in bench/results/; see docs/benchmarks.md.
+bench: $(VENV)/.installed
+	$(PY) bench/bench.py
+
+# The pathway content (not accounts) to backups/<timestamp>.json, and back into an empty
+# database. Both use DATABASE_URL like everything else.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<timestamp>.json [REPLACE=1]"; exit 2; }
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace)
+
 # Refresh the vendored NHS.UK frontend (static/vendor/nhsuk-frontend) from the npm registry.
 vendor-nhsuk-frontend:
 	scripts/vendor-nhsuk-frontend.sh $(NHSUK_FRONTEND_VERSION)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) db.sqlite3 staticfiles var .pytest_cache .ruff_cache .hypothesis bench/results
 
 # Search latency at 10,000 entries on PostgreSQL, with and without the GIN index
 # (needs a running PostgreSQL; see bench/search_benchmark.py). Not part of make test.

@@ -1,16 +1,29 @@
 """Settings for Pathway Navigator, read from the environment with safe development defaults.
 
 DATABASE_URL picks the database (SQLite file by default), DJANGO_DEBUG=1 turns debug on,
-DJANGO_ENV=production demands a real SECRET_KEY and ALLOWED_HOSTS.
+DJANGO_ENV=production demands a real SECRET_KEY and ALLOWED_HOSTS and turns on HTTPS-only
+cookies and the redirect to HTTPS. The security headers are the same in every environment, so
+the tests see what production sends. `.env.example` lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no environment variable: "1", "true" or "yes" mean yes; unset means `default`."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes"}
+
 
 ENVIRONMENT = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
@@ -21,6 +34,9 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production.")
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+# Rotating the key: the old one here (comma-separated) keeps sessions and forms signed with it
+# valid until they expire.
+SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
@@ -42,23 +58,30 @@ INSTALLED_APPS = [
     "simple_history",
     # django-ninja: the JSON API; listed so its docs page uses its own static Swagger UI.
     "ninja",
+    "axes",
     "pathways",
 ]
 
 MIDDLEWARE = [
+    # The header-setting middleware comes before WhiteNoise, so static files (SVG icons
+    # included) carry the same security headers as pages.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pathways.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Lets every historical record written during a request name the person who made it.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Marks responses to signed-in people private, so the offline copy keeps none of them.
     "pathways.offline.signed_in_responses_are_private",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +112,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A server that does not answer must cost a visitor seconds, not minutes: give up connecting
+# after 2 s (libpq's minimum) and drop a connection whose packets go unacknowledged for 2 s,
+# so the outage page (pathways.middleware) comes back quickly.
+POSTGRESQL_OPTIONS = {"connect_timeout": 2, "tcp_user_timeout": 2000}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database: the browser tests' live server then opens
@@ -96,6 +125,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / ".test-db.sqlite3"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Nothing shared lives in a cache: sessions and sign-in attempts are in the database, so app
+# servers behind a load balancer need no shared cache. "fragments" keeps each server's
+# rendered htmx fragments for FRAGMENT_CACHE_SECONDS (pathways.caching), so an edit reaches
+# every server within that time; 0 turns it off. Files, so that all of a server's workers
+# share what any of them built; the directory is created private (0700) because Django
+# unpickles what it reads there. About 10 KB a fragment, at most 1000.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("FRAGMENT_CACHE_DIR", str(BASE_DIR / "var" / "fragments")),
+        "TIMEOUT": int(os.environ.get("FRAGMENT_CACHE_SECONDS", "10")),
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -105,6 +150,25 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes): five failures for one username from one address lock that
+# pair out for 15 minutes. Counting by the pair, not the address alone, keeps a trust whose
+# staff share one public address from locking each other out; the length rules above make
+# guessing from many addresses hopeless. Attempts live in the database, so every app server
+# behind the load balancer sees the same count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pathways.accounts.locked_out"
+# Where a sign-in comes from, for the lock-out and the log: behind PROXY_COUNT proxies that
+# each append to X-Forwarded-For (one load balancer: 1), see pathways.accounts.client_ip.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "pathways.accounts.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -133,3 +197,66 @@ LOGIN_URL = "admin:login"
 
 # Editors explain their changes in their own words; a reason is not limited to 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# Security headers, the same everywhere. The Content Security Policy allows our own files only:
+# no inline script or style (templates/ has none, a test keeps it so), no eval (htmx is told
+# not to use it in base.html). The NHS.UK stylesheet asks for Frutiger from assets.nhs.uk; the
+# policy blocks it and the page falls back to Arial, as the NHS.UK font stack intends, rather
+# than depend on a host practitioners' networks may block.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+# Browsers only honour HSTS over HTTPS, and SecurityMiddleware only sends it there.
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# TLS ends at the load balancer; gunicorn marks a request secure when the balancer says so
+# (X-Forwarded-Proto from an address in FORWARDED_ALLOW_IPS, see config/gunicorn.conf.py).
+# `make serve` turns the redirect off to serve plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers probe app servers over plain HTTP; a redirect would read as "unhealthy".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+# Our pages send the CSRF token from the template (hx-headers, hidden inputs), so no script
+# needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Editors sign in on shared NHS computers: a session lasts a working day, not two weeks.
+SESSION_COOKIE_AGE = 60 * 60 * 9
+
+# `make bench` measures a trivial view as the ceiling of the stack; it answers 404 otherwise.
+BENCH = env_flag("DJANGO_BENCH", default=False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "timestamped": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "timestamped"},
+    },
+    "loggers": {
+        # pathways.security: sign-ins and lock-outs; pathways.availability: database outages.
+        "pathways": {"handlers": ["console"], "level": "INFO"},
+        # Django prints these to the console only with DEBUG on; in production a 500's
+        # traceback and a refused Host header must reach the server log too.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

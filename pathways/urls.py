@@ -1,4 +1,5 @@
-"""Public URLs: the home page, a pathway's browser and its changes, a context document."""
+"""Public URLs: the home page, a pathway's browser, checklist and changes, a context
+document, the API and exports, offline files, and the health check."""
 
 from django.urls import path
 
@@ -26,4 +27,6 @@ urlpatterns = [
     ),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("service-worker.js", offline.service_worker, name="service_worker"),
+    path("healthz", views.healthz, name="healthz"),
+    path("bench/trivial", views.bench_trivial, name="bench-trivial"),
 ]

@@ -1,16 +1,21 @@
 """Public pages: the list of pathways, a pathway's filterable browser, its printable visit
-checklist and what changed in it, a context document. Practitioners see published content
-only; editors also see drafts."""
+checklist and what changed in it, a context document; and the load balancer's health check.
+Practitioners see published content only; editors also see drafts."""
 
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from . import ages
+from .caching import cached_htmx_fragment
 from .changes import published_changes
 from .filters import EntryFilter, canonical_query
 from .models import ContextDocument, Entry, Pathway, can_preview
@@ -70,6 +75,7 @@ def filtered_pathway(request: HttpRequest, slug: str) -> dict:
 
 
 @require_GET
+@cached_htmx_fragment
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
     context = filtered_pathway(request, slug)
     response = render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
@@ -103,3 +109,29 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slug=slug,
     )
     return render(request, "pathways/document_detail.html", {"document": document})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and every migration is applied, else 503: the load
+    balancer sends visitors only to app servers that can serve them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        executor = MigrationExecutor(connection)
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except (OperationalError, InterfaceError):
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    if unapplied:
+        body = {"status": "unavailable", "database": "ok", "unapplied_migrations": len(unapplied)}
+        return JsonResponse(body, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "unapplied_migrations": 0})
+
+
+@require_GET
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The ceiling `make bench` compares pages with: the whole middleware stack, no database,
+    no template. Only there when DJANGO_BENCH=1."""
+    if not settings.BENCH:
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,13 +1,23 @@
-"""Shared test data: the real fixtures, named people, and a client that speaks htmx."""
+"""Shared test data: the real fixtures, named people, and a client that speaks htmx; and a
+way to point the app at a database server that is down."""
 
 import io
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.utils import load_backend
 from hypothesis import settings
+
+from .relay import closed_port
 
 # CI runs the same examples every time, so a red build can be reproduced; locally they vary.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -33,13 +43,32 @@ CHROMIUM_ARGS = [
 ]
 FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
 IMH_URL = "/pathways/infant-mental-health/"
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    """People sign in with force_login here; hashing their passwords the slow, safe way
-    only costs time (a third of a second per person)."""
+    """Production's hasher is slow on purpose; the tests sign in dozens of times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_fragment_cache(settings, tmp_path):
+    """Each test starts with no cached fragments, in a directory of its own: another test's
+    fragment, or a server's running from this checkout, could otherwise answer."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "fragments": {**settings.CACHES["fragments"], "LOCATION": str(tmp_path / "fragments")},
+    }
+
+
+@pytest.fixture
+def no_fragment_cache(settings):
+    """Every htmx request builds its fragment, for tests that count what building costs."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "fragments": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
 
 
 @pytest.fixture
@@ -97,3 +126,88 @@ def live_imh(transactional_db, live_server):
     """The live server with the seeds' content loaded; returns the pathway page's URL."""
     call_command("loaddata", *FIXTURES, verbosity=0)
     return live_server.url + IMH_URL
+
+
+class DatabaseSwitch:
+    """Points the app's database at a PostgreSQL server on another 127.0.0.1 port, with the
+    production connection options, and back to the test database. psycopg is installed for
+    every run, so this works on SQLite runs too."""
+
+    def __init__(self):
+        self.test_database = connections[DEFAULT_DB_ALIAS]
+        self.wrappers = []
+
+    def point_at(self, port: int, name="pathways", user="pathways", password="pathways"):
+        settings_dict = {
+            **self.test_database.settings_dict,
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "NAME": name,
+            "USER": user,
+            "PASSWORD": password,
+            "OPTIONS": dict(django_settings.POSTGRESQL_OPTIONS),
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
+        }
+        wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
+            settings_dict, DEFAULT_DB_ALIAS
+        )
+        connections[DEFAULT_DB_ALIAS] = wrapper
+        self.wrappers.append(wrapper)
+        return wrapper
+
+    def restore(self) -> None:
+        connections[DEFAULT_DB_ALIAS] = self.test_database
+
+    def close(self) -> None:
+        for wrapper in self.wrappers:
+            wrapper.close()
+        self.restore()
+
+
+@pytest.fixture
+def switch_database(db):
+    """A DatabaseSwitch; the test database is back in place after the test."""
+    switch = DatabaseSwitch()
+    yield switch
+    switch.close()
+
+
+@pytest.fixture
+def database_down(switch_database):
+    """The database server is down: nothing listens on its port, connecting is refused."""
+    return switch_database.point_at(closed_port())
+
+
+@dataclass
+class Served:
+    status: int
+    headers: dict[str, str]
+    text: str
+    seconds: float
+
+
+def serve(path: str, headers: dict[str, str] | None = None) -> Served:
+    """One GET through Django's WSGI handler as gunicorn makes it: unlike the test client, it
+    sends the request started/finished signals that check, drop and reopen database
+    connections, which is how the app recovers after an outage. Only for a database set with
+    DatabaseSwitch: those signals would close the test database's open transaction."""
+    path, _, query = path.partition("?")
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query}
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    setup_testing_defaults(environ)
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = dict(response_headers)
+
+    started = time.monotonic()
+    result = WSGIHandler()(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    return Served(answer["status"], answer["headers"], body.decode(), time.monotonic() - started)

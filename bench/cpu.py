@@ -1,0 +1,56 @@
+"""CPU time per request in the app, which other work on the machine barely moves.
+
+Run by bench/bench.py against the benchmark database with the production settings: each
+URL is requested in-process through Django's test client (the whole middleware stack, no
+HTTP server) and the process's own CPU time is divided by the number of requests. Time
+PostgreSQL spends is in another process and is not counted; wall-clock time is printed
+beside it. Prints one JSON object.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.test import Client  # noqa: E402
+
+
+def measure(client: Client, path: str, headers: dict, count: int, unique: bool) -> dict:
+    def get(n: int):
+        url = f"{path}&uncached=cpu-{n}" if unique else path
+        response = client.get(url, headers=headers, secure=True)
+        assert response.status_code == 200, (url, response.status_code)
+
+    for n in range(10):
+        get(-n - 1)
+    cpu, wall = time.process_time(), time.perf_counter()
+    for n in range(count):
+        get(n)
+    return {
+        "cpu_ms": round((time.process_time() - cpu) / count * 1000, 2),
+        "wall_ms": round((time.perf_counter() - wall) / count * 1000, 2),
+        "requests": count,
+    }
+
+
+def main() -> None:
+    urls = json.loads(sys.argv[1])  # [[name, path, htmx, unique, count], ...]
+    client = Client()
+    results = {}
+    for name, path, htmx, unique, count in urls:
+        headers = {"HX-Request": "true"} if htmx else {}
+        results[name] = measure(client, path, headers, count, unique)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
