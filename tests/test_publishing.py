@@ -372,3 +372,41 @@ def test_inline_only_models_have_no_admin_urls_of_their_own(client, editor):
     client.force_login(editor)
     for model in ("intervention", "readingnote", "documentsection"):
         assert client.get(f"/admin/pathways/{model}/").status_code == 404
+
+
+LATER_SURFACES = [
+    ("visit checklist", f"{IMH_URL}checklist/", 200),
+    ("visit checklist, searched", f"{IMH_URL}checklist/?q=Zebracrossing", 200),
+    ("CSV export", f"{IMH_URL}export.csv", 200),
+    ("CSV export, searched", f"{IMH_URL}export.csv?q=Zebracrossing", 200),
+    ("JSON API entries", "/api/pathways/infant-mental-health/entries/", 200),
+    ("JSON API pathway", "/api/pathways/infant-mental-health/", 200),
+    ("FHIR PlanDefinition", "/api/pathways/infant-mental-health/fhir", 200),
+    ("report a problem with the draft", f"{IMH_URL}entries/15/report/", 404),
+]
+
+
+@pytest.mark.parametrize(("surface", "url", "status"), LATER_SURFACES)
+def test_a_draft_entry_never_leaves_through_the_other_surfaces(
+    client, draft_entry, surface, url, status
+):
+    response = client.get(url)
+    assert response.status_code == status
+    body = b"".join(response) if response.streaming else response.content
+    assert SECRET.encode() not in body
+    if "entries/" in url and status == 200:
+        assert len(response.json()["entries"]) == 19
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{IMH_URL}checklist/",
+        f"{IMH_URL}export.csv",
+        "/api/pathways/infant-mental-health/entries/",
+        "/api/pathways/infant-mental-health/fhir",
+    ],
+)
+def test_a_draft_pathway_is_absent_from_the_other_surfaces(client, draft_pathway, url):
+    assert client.get(url).status_code == 404
+    assert b"infant-mental-health" not in client.get("/api/pathways/").content
