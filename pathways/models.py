@@ -101,44 +101,42 @@ class AgeBand(AgeRange):
         ]
 
 
-class Service(models.Model):
+class NamedOption(models.Model):
+    """A named choice that entries share and the browser filters by, found by its slug."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Service(NamedOption):
     """Who acts on an entry: "Health Visiting", "Childrens Centres & EYFS", "Primary Care & GP"."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    position = models.PositiveIntegerField(default=0)
-
-    objects = SlugNaturalKeyManager()
     history = ContentHistory()
 
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
+    class Meta(NamedOption.Meta):
+        pass
 
 
-class Tag(models.Model):
+class Tag(NamedOption):
     """A badge on an entry: "Core Purpose 2" or "Targeted Support"."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    position = models.PositiveIntegerField(default=0)
-
-    objects = SlugNaturalKeyManager()
     history = ContentHistory()
 
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
+    class Meta(NamedOption.Meta):
+        pass
 
 
 class ContextDocument(models.Model):
