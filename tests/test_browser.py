@@ -55,6 +55,40 @@ def test_filter_updates_results_in_place_and_back_restores_them(page: Page, live
     expect(page.get_by_label("Primary Care & GP")).not_to_be_checked()
 
 
+def test_back_pressed_while_the_page_is_still_loading_still_restores_its_results(browser, live_imh):
+    """Back reloads the page, and htmx listens for the next Back only once the page has
+    started. A second Back pressed before then (here: while the page's script is held back)
+    must still end with the results of the address it lands on, not the previous ones.
+    Without the service worker, whose copies of static files the test could not hold back."""
+    context = browser.new_context(service_workers="block", viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(live_imh)
+    page.get_by_label("Primary Care & GP").check()
+    expect(count(page)).to_have_text("Showing 1 of 19 rationales")
+    page.get_by_label("Core Purpose 2").check()
+    expect(count(page)).to_have_text("Showing 0 of 19 rationales")
+
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/static/pathways/site.js", hold)
+    page.go_back()
+    expect(count(page)).to_have_text("Showing 1 of 19 rationales")
+    assert held, "the reload asked for the page's script"
+    page.go_back(wait_until="commit")
+    expect(page).to_have_url(live_imh)
+    for route in held:
+        route.continue_()
+    page.unroute("**/static/pathways/site.js", hold)
+
+    expect(count(page)).to_have_text("Showing 19 of 19 rationales")
+    expect(page.get_by_label("Primary Care & GP")).not_to_be_checked()
+    expect(page.locator("#results .entry")).to_have_count(19)
+    context.close()
+
+
 def test_every_request_stays_on_our_own_site(page: Page, live_imh, live_server):
     """No CDN, no web fonts, nothing fetched from anywhere but us: it must work on a
     network that blocks outside hosts, and nothing about a visit leaves the site.

@@ -10,6 +10,48 @@ initAll();
 
 const form = document.getElementById("filters");
 
+// Back and Forward between the addresses htmx pushed reload the page (htmx-config:
+// refreshOnHistoryMiss), so the form and results are always the server's for the address.
+// But htmx only listens once the page has started: a Back pressed while a page is still
+// loading (twice in quick succession, say) changed the address and left the results of the
+// old one. So: listen from here too, and if the address already moved before this script
+// ran, reload now. Not for a copy the service worker answered offline: offline.js filters
+// that copy to its address, and reloading would only fetch the same copy again.
+function addressOf(pathAndQuery) {
+  const url = new URL(pathAndQuery, window.location.href);
+  return `${url.pathname}?${new URLSearchParams(url.search)}`;
+}
+
+function reloadUnlessJustDone() {
+  // One reload per address: if the server's page still does not match, show it as it is.
+  const key = "pathways:reloaded-for";
+  try {
+    if (sessionStorage.getItem(key) === window.location.href) {
+      sessionStorage.removeItem(key);
+      return;
+    }
+    sessionStorage.setItem(key, window.location.href);
+  } catch {
+    return; // no storage, no guard against a loop: keep the page as it is
+  }
+  window.location.reload();
+}
+
+if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy === undefined) {
+  if (addressOf(form.dataset.renderedFor) !== addressOf(window.location.href)) {
+    reloadUnlessJustDone();
+  } else {
+    try {
+      sessionStorage.removeItem("pathways:reloaded-for");
+    } catch {
+      // nothing was stored
+    }
+  }
+  window.addEventListener("popstate", (event) => {
+    if (event.state?.htmx) window.location.reload();
+  });
+}
+
 // "Remove filter" and "Clear filters" are plain links that work without JavaScript. With it,
 // they change the form instead, so the form and the results never disagree, and htmx
 // fetches the results as for any other change.
