@@ -22,15 +22,16 @@ function addressOf(pathAndQuery) {
   return `${url.pathname}?${new URLSearchParams(url.search)}`;
 }
 
+// One reload per address: if the server's page still does not match, show it as it is.
+const RELOADED_FOR = "pathways:reloaded-for";
+
 function reloadUnlessJustDone() {
-  // One reload per address: if the server's page still does not match, show it as it is.
-  const key = "pathways:reloaded-for";
   try {
-    if (sessionStorage.getItem(key) === window.location.href) {
-      sessionStorage.removeItem(key);
+    if (sessionStorage.getItem(RELOADED_FOR) === window.location.href) {
+      sessionStorage.removeItem(RELOADED_FOR);
       return;
     }
-    sessionStorage.setItem(key, window.location.href);
+    sessionStorage.setItem(RELOADED_FOR, window.location.href);
   } catch {
     return; // no storage, no guard against a loop: keep the page as it is
   }
@@ -42,7 +43,7 @@ if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy ==
     reloadUnlessJustDone();
   } else {
     try {
-      sessionStorage.removeItem("pathways:reloaded-for");
+      sessionStorage.removeItem(RELOADED_FOR);
     } catch {
       // nothing was stored
     }
