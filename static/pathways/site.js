@@ -14,9 +14,10 @@ const form = document.getElementById("filters");
 // refreshOnHistoryMiss), so the form and results are always the server's for the address.
 // But htmx only listens once the page has started: a Back pressed while a page is still
 // loading (twice in quick succession, say) changed the address and left the results of the
-// old one. So: listen from here too, and if the address already moved before this script
-// ran, reload now. Not for a copy the service worker answered offline: offline.js filters
-// that copy to its address, and reloading would only fetch the same copy again.
+// old one. So: if the address already moved before this script ran, reload now, and
+// listen for Back ourselves until htmx does. Not for a copy the service worker answered
+// offline: offline.js filters that copy to its address, and reloading would only fetch the
+// same copy again.
 function addressOf(pathAndQuery) {
   const url = new URL(pathAndQuery, window.location.href);
   return `${url.pathname}?${new URLSearchParams(url.search)}`;
@@ -48,9 +49,17 @@ if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy ==
       // nothing was stored
     }
   }
-  window.addEventListener("popstate", (event) => {
+  // Until htmx starts (at DOMContentLoaded), do what it will do; then leave it to htmx,
+  // so a Back is never handled twice.
+  const reloadForHtmxState = (event) => {
     if (event.state?.htmx) window.location.reload();
-  });
+  };
+  window.addEventListener("popstate", reloadForHtmxState);
+  document.addEventListener(
+    "DOMContentLoaded",
+    () => window.removeEventListener("popstate", reloadForHtmxState),
+    { once: true },
+  );
 }
 
 // "Remove filter" and "Clear filters" are plain links that work without JavaScript. With it,
