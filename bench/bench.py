@@ -64,8 +64,9 @@ PATHWAY = "/pathways/bench-pathway-25/"
 FILTER = "?stage=1-3-years&service=health-visiting"
 # (name, path, htmx?, wrk script, connections or None for CONNECTIONS, text the response
 # must contain). The fragment is measured as served (repeated requests come from the few
-# seconds' cache, pathways.caching) and built afresh every time (bench/uncached.lua), on a
-# busy server and for one client alone: what a practitioner waits for a new combination.
+# seconds' cache, pathways.operations.caching) and built afresh every time
+# (bench/uncached.lua), on a busy server and for one client alone: what a practitioner
+# waits for a new combination.
 MEASURED = [
     ("trivial view (ceiling)", "/bench/trivial", False, "report", None, "ok"),
     ("htmx fragment, filtered", PATHWAY + FILTER, True, "report", None, '<div id="results"'),

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "pathways.middleware.DatabaseUnavailableMiddleware",
+    "pathways.operations.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,7 +79,7 @@ MIDDLEWARE = [
     # Lets every historical record written during a request name the person who made it.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Marks responses to signed-in people private, so the offline copy keeps none of them.
-    "pathways.offline.signed_in_responses_are_private",
+    "pathways.offline.views.signed_in_responses_are_private",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -114,7 +114,7 @@ DATABASES = {
 }
 # A server that does not answer must cost a visitor seconds, not minutes: give up connecting
 # after 2 s (libpq's minimum) and drop a connection whose packets go unacknowledged for 2 s,
-# so the outage page (pathways.middleware) comes back quickly.
+# so the outage page (pathways.operations.outage) comes back quickly.
 POSTGRESQL_OPTIONS = {"connect_timeout": 2, "tcp_user_timeout": 2000}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
@@ -128,10 +128,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Nothing shared lives in a cache: sessions and sign-in attempts are in the database, so app
 # servers behind a load balancer need no shared cache. "fragments" keeps each server's
-# rendered htmx fragments for FRAGMENT_CACHE_SECONDS (pathways.caching), so an edit reaches
-# every server within that time; 0 turns it off. Files, so that all of a server's workers
-# share what any of them built; the directory is created private (0700) because Django
-# unpickles what it reads there. About 10 KB a fragment, at most 1000.
+# rendered htmx fragments for FRAGMENT_CACHE_SECONDS (pathways.operations.caching), so an
+# edit reaches every server within that time; 0 turns it off. Files, so that all of a
+# server's workers share what any of them built; the directory is created private (0700)
+# because Django unpickles what it reads there. About 10 KB a fragment, at most 1000.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "fragments": {
@@ -164,11 +164,11 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "pathways.accounts.locked_out"
+AXES_LOCKOUT_CALLABLE = "pathways.operations.accounts.locked_out"
 # Where a sign-in comes from, for the lock-out and the log: behind PROXY_COUNT proxies that
-# each append to X-Forwarded-For (one load balancer: 1), see pathways.accounts.client_ip.
+# each append to X-Forwarded-For (one load balancer: 1), see pathways.operations.clients.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "pathways.accounts.client_ip"
+AXES_CLIENT_IP_CALLABLE = "pathways.operations.clients.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

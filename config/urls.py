@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pathways.api import api
+from pathways.integration.api import api
 
 admin.site.site_header = "Pathway Navigator: editing"
 admin.site.site_title = "Pathway Navigator editing"

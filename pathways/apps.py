@@ -6,8 +6,14 @@ class PathwaysConfig(AppConfig):
     verbose_name = "Pathways"
 
     def ready(self) -> None:
-        # Connects the sign-in log's signal receivers and the fragment cache's content watch.
-        from . import accounts  # noqa: F401
-        from .caching import watch_content
+        # Every signal receiver is connected here, none on import, so importing a module
+        # never changes behaviour. The admin registrations live with the editors' and the
+        # problem reports' code, not in a pathways/admin.py.
+        from . import history
+        from .editing import admin  # noqa: F401
+        from .operations import accounts, caching
+        from .problem_reports import admin as reports_admin  # noqa: F401
 
-        watch_content()
+        history.connect_signals()
+        accounts.connect_signals()
+        caching.watch_content()

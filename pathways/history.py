@@ -8,12 +8,13 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models.signals import pre_delete
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+
+from .publishing import Status
 
 # Where a part waits while its siblings are renumbered, so that no two parts ever hold the same
 # place (the database refuses that). Far above any real position or section number.
@@ -101,7 +102,6 @@ def _slot_ordering(relation) -> list[str]:
     return [_slot_field(relation), "pk"]
 
 
-@receiver(pre_delete)
 def _keep_parts_of_deleted_object(sender, instance, **kwargs):
     # The children go before the parent's own historical record is written, so the record
     # of a deletion takes the parts kept here, while they still exist.
@@ -109,12 +109,17 @@ def _keep_parts_of_deleted_object(sender, instance, **kwargs):
         instance._parts_when_deleted = take_parts(instance)
 
 
-@receiver(pre_create_historical_record)
 def _store_parts(sender, instance, history_instance, **kwargs):
     if not parts_of(type(instance)):
         return
     kept = getattr(instance, "_parts_when_deleted", None)
     history_instance.parts = kept if kept is not None else take_parts(instance)
+
+
+def connect_signals() -> None:
+    """Every version records the object's parts, even in a deletion (from AppConfig.ready)."""
+    pre_delete.connect(_keep_parts_of_deleted_object, dispatch_uid="history-keep-parts")
+    pre_create_historical_record.connect(_store_parts, dispatch_uid="history-store-parts")
 
 
 def record_version(obj: models.Model, created: bool = False) -> None:
@@ -192,8 +197,6 @@ def revert(record, *, user, reason: str | None = None, may_publish: bool = True)
     deleted since is recreated. Someone who may not publish keeps the current status (a
     deleted object comes back as a draft). Raises ValidationError, writing nothing, when the
     old version no longer fits (its position is taken now, say)."""
-    from .models import Status
-
     obj = record.instance
     model = type(obj)
     current = model.objects.filter(pk=obj.pk).first()

@@ -4,33 +4,40 @@ age bands, the services that act, and the entries ("rationales") with their inte
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-)
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import Truncator
 
 from .history import ContentHistory
-from .search import START, STOP, parse_terms
+from .publishing import (
+    Publishable,
+    PublishableQuerySet,
+    Status,
+    can_preview,
+    overdue_condition,
+    review_is_overdue,
+)
+from .search import SearchableQuerySet
 
-
-class Status(models.TextChoices):
-    """Where a pathway or entry is in its approval: practitioners only ever see published."""
-
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-
-
-def can_preview(user) -> bool:
-    """People who edit or approve content see drafts (marked as such) on the public pages."""
-    return bool(user and user.is_active and user.is_staff and user.has_perm("pathways.view_entry"))
+__all__ = [
+    "AgeBand",
+    "AgeRange",
+    "ContextDocument",
+    "DocumentSection",
+    "Entry",
+    "Intervention",
+    "Pathway",
+    "ProblemReport",
+    "ReadingNote",
+    "Service",
+    "Stage",
+    "Status",
+    "Tag",
+    "can_preview",
+    "content_models",
+]
 
 
 class SlugNaturalKeyManager(models.Manager):
@@ -209,15 +216,7 @@ class DocumentSection(models.Model):
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
 
 
-class PathwayQuerySet(models.QuerySet):
-    def published(self) -> PathwayQuerySet:
-        """Pathways practitioners may see: published ones."""
-        return self.filter(status=Status.PUBLISHED)
-
-    def visible_to(self, user) -> PathwayQuerySet:
-        """Every pathway for people who edit content (a preview), published ones otherwise."""
-        return self if can_preview(user) else self.published()
-
+class PathwayQuerySet(PublishableQuerySet):
     def with_has_entries(self, user=None) -> PathwayQuerySet:
         """Annotates has_entries: a pathway without entries `user` may see has no page, so it
         is never linked."""
@@ -249,14 +248,14 @@ class PathwayQuerySet(models.QuerySet):
 
     def review_overdue(self) -> PathwayQuerySet:
         """Pathways whose next review date has passed."""
-        return self.filter(next_review_due__lt=timezone.localdate())
+        return self.filter(overdue_condition())
 
 
 class PathwayManager(SlugNaturalKeyManager.from_queryset(PathwayQuerySet)):
     pass
 
 
-class Pathway(models.Model):
+class Pathway(Publishable):
     """A care pathway, such as "Infant Mental Health"."""
 
     title = models.CharField(max_length=200, unique=True)
@@ -318,12 +317,8 @@ class Pathway(models.Model):
             )
 
     @property
-    def is_draft(self) -> bool:
-        return self.status == Status.DRAFT
-
-    @property
     def is_review_overdue(self) -> bool:
-        return bool(self.next_review_due and self.next_review_due < timezone.localdate())
+        return review_is_overdue(self.next_review_due)
 
 
 class ReadingNoteManager(models.Manager):
@@ -359,15 +354,9 @@ class ReadingNote(models.Model):
     natural_key.dependencies = ["pathways.pathway"]
 
 
-class EntryQuerySet(models.QuerySet):
-    def published(self) -> EntryQuerySet:
-        """Entries practitioners may see: published, in a published pathway. Every public
-        page, search and export starts from this (or from `visible_to`)."""
-        return self.filter(status=Status.PUBLISHED, pathway__status=Status.PUBLISHED)
-
-    def visible_to(self, user) -> EntryQuerySet:
-        """Every entry for people who edit content (a preview), published ones otherwise."""
-        return self if can_preview(user) else self.published()
+class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
+    # An entry is published only inside a published pathway.
+    published_condition = {"status": Status.PUBLISHED, "pathway__status": Status.PUBLISHED}
 
     def in_page_order(self) -> EntryQuerySet:
         """Seed order: by stage heading, then by the entry's place in the pathway."""
@@ -402,76 +391,13 @@ class EntryQuerySet(models.QuerySet):
         """Entries whose age band contains a child aged `days` days."""
         return self.filter(age_band__start_days__lte=days, age_band__end_days__gt=days)
 
-    def search(self, text: str) -> EntryQuerySet:
-        """Entries matching a search: full text on PostgreSQL, words and phrases elsewhere.
-
-        Annotates `rank` (higher is better; 0 without full-text search)."""
-        if connections[self.db].vendor == "postgresql":
-            query = _search_query(text)
-            ranked = self.filter(search_vector=query).annotate(
-                rank=SearchRank(F("search_vector"), query)
-            )
-            # Stage headings stay in page order; within a stage the best match comes first.
-            return ranked.order_by("stage__position", "stage__start_days", "-rank", "position")
-        return self.matching_terms(text).annotate(rank=Value(0.0))
-
-    def matching_terms(self, text: str) -> EntryQuerySet:
-        """Entries where every word or "phrase" appears, case-insensitively, in the rationale,
-        criteria or an intervention's text or bullets, and no -word does."""
-        terms = parse_terms(text)
-        queryset = self
-        for term, wanted in [(t, True) for t in terms.include] + [
-            (t, False) for t in terms.exclude
-        ]:
-            in_interventions = Intervention.objects.filter(entry=OuterRef("pk")).filter(
-                Q(text__icontains=term) | Q(bullets__icontains=term)
-            )
-            found = (
-                Q(rationale__icontains=term)
-                | Q(criteria__icontains=term)
-                | Exists(in_interventions)
-            )
-            queryset = queryset.filter(found if wanted else ~found)
-        return queryset
-
-    def with_marks(self, text: str) -> EntryQuerySet:
-        """Adds `<field>_marked` texts with the search's matches marked, for highlighting."""
-        if not text.strip():
-            return self
-        if connections[self.db].vendor == "postgresql":
-            query = _search_query(text)
-            interventions = Intervention.objects.annotate(
-                text_marked=_headline("text", query), bullets_marked=_headline("bullets", query)
-            )
-            # Replaces for_browser's plain prefetch of the interventions with a marked one.
-            return (
-                self.annotate(
-                    rationale_marked=_headline("rationale", query),
-                    criteria_marked=_headline("criteria", query),
-                )
-                .prefetch_related(None)
-                .prefetch_related(Prefetch("interventions", queryset=interventions))
-            )
-        return self  # marked in Python after fetching: see search.mark_in_python
-
-
-def _search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config="english")
-
-
-def _headline(field: str, query: SearchQuery) -> SearchHeadline:
-    # HighlightAll keeps the whole text, not fragments: the card shows everything.
-    return SearchHeadline(
-        field, query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
-    )
-
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
     def get_by_natural_key(self, pathway_slug, position):
         return self.get(pathway__slug=pathway_slug, position=position)
 
 
-class Entry(models.Model):
+class Entry(Publishable):
     """One rationale of a pathway: what should happen, for which age band, by which service."""
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="entries")
@@ -525,10 +451,6 @@ class Entry(models.Model):
 
     natural_key.dependencies = ["pathways.pathway"]
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == Status.DRAFT
-
     def clean(self) -> None:
         super().clean()
         if self.stage_id and self.age_band_id and not self.age_band.overlaps(self.stage):
@@ -580,22 +502,22 @@ class Intervention(models.Model):
             raise ValidationError("An intervention needs a paragraph, bullet points or both.")
 
 
-class ProblemReport(models.Model):
-    """A reader's report that an entry's content is wrong, out of date or unclear, for editors."""
+def content_models() -> list[type[models.Model]]:
+    """The pathway content: what editors edit, history versions, exports and backups carry,
+    and what a cached page depends on. Not content: history records and problem reports."""
+    return [
+        ContextDocument,
+        DocumentSection,
+        Stage,
+        AgeBand,
+        Service,
+        Tag,
+        Pathway,
+        ReadingNote,
+        Entry,
+        Intervention,
+    ]
 
-    class Status(models.TextChoices):
-        NEW = "new", "New"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="problem_reports")
-    text = models.TextField("what is wrong", max_length=2000)
-    email = models.EmailField("contact email", blank=True)
-    status = models.CharField(max_length=20, choices=Status, default=Status.NEW)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return Truncator(self.text).words(12)
+# Readers' reports live with the rest of their room; importing them here registers the model.
+from .problem_reports.models import ProblemReport  # noqa: E402

@@ -2,8 +2,9 @@
 
 On PostgreSQL: full-text search with English stemming ("visits" finds "visiting") and web
 search syntax ("quoted phrases", -word), ranked, over a GIN-indexed search vector that
-triggers keep current (migration 0003). Elsewhere (SQLite): every word or phrase must
+triggers keep current (migration 0006). Elsewhere (SQLite): every word or phrase must
 appear, case-insensitively, and -word must not. Matches are marked with <mark> either way.
+`SearchableQuerySet` holds both backends; the entry queryset mixes it in.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.utils.safestring import SafeString, mark_safe
 
 # Marks travel through SQL and Python as control characters that cannot occur in content
@@ -37,6 +41,78 @@ def parse_terms(text: str) -> Terms:
             continue
         (terms.exclude if (negated_phrase or negated_word) else terms.include).append(value)
     return terms
+
+
+class SearchableQuerySet(models.QuerySet):
+    """Search over an entry's rationale, criteria and its interventions' text and bullets."""
+
+    def _interventions(self):
+        return self.model._meta.get_field("interventions").related_model.objects
+
+    def search(self, text: str):
+        """Entries matching a search: full text on PostgreSQL, words and phrases elsewhere.
+
+        Annotates `rank` (higher is better; 0 without full-text search)."""
+        if connections[self.db].vendor == "postgresql":
+            query = _search_query(text)
+            ranked = self.filter(search_vector=query).annotate(
+                rank=SearchRank(F("search_vector"), query)
+            )
+            # Stage headings stay in page order; within a stage the best match comes first.
+            return ranked.order_by("stage__position", "stage__start_days", "-rank", "position")
+        return self.matching_terms(text).annotate(rank=Value(0.0))
+
+    def matching_terms(self, text: str):
+        """Entries where every word or "phrase" appears, case-insensitively, in the rationale,
+        criteria or an intervention's text or bullets, and no -word does."""
+        terms = parse_terms(text)
+        queryset = self
+        for term, wanted in [(t, True) for t in terms.include] + [
+            (t, False) for t in terms.exclude
+        ]:
+            in_interventions = (
+                self._interventions()
+                .filter(entry=OuterRef("pk"))
+                .filter(Q(text__icontains=term) | Q(bullets__icontains=term))
+            )
+            found = (
+                Q(rationale__icontains=term)
+                | Q(criteria__icontains=term)
+                | Exists(in_interventions)
+            )
+            queryset = queryset.filter(found if wanted else ~found)
+        return queryset
+
+    def with_marks(self, text: str):
+        """Adds `<field>_marked` texts with the search's matches marked, for highlighting."""
+        if not text.strip():
+            return self
+        if connections[self.db].vendor == "postgresql":
+            query = _search_query(text)
+            interventions = self._interventions().annotate(
+                text_marked=_headline("text", query), bullets_marked=_headline("bullets", query)
+            )
+            # Replaces for_browser's plain prefetch of the interventions with a marked one.
+            return (
+                self.annotate(
+                    rationale_marked=_headline("rationale", query),
+                    criteria_marked=_headline("criteria", query),
+                )
+                .prefetch_related(None)
+                .prefetch_related(Prefetch("interventions", queryset=interventions))
+            )
+        return self  # marked in Python after fetching: see mark_in_python
+
+
+def _search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config="english")
+
+
+def _headline(field: str, query: SearchQuery) -> SearchHeadline:
+    # HighlightAll keeps the whole text, not fragments: the card shows everything.
+    return SearchHeadline(
+        field, query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
+    )
 
 
 def mark_terms(text: str, terms: list[str]) -> str:

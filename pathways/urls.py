@@ -1,32 +1,40 @@
-"""Public URLs: the home page, a pathway's browser, checklist and changes, a context
-document, the API and exports, offline files, and the health check."""
+"""Every public URL, grouped by who uses it; the views live in the room of that name.
+The JSON API is mounted in config/urls.py; the admin too."""
 
 from django.urls import path
 
-from . import exports, feedback, offline, views
+from .browsing import views
+from .integration import exports
+from .offline import views as offline
+from .operations import health
+from .problem_reports import views as problem_reports
 
 app_name = "pathways"
 
 urlpatterns = [
+    # Practitioners browsing.
     path("", views.home, name="home"),
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("pathways/<slug:slug>/checklist/", views.pathway_checklist, name="checklist"),
     path("pathways/<slug:slug>/changes/", views.pathway_changes, name="changes"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
-    # The same entries as a spreadsheet; readers' problem reports; offline use.
+    # Other systems: the same entries as a spreadsheet (the JSON API is under /api/).
     path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
+    # Readers' problem reports.
     path(
         "pathways/<slug:slug>/entries/<int:position>/report/",
-        feedback.report_problem,
+        problem_reports.report_problem,
         name="report_problem",
     ),
     path(
         "pathways/<slug:slug>/entries/<int:position>/report/sent/",
-        feedback.report_problem_sent,
+        problem_reports.report_problem_sent,
         name="report_problem_sent",
     ),
+    # Offline use.
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("service-worker.js", offline.service_worker, name="service_worker"),
-    path("healthz", views.healthz, name="healthz"),
-    path("bench/trivial", views.bench_trivial, name="bench-trivial"),
+    # Operations.
+    path("healthz", health.healthz, name="healthz"),
+    path("bench/trivial", health.bench_trivial, name="bench-trivial"),
 ]

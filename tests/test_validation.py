@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from pathways.models import AgeBand, Entry, Service, Stage, Tag
 
-from .test_admin import change_form_data
+from .editing.test_admin import change_form_data
 
 
 def test_a_band_must_start_before_it_ends(imh):

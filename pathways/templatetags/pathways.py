@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from pathways.search import STOP, render_marked
+from pathways.search import START, STOP, render_marked
 
 register = template.Library()
 
@@ -23,6 +23,6 @@ def marked_lines(obj, field: str) -> list[SafeString]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     # A mark never spans lines in practice; if one did, close it where the line ends.
     return [
-        render_marked(line if line.count(STOP) >= line.count("\x02") else line + STOP)
+        render_marked(line if line.count(STOP) >= line.count(START) else line + STOP)
         for line in lines
     ]

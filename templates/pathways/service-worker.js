@@ -6,7 +6,7 @@
 // offline.js can say so and filter from the saved data. Static files: the saved copy at once,
 // refreshed in the background. Never kept: /admin/, htmx fragments (offline.js filters from
 // the saved data instead), anything but GET, and any response marked private or no-store,
-// which is every response to a signed-in person (pathways.offline sets that).
+// which is every response to a signed-in person (pathways.offline.views sets that).
 
 const VERSION = "v1";
 const STATIC_CACHE = `pathways-static-${VERSION}`;

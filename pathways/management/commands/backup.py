@@ -11,29 +11,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from pathways.models import content_models
+
 BACKUP_DIR = Path(settings.BASE_DIR) / "backups"
 
 
-def not_content() -> list[str]:
-    """Models of the app that are records about the content, not the content: its history and
-    readers' problem reports. They refer to people and rows by id, so they belong in a
-    database-level backup (pg_dump), not in this portable, natural-key one."""
-    from django.apps import apps
-
-    return [
-        model._meta.label
-        for model in apps.get_app_config("pathways").get_models()
-        if model._meta.model_name.startswith("historical")
-        or model._meta.model_name == "problemreport"
-    ]
-
-
 def dump_content(path: Path) -> None:
-    """Writes the content of the pathways app to `path`, the same bytes for the same content."""
+    """Writes the pathway content to `path`, the same bytes for the same content. History and
+    problem reports refer to people and rows by id: they belong in a database-level backup
+    (pg_dump), not in this portable, natural-key one."""
     call_command(
         "dumpdata",
-        "pathways",
-        exclude=not_content(),
+        *(model._meta.label for model in content_models()),
         natural_foreign=True,
         natural_primary=True,
         indent=2,

@@ -5,8 +5,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
+from pathways.editing.transfer import export_rows
 from pathways.models import Pathway, Status
-from pathways.transfer import export_rows
 
 
 class Command(BaseCommand):

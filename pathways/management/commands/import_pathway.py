@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pathways.transfer import import_rows
+from pathways.editing.transfer import import_rows
 
 
 class Command(BaseCommand):

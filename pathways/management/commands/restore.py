@@ -9,21 +9,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from pathways.models import AgeBand, ContextDocument, Pathway, Service, Stage, Tag
+from pathways.models import content_models
 
 
 def has_content() -> bool:
-    models = (Pathway, ContextDocument, Stage, AgeBand, Service, Tag)
-    return any(model.objects.exists() for model in models)
+    return any(model.objects.exists() for model in content_models())
 
 
 def delete_content() -> None:
-    """Deletes every piece of pathway content, pathways first: entries protect their stages,
-    age bands, services and tags."""
+    """Deletes every piece of pathway content, the content that refers to others first:
+    entries protect their stages, age bands, services and tags."""
     # One by one, so each deletion is recorded in the content's history like an editor's.
-    for model in (Pathway, ContextDocument, Stage, AgeBand, Service, Tag):
+    for model in reversed(content_models()):
         for obj in model.objects.all():
-            obj.delete()  # a pathway with its notes, entries and interventions
+            obj.delete()
 
 
 class Command(BaseCommand):

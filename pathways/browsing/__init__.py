@@ -1,0 +1,1 @@
+"""Practitioners browsing a pathway: the pages, the visit checklist and "What changed"."""

@@ -1,0 +1,1 @@
+"""Editors and publishers: the admin, word diffs, and moving a pathway between databases."""

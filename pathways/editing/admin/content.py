@@ -1,0 +1,149 @@
+"""The admin pages for each kind of pathway content: pathways with their reading notes,
+entries ("rationales") with their interventions, stages, age bands, services, tags and the
+policy documents with their sections."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils.formats import date_format
+
+from ...models import (
+    AgeBand,
+    ContextDocument,
+    DocumentSection,
+    Entry,
+    Intervention,
+    Pathway,
+    ReadingNote,
+    Service,
+    Stage,
+    Tag,
+)
+from ...publishing import overdue_condition
+from .forms import TEXT_FIELDS
+from .publishing import PublishableAdmin
+from .versions import ContentAdmin
+
+
+class ReadingNoteInline(admin.TabularInline):
+    model = ReadingNote
+    formfield_overrides = TEXT_FIELDS
+    extra = 0
+    ordering = ["position"]
+
+
+@admin.register(Pathway)
+class PathwayAdmin(PublishableAdmin):
+    list_display = ["title", "status", "review", "reviewed_by", "position", "policy_context"]
+    list_editable = ["position"]
+    list_filter = ["status"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["related_pathways"]
+    inlines = [ReadingNoteInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "status", "position"]}),
+        ("Related", {"fields": ["related_pathways", "policy_context"]}),
+        (
+            "Clinical review",
+            {
+                "fields": ["last_reviewed", "next_review_due", "reviewed_by"],
+                "description": "Shown on the pathway page as “Page last reviewed / Next review "
+                "due”. Once the next review is due, practitioners see a warning.",
+            },
+        ),
+        (None, {"fields": ["change_reason"]}),
+    ]
+
+    def get_ordering(self, request):
+        # Overdue reviews first, the most overdue at the top: what an editor must act on.
+        overdue = Case(
+            When(overdue_condition(), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return [overdue.asc(), F("next_review_due").asc(nulls_last=True), "position", "title"]
+
+    @admin.display(description="Review", ordering="next_review_due")
+    def review(self, pathway):
+        if not pathway.next_review_due:
+            return "No review date"
+        due = date_format(pathway.next_review_due, "j M Y")
+        return f"OVERDUE since {due}" if pathway.is_review_overdue else f"Due {due}"
+
+
+class InterventionInline(admin.StackedInline):
+    model = Intervention
+    formfield_overrides = TEXT_FIELDS
+    extra = 0
+    ordering = ["position"]
+    fields = ["position", "text", "bullets"]
+
+
+@admin.register(Entry)
+class EntryAdmin(PublishableAdmin):
+    list_display = [
+        "position",
+        "rationale",
+        "status",
+        "stage",
+        "age_band",
+        "tag",
+        "service",
+        "pathway",
+    ]
+    list_display_links = ["rationale"]
+    list_editable = ["position"]
+    list_filter = ["status", "pathway", "stage", "service", "tag", "age_band"]
+    list_select_related = ["pathway", "stage", "age_band", "tag", "service"]
+    search_fields = ["rationale", "criteria", "interventions__text", "interventions__bullets"]
+    ordering = ["pathway", "stage__position", "position"]
+    fields = [
+        "pathway",
+        "position",
+        "status",
+        "stage",
+        "age_band",
+        "tag",
+        "rationale",
+        "service",
+        "criteria",
+        "change_reason",
+    ]
+    inlines = [InterventionInline]
+    history_list_display = ["status"]
+
+
+class AgeRangeAdmin(ContentAdmin):
+    list_display = ["label", "slug", "start_days", "end_days", "position"]
+    list_editable = ["position"]
+    search_fields = ["label"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+admin.site.register(Stage, AgeRangeAdmin)
+admin.site.register(AgeBand, AgeRangeAdmin)
+
+
+@admin.register(Service, Tag)
+class NamedAdmin(ContentAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class DocumentSectionInline(admin.StackedInline):
+    model = DocumentSection
+    formfield_overrides = TEXT_FIELDS
+    extra = 0
+    ordering = ["number"]
+
+
+@admin.register(ContextDocument)
+class ContextDocumentAdmin(ContentAdmin):
+    list_display = ["title", "slug"]
+    search_fields = ["title", "introduction", "sections__title", "sections__body"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [DocumentSectionInline]

@@ -1,0 +1,51 @@
+"""The editors' forms: every change asks why it is made, text keeps Unix line breaks, and a
+changelist row is checked against every constraint before it is saved."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+CHANGE_REASON_HELP = (
+    "Optional, but it helps whoever reads the history later: why this change was made, "
+    "e.g. “Corrected following the 2026 clinical review”."
+)
+
+
+class UnixNewlinesField(forms.CharField):
+    """Browsers send a textarea's line breaks as CRLF; content keeps LF, as the fixtures do,
+    so saving a paragraph nobody touched does not record it as changed."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
+TEXT_FIELDS = {models.TextField: {"form_class": UnixNewlinesField}}
+
+
+class ContentForm(forms.ModelForm):
+    """An admin form that also asks why the change is made; the reason goes in the history."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=500,
+        help_text=CHANGE_REASON_HELP,
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+
+class WholeConstraintsForm(forms.ModelForm):
+    """A changelist row form that checks every constraint of the row, including those over
+    fields the list does not show: an entry's position is unique within its pathway, and a
+    duplicate typed in the list must be a message, not a database error."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors:
+            try:
+                self.instance.validate_constraints()
+            except ValidationError as error:
+                self._update_errors(error)

@@ -1,0 +1,224 @@
+"""Every version of every piece of content in the admin: who, when and why, a word diff of
+what changed, a read-only page per version, and the revert that puts it back."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from ...errors import error_text
+from ...history import describe_version, parts_changes, parts_of, record_version, revert
+from ..textdiff import word_diff
+from .forms import TEXT_FIELDS, ContentForm, WholeConstraintsForm
+
+
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """Shows changed text whole: a clinical edit is often one word in a long sentence."""
+
+    def __init__(self, model, historical_record):
+        super().__init__(model, historical_record, max_displayed_delta_change_chars=2000)
+
+    def stringify_delta_change_values(self, change, old, new):
+        if isinstance(old, str) and isinstance(new, str):
+            return word_diff(old, new)
+        return super().stringify_delta_change_values(change, old, new)
+
+    def prepare_delta_change_value(self, change, value):
+        # An empty foreign key (no tag) is "none", not simple-history's "Deleted tag (pk=None)".
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "none"
+        return super().prepare_delta_change_value(change, value)
+
+
+class ContentAdmin(SimpleHistoryAdmin):
+    """History (who, when, why, what changed), a version page with a revert button, and a
+    change reason on every form, for every kind of content."""
+
+    form = ContentForm
+    formfield_overrides = TEXT_FIELDS
+    history_list_per_page = 50
+
+    # Saving: one historical record per save, written after the parts (inlines, m2m) are
+    # saved, so the record holds the version the editor saw when pressing Save.
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason") or None
+        if parts_of(self.model):
+            obj.skip_history_when_saving = True
+            try:
+                super().save_model(request, obj, form, change)
+            finally:
+                del obj.skip_history_when_saving
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if parts_of(self.model):
+            form.instance._history_user = request.user
+            record_version(form.instance, created=not change)
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data.get("change_reason") or None
+        for part in formset.save(commit=False):
+            part._change_reason = reason
+            part.save()
+        for part in formset.deleted_objects:
+            part._change_reason = reason
+            part.delete()
+        formset.save_m2m()
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", WholeConstraintsForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # Django would also ask for permission to delete the entries that block the
+            # deletion; they are not going to be deleted, so the real reason is the one to show.
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
+    def render_delete_form(self, request, context):
+        if context.get("protected"):
+            name = context["object_name"]
+            messages.error(
+                request,
+                f"This {name} cannot be deleted because entries use it. Give those entries "
+                f"another {name} first (they are listed below), then delete it.",
+            )
+        return super().render_delete_form(request, context)
+
+    # History: the readable diff and the version page.
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # As simple-history does, minus its select_related() with no fields for models
+        # without foreign keys, which Django 6.1 deprecates.
+        related = [f.name for f in self.model._meta.concrete_fields if f.is_relation]
+        records = history_manager.filter(**{pk_name: object_id})
+        return records.select_related("history_user", *related)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        records = list(historical_records)
+        for newer, older in zip(records, records[1:], strict=False):
+            extra = parts_changes(
+                self.model, getattr(older, "parts", None), getattr(newer, "parts", None)
+            )
+            for item in extra:
+                item["old"], item["new"] = word_diff(item["old"], item["new"])
+            if extra:
+                newer.history_delta_changes = [*getattr(newer, "history_delta_changes", []), *extra]
+
+    def may_publish(self, request) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One version, read-only, with what reverting to it will do; POST reverts."""
+        request.current_app = self.admin_site.name
+        pk_name = self.model._meta.pk.attname
+        record = get_object_or_404(
+            self.model.history.all(), **{pk_name: object_id, "history_id": version_id}
+        )
+        current = self.model.objects.filter(pk=record.instance.pk).first()
+        if not self.has_view_history_or_change_history_permission(request, current or record):
+            raise PermissionDenied
+        may_revert = (
+            self.has_change_permission(request, current)
+            if current is not None
+            else self.has_add_permission(request)
+        )
+        opts = self.model._meta
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+        history_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id])
+        if request.method == "POST":
+            if not may_revert:
+                raise PermissionDenied
+            return self._revert(request, record, current, change_url, history_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{capfirst(opts.verbose_name)}: {describe_version(record)}",
+            "opts": opts,
+            "record": record,
+            "object": current or record.instance,
+            "fields": self._version_fields(record),
+            "parts": self._version_parts(record),
+            "may_revert": may_revert,
+            "keeps_status": hasattr(record, "status") and not self.may_publish(request),
+            "change_url": change_url if current is not None else None,
+            "history_url": history_url,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/pathways/version.html", context)
+
+    def _revert(self, request, record, current, change_url, history_url):
+        reason = request.POST.get("change_reason", "").strip() or None
+        try:
+            obj = revert(
+                record, user=request.user, reason=reason, may_publish=self.may_publish(request)
+            )
+        except ValidationError as error:
+            problems = error_text(error)
+            messages.error(request, f"Could not revert to {describe_version(record)}: {problems}")
+            return HttpResponseRedirect(request.path)
+        message = f"“{obj}” is back to {describe_version(record)}."
+        if hasattr(obj, "status") and record.status != obj.status:
+            message += f" Its status stays {obj.get_status_display()}: only publishers change it."
+        messages.success(request, message)
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+    def _version_fields(self, record) -> list[tuple[str, str]]:
+        rows = []
+        for field in self.model._meta.concrete_fields:
+            if field.primary_key or not field.editable:  # derived, e.g. the search vector
+                continue
+            if field.is_relation:
+                try:
+                    value = getattr(record, field.name)
+                except field.related_model.DoesNotExist:
+                    value = f"(deleted, was #{getattr(record, field.attname)})"
+            elif field.choices:
+                value = getattr(record, f"get_{field.name}_display")()
+            else:
+                value = getattr(record, field.attname)
+            if value is None or value == "":
+                value = "—"
+            elif isinstance(value, bool):
+                value = "Yes" if value else "No"
+            rows.append((capfirst(field.verbose_name), str(value)))
+        return rows
+
+    def _version_parts(self, record) -> list[tuple[str, list[str]]]:
+        shown = []
+        for name in parts_of(self.model):
+            relation = self.model._meta.get_field(name)
+            rows = (getattr(record, "parts", None) or {}).get(name, [])
+            if relation.many_to_many:
+                names = dict(
+                    relation.related_model.objects.filter(pk__in=rows).values_list("pk", "title")
+                )
+                lines = [names.get(pk, f"#{pk} (deleted)") for pk in rows]
+                shown.append((capfirst(relation.verbose_name), lines))
+            else:
+                label = capfirst(relation.related_model._meta.verbose_name_plural)
+                lines = [
+                    " / ".join(str(value) for key, value in row.items() if key != "id" and value)
+                    for row in rows
+                ]
+                shown.append((label, lines))
+        return shown

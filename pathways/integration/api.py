@@ -1,0 +1,377 @@
+"""The read-only JSON API (django-ninja): public pathways, their entries filtered with the
+pathway browser's own query parameters, and each pathway as an HL7 FHIR R4 PlanDefinition.
+
+The OpenAPI document is at /api/openapi.json and the docs page at /api/docs. Unlike the
+browser page, which names a value it does not recognise and carries on, the API answers 400
+with the parameter named: a program that sends a wrong slug wants to know, not a guess.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger, render_template
+
+from ..filters import EntryFilter, canonical_query
+from ..models import AgeRange, Entry, Pathway
+from ..public import filter_entries, public_entries, public_pathway
+from .fhir import FHIR_CONTENT_TYPE, plan_definition
+
+
+class ApiDocs(Swagger):
+    """Swagger UI from django-ninja's own static files, started by our script: no CDN (NHS
+    networks block them) and no inline script (our Content Security Policy forbids it)."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"api": api, "swagger_settings": json.dumps(self.settings)}
+        return render_template(request, self.template, self.template, context)
+
+
+api = NinjaAPI(
+    title="Pathway Navigator API",
+    version="1",
+    description=(
+        "Read-only access to the published care pathways. The entries endpoint takes the "
+        "same query parameters as the pathway page (`/pathways/<slug>/`), so a filtered page "
+        "and its data always agree: `stage`, `service` and `tag` may be repeated (any of the "
+        "values matches), different parameters narrow the results, `age` is the child's age "
+        "(`45d`, `10w`, `3m`, `2y`, `1y6m`) and `q` is words in the text. A value that is not "
+        "recognised, or a parameter that does not exist, gives a 400 naming the parameter."
+    ),
+    urls_namespace="api",
+    docs=ApiDocs(settings={"defaultModelsExpandDepth": 0}),
+)
+
+
+# Schemas: the shapes the OpenAPI document promises and every response is checked against.
+
+
+class ParameterProblem(Schema):
+    parameter: str = Field(description="The query parameter at fault.")
+    message: str
+
+
+class BadRequest(Schema):
+    detail: str
+    errors: list[ParameterProblem]
+
+
+class NotFound(Schema):
+    detail: str
+
+
+class AgeRangeOut(Schema):
+    slug: str
+    label: str
+    start_days: int = Field(description="First day of the range; birth is day 0.")
+    end_days: int = Field(description="First day after the range: [start_days, end_days).")
+
+
+class NamedOut(Schema):
+    slug: str
+    name: str
+
+
+class InterventionOut(Schema):
+    text: str = Field(description="The paragraph; empty when the intervention is only bullets.")
+    bullets: list[str] = Field(description="Bullet points the paragraph introduces, in order.")
+
+
+class EntryOut(Schema):
+    position: int = Field(description="The entry's place in the pathway page; stable.")
+    url: str = Field(description="The entry on the pathway page.")
+    report_url: str = Field(description="Where a reader reports a problem with this entry.")
+    stage: AgeRangeOut
+    age_band: AgeRangeOut
+    tag: NamedOut | None
+    service: NamedOut
+    rationale: str
+    criteria: str | None = Field(description="When the entry applies, if it says.")
+    interventions: list[InterventionOut]
+
+
+class PathwayOut(Schema):
+    slug: str
+    title: str
+    summary: str
+    url: str = Field(description="The pathway page.")
+    api_url: str
+    entries_url: str
+    csv_url: str
+    fhir_url: str
+
+
+class PathwayList(Schema):
+    pathways: list[PathwayOut]
+
+
+class ReadingNoteOut(Schema):
+    text: str
+    is_bullet: bool
+
+
+class DocumentOut(Schema):
+    title: str
+    url: str
+
+
+class FilterValues(Schema):
+    stage: list[AgeRangeOut]
+    service: list[NamedOut]
+    tag: list[NamedOut]
+
+
+class PathwayDetail(PathwayOut):
+    reading_notes: list[ReadingNoteOut] = Field(description="How to read the pathway.")
+    policy_context: DocumentOut | None
+    entry_count: int
+    filters: FilterValues = Field(
+        description="The values the entries endpoint's stage, service and tag parameters take."
+    )
+
+
+class EntryList(Schema):
+    pathway: PathwayOut
+    count: int = Field(description="How many entries match.")
+    total: int = Field(description="How many entries the pathway has.")
+    entries: list[EntryOut]
+
+
+class EntryQuery(Schema):
+    """The pathway browser's parameters, declared here for the OpenAPI document; EntryFilter
+    reads them from the request exactly as the browser page does."""
+
+    stage: list[str] = Field(
+        [], description="Stage slug, e.g. `birth-6-weeks`; entries whose age band overlaps it."
+    )
+    age: str = Field(
+        "",
+        description="The child's age: `45d`, `10w`, `3m`, `2y` or `1y6m`.",
+        json_schema_extra={"maxLength": 40},
+    )
+    dob: str = Field(
+        "",
+        description="Date of birth instead of `age`: `2026-03-14` or `14/03/2026`; the age is "
+        "worked out for today in the UK. Within the last 5 years.",
+        json_schema_extra={"maxLength": 20},
+    )
+    born_at_weeks: int | None = Field(
+        None,
+        description="Weeks of pregnancy at birth, 23 to 36, with `age` or `dob`: below 2 years "
+        "the corrected age is used.",
+    )
+    service: list[str] = Field([], description="Service slug, e.g. `health-visiting`.")
+    tag: list[str] = Field([], description="Tag slug, e.g. `core-purpose-2`.")
+    q: str = Field(
+        "",
+        description='Search: words (and "phrases") that must appear in the rationale, criteria '
+        "or interventions, -word to leave one out; full-text with stemming on PostgreSQL.",
+        json_schema_extra={"maxLength": 200},
+    )
+
+
+FHIR_RESPONSE = {
+    "description": "An HL7 FHIR R4 PlanDefinition: one action per stage, one per entry within.",
+    "content": {
+        "application/fhir+json": {
+            "schema": {
+                "type": "object",
+                "required": ["resourceType", "status", "action"],
+                "properties": {
+                    "resourceType": {"type": "string", "enum": ["PlanDefinition"]},
+                    "status": {"type": "string"},
+                    "action": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+    },
+}
+
+
+# Serialisers: plain dicts, so what the API says about an entry is visible in one place.
+
+
+def absolute(request: HttpRequest, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def pathway_data(request: HttpRequest, pathway: Pathway) -> dict:
+    slug = pathway.slug
+    return {
+        "slug": slug,
+        "title": pathway.title,
+        "summary": pathway.summary,
+        "url": absolute(request, pathway.get_absolute_url()),
+        "api_url": absolute(request, reverse("api:pathway", args=[slug])),
+        "entries_url": absolute(request, reverse("api:pathway_entries", args=[slug])),
+        "csv_url": absolute(request, reverse("pathways:export_csv", args=[slug])),
+        "fhir_url": absolute(request, reverse("api:pathway_fhir", args=[slug])),
+    }
+
+
+def age_range_data(age_range: AgeRange) -> dict:
+    return {
+        "slug": age_range.slug,
+        "label": age_range.label,
+        "start_days": age_range.start_days,
+        "end_days": age_range.end_days,
+    }
+
+
+def named_data(thing) -> dict | None:
+    return {"slug": thing.slug, "name": thing.name} if thing else None
+
+
+def entry_data(request: HttpRequest, pathway: Pathway, entry: Entry) -> dict:
+    page = absolute(request, pathway.get_absolute_url())
+    return {
+        "position": entry.position,
+        "url": f"{page}#entry-{entry.position}",
+        "report_url": absolute(
+            request, reverse("pathways:report_problem", args=[pathway.slug, entry.position])
+        ),
+        "stage": age_range_data(entry.stage),
+        "age_band": age_range_data(entry.age_band),
+        "tag": named_data(entry.tag),
+        "service": named_data(entry.service),
+        "rationale": entry.rationale,
+        "criteria": entry.criteria or None,
+        "interventions": [
+            {"text": intervention.text, "bullets": intervention.bullet_points}
+            for intervention in entry.interventions.all()
+        ],
+    }
+
+
+# Parameter checking: the browser's FilterSet decides; the API only refuses what it set aside.
+
+
+class ParameterError(Exception):
+    def __init__(self, problems: list[dict]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def bad_request(problems: list[dict]) -> dict:
+    return {"detail": "Some query parameters could not be used.", "errors": problems}
+
+
+def checked_filter(request: HttpRequest, pathway: Pathway) -> EntryFilter:
+    """The browser's EntryFilter for this request, or ParameterError naming what it could not
+    use: unknown parameter names, unrecognised slugs and ages or text it cannot read."""
+    names = list(EntryFilter.base_filters)
+    problems = [
+        {"parameter": name, "message": f"Unknown parameter: use {', '.join(names)}."}
+        for name in request.GET
+        if name not in names
+    ]
+    # Empty values mean "not chosen", as they do when the browser's form sends them.
+    filterset = filter_entries(pathway, QueryDict(canonical_query(request.GET)))
+    form = filterset.form
+    form.is_valid()
+    for name in ("stage", "service", "tag"):
+        field = form.fields[name]
+        if field.unrecognised:
+            given = ", ".join(f'"{value}"' for value in field.unrecognised)
+            known = ", ".join(value for value, _ in field.choices)
+            problems.append(
+                {"parameter": name, "message": f"Not recognised: {given}. Use one of: {known}."}
+            )
+    for name, messages in form.errors.items():
+        # The only error of the whole form is giving both ages.
+        parameter = "age, dob" if name == "__all__" else name
+        problems.extend({"parameter": parameter, "message": message} for message in messages)
+    if problems:
+        raise ParameterError(problems)
+    return filterset
+
+
+@api.exception_handler(ParameterError)
+def parameter_error(request: HttpRequest, error: ParameterError) -> HttpResponse:
+    return api.create_response(request, bad_request(error.problems), status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
+    """ninja's own parsing errors, in the same shape and status as ours."""
+    problems = [
+        {"parameter": str(problem.get("loc", ["?"])[-1]), "message": problem.get("msg", "")}
+        for problem in error.errors
+    ]
+    return api.create_response(request, bad_request(problems), status=400)
+
+
+# Endpoints.
+
+
+@api.get(
+    "/pathways/",
+    response={200: PathwayList},
+    url_name="pathways",
+    summary="The published pathways",
+)
+def pathways(request: HttpRequest):
+    return {"pathways": [pathway_data(request, p) for p in Pathway.objects.public()]}
+
+
+@api.get(
+    "/pathways/{slug}/",
+    response={200: PathwayDetail, 404: NotFound},
+    url_name="pathway",
+    summary="A pathway, its reading notes and the values its filters take",
+)
+def pathway(request: HttpRequest, slug: str):
+    found = public_pathway(slug)
+    filterset = filter_entries(found, QueryDict())
+    policy = found.policy_context
+    return {
+        **pathway_data(request, found),
+        "reading_notes": [
+            {"text": note.text, "is_bullet": note.is_bullet} for note in found.reading_notes.all()
+        ],
+        "policy_context": policy
+        and {"title": policy.title, "url": absolute(request, policy.get_absolute_url())},
+        "entry_count": public_entries(found).count(),
+        "filters": {
+            "stage": [age_range_data(stage) for stage in filterset.stages],
+            "service": [named_data(service) for service in filterset.services],
+            "tag": [named_data(tag) for tag in filterset.tags],
+        },
+    }
+
+
+@api.get(
+    "/pathways/{slug}/entries/",
+    response={200: EntryList, 400: BadRequest, 404: NotFound},
+    url_name="pathway_entries",
+    summary="A pathway's entries, filtered like the pathway page",
+)
+def pathway_entries(request: HttpRequest, slug: str, filters: Query[EntryQuery]):
+    found = public_pathway(slug)
+    entries = list(checked_filter(request, found).qs)
+    return {
+        "pathway": pathway_data(request, found),
+        "count": len(entries),
+        "total": public_entries(found).count(),
+        "entries": [entry_data(request, found, entry) for entry in entries],
+    }
+
+
+@api.get(
+    "/pathways/{slug}/fhir",
+    response={404: NotFound},
+    url_name="pathway_fhir",
+    summary="A pathway as an HL7 FHIR R4 PlanDefinition",
+    openapi_extra={"responses": {200: FHIR_RESPONSE}},
+)
+def pathway_fhir(request: HttpRequest, slug: str):
+    found = public_pathway(slug)
+    resource = plan_definition(request, found, list(public_entries(found)))
+    return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)

@@ -1,0 +1,70 @@
+"""A pathway's filtered entries as CSV: the rows behind any view of the pathway page, for
+spreadsheets and local intranets. Same parameters, same entries, same order as the page."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from ..models import Entry
+from ..public import filter_entries, public_pathway
+
+HEADER = [
+    "Entry",
+    "Stage",
+    "Age band",
+    "Tag",
+    "Service",
+    "Rationale",
+    "Criteria",
+    "Intervention",
+    "Line type",
+]
+# A spreadsheet runs a cell that starts with one of these as a formula (or as the start of
+# one, after a tab or carriage return), so such cells get a leading quote to stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def entry_rows(entry: Entry) -> Iterator[list]:
+    """One row per intervention line: each paragraph, then each of its bullet points. An entry
+    without interventions still has its row, so no entry goes missing from the sheet."""
+    about = [
+        entry.position,
+        entry.stage.label,
+        entry.age_band.label,
+        entry.tag.name if entry.tag else "",
+        entry.service.name,
+        entry.rationale,
+        entry.criteria,
+    ]
+    lines = []
+    for intervention in entry.interventions.all():
+        if intervention.text:
+            lines.append([intervention.text, "paragraph"])
+        lines.extend([point, "bullet point"] for point in intervention.bullet_points)
+    for line in lines or [["", ""]]:
+        yield about + line
+
+
+@require_GET
+def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    pathway = public_pathway(slug)
+    # Lenient like the page it is downloaded from: an unknown value is ignored there too.
+    entries = filter_entries(pathway, request.GET).qs
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{pathway.slug}.csv"'
+    # The byte order mark tells Excel the file is UTF-8 (curly quotes, "é" and so on).
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(HEADER)
+    for entry in entries:
+        writer.writerows([safe_cell(cell) for cell in row] for row in entry_rows(entry))
+    return response

@@ -1,0 +1,1 @@
+"""Offline use on home visits: the web app manifest and the service worker."""

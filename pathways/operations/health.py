@@ -1,0 +1,35 @@
+"""The load balancer's health check, and the trivial page `make bench` measures the stack
+against."""
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and every migration is applied, else 503: the load
+    balancer sends visitors only to app servers that can serve them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        executor = MigrationExecutor(connection)
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except (OperationalError, InterfaceError):
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    if unapplied:
+        body = {"status": "unavailable", "database": "ok", "unapplied_migrations": len(unapplied)}
+        return JsonResponse(body, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "unapplied_migrations": 0})
+
+
+@require_GET
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The ceiling `make bench` compares pages with: the whole middleware stack, no database,
+    no template. Only there when DJANGO_BENCH=1."""
+    if not settings.BENCH:
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,93 @@
+"""Readers report a problem with an entry (wrong, out of date, unclear) to the editors: a
+plain form per entry that needs no JavaScript, stored for the admin, and limited per client
+so nobody can flood the editors' list. The limit counts the stored reports themselves, so it
+holds whichever worker or app server answers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..models import Entry, Pathway
+from ..operations.clients import client_ip
+from ..public import public_entries, public_pathway
+from .models import ProblemReport
+
+REPORTS_PER_HOUR = 5
+
+
+class ProblemReportForm(forms.ModelForm):
+    class Meta:
+        model = ProblemReport
+        fields = ["text", "email"]
+        labels = {
+            "text": "What is wrong with this content?",
+            "email": "Your email address (optional)",
+        }
+        help_texts = {
+            "text": "For example a mistake, something out of date, or something unclear.",
+            "email": "Only if you would like an editor to reply to you.",
+        }
+        error_messages = {
+            "text": {
+                "required": "Enter what is wrong with this content.",
+                "max_length": "Describe the problem in 2000 characters or fewer.",
+            },
+            "email": {"invalid": "Enter an email address like name@example.nhs.uk."},
+        }
+
+
+def client_key(request: HttpRequest) -> str:
+    """The client's address, keyed with the secret key so the stored value reveals nothing."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, client_ip(request).encode(), hashlib.sha256).hexdigest()
+
+
+def over_limit(request: HttpRequest) -> bool:
+    """Whether this client has sent REPORTS_PER_HOUR reports in the last hour."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = ProblemReport.objects.filter(client=client_key(request), created_at__gte=since)
+    return recent.count() >= REPORTS_PER_HOUR
+
+
+def reported_entry(slug: str, position: int) -> tuple[Pathway, Entry]:
+    """A public entry, found the way the pathway page lists it; 404 for anything else."""
+    pathway = public_pathway(slug)
+    return pathway, get_object_or_404(public_entries(pathway), position=position)
+
+
+# never_cache: the form carries a CSRF token, so no shared cache or offline copy may keep it.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_problem(request: HttpRequest, slug: str, position: int) -> HttpResponse:
+    pathway, entry = reported_entry(slug, position)
+    context = {"pathway": pathway, "entry": entry, "limit": REPORTS_PER_HOUR}
+    if request.method == "POST":
+        if over_limit(request):
+            return render(request, "pathways/report_problem_limited.html", context, status=429)
+        form = ProblemReportForm(request.POST)
+        if form.is_valid():
+            form.instance.entry = entry
+            form.instance.client = client_key(request)
+            form.save()
+            return redirect("pathways:report_problem_sent", slug=pathway.slug, position=position)
+    else:
+        form = ProblemReportForm()
+    return render(request, "pathways/report_problem.html", {**context, "form": form})
+
+
+@require_GET
+def report_problem_sent(request: HttpRequest, slug: str, position: int) -> HttpResponse:
+    pathway, entry = reported_entry(slug, position)
+    return render(
+        request, "pathways/report_problem_sent.html", {"pathway": pathway, "entry": entry}
+    )

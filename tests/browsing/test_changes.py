@@ -1,0 +1,118 @@
+"""The public "What changed" page: published changes in words, newest first, never a draft."""
+
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pathways.browsing.changes import published_changes
+from pathways.models import Entry, Status
+
+from ..conftest import IMH_URL
+from ..editing.test_admin import change_form_data
+
+CHANGES_URL = f"{IMH_URL}changes/"
+
+
+def change_lines(client) -> list[str]:
+    content = client.get(CHANGES_URL).content.decode()
+    return [
+        re.sub(r"<[^>]+>", "", line).strip()
+        for line in re.findall(r'<li class="change">(.*?)</li>', content, re.S)
+    ]
+
+
+def test_nothing_changed_since_the_content_was_loaded(client, imh):
+    content = client.get(CHANGES_URL).content.decode()
+    assert "No changes have been published since this pathway was first published." in content
+    assert change_lines(client) == []
+    assert f'href="{CHANGES_URL}"' in client.get(IMH_URL).content.decode()
+
+
+def test_published_edits_are_listed_in_words_newest_first(client, imh, editor):
+    client.force_login(editor)
+    entry = Entry.objects.get(pathway=imh, position=140)
+    data = change_form_data(entry)
+    data["interventions-0-bullets"] += "\nAttend the group"
+    client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    other = Entry.objects.get(pathway=imh, position=190)
+    client.post(
+        f"/admin/pathways/entry/{other.pk}/change/",
+        change_form_data(other, criteria="Where the GP has concerns."),
+    )
+    client.logout()
+    lines = change_lines(client)
+    assert len(lines) == 2
+    assert lines[0].endswith(
+        "Entry ‘Facilitate Joint working and support integrated care planning.’ (Birth - 5 years): "
+        "criteria edited"
+    )
+    assert lines[1].endswith(
+        "Entry ‘Follow-up Visiting schedule.’ (1 - 3 years): interventions edited"
+    )
+
+
+def test_draft_work_is_never_listed(client, imh, editor, publisher):
+    source = Entry.objects.get(pathway=imh, position=10)
+    draft = Entry.objects.create(
+        pathway=imh,
+        position=15,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="Secret draft rationale.",
+        service=source.service,
+    )
+    draft.rationale = "Secret draft rationale, second go."
+    draft.save()
+    assert change_lines(client) == []
+    assert "Secret" not in client.get(CHANGES_URL).content.decode()
+    # Once published, it is news; when withdrawn, practitioners are told it went.
+    client.force_login(publisher)
+    client.post("/admin/pathways/entry/", {"action": "publish", "_selected_action": [draft.pk]})
+    client.post("/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [source.pk]})
+    client.logout()
+    lines = change_lines(client)
+    assert lines[0].endswith(": withdrawn for review")
+    assert "Ensure appropriate care pathways in place" in lines[0]
+    assert lines[1].endswith(
+        "Entry ‘Secret draft rationale, second go.’ (Birth - 6 weeks): published"
+    )
+    # Edits to the now-draft entry stay private.
+    source.refresh_from_db()
+    source.rationale = "Private rewording."
+    source.save()
+    assert "Private rewording." not in client.get(CHANGES_URL).content.decode()
+
+
+def test_a_deleted_entry_is_listed_as_removed(client, imh):
+    entry = Entry.objects.get(pathway=imh, position=170)
+    entry.delete()
+    assert change_lines(client)[0].endswith(
+        "Entry ‘Follow-up Visiting schedule.’ (3 - 5 years): removed"
+    )
+
+
+def test_changes_page_query_count_does_not_grow_with_the_history(client, imh):
+    client.get(CHANGES_URL)
+    with CaptureQueriesContext(connection) as small:
+        client.get(CHANGES_URL)
+    for entry in Entry.objects.filter(pathway=imh):
+        for n in range(3):
+            entry.criteria = f"Edited {n}"
+            entry.save()
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(CHANGES_URL)
+    assert len(change_lines(client)) == 19 * 3
+    assert response.status_code == 200
+    assert len(large) == len(small)
+
+
+def test_status_only_changes_say_published_and_withdrawn(imh):
+    entry = Entry.objects.get(pathway=imh, position=10)
+    entry.status = Status.DRAFT
+    entry.save()
+    entry.status = Status.PUBLISHED
+    entry.save()
+    name = f"Entry ‘{entry.rationale}’ (Birth - 6 weeks)"
+    texts = [change.text for change in published_changes(imh)]
+    assert texts == [f"{name}: published", f"{name}: withdrawn for review"]

@@ -1,0 +1,97 @@
+"""The printable visit checklist: the same filters as the browser, each action a line to
+tick, the child's age in words, room for notes and the way back."""
+
+import re
+
+from ..conftest import IMH_URL
+
+CHECKLIST = f"{IMH_URL}checklist/"
+
+
+def test_checklist_has_the_browsers_entries_for_the_same_filters(client, imh):
+    query = {"stage": "3-5-years", "service": "childrens-centres-eyfs"}
+    browser = client.get(IMH_URL, query)
+    checklist = client.get(CHECKLIST, query)
+    assert checklist.status_code == 200
+    assert (
+        [e.position for e in checklist.context["entries"]]
+        == [e.position for e in browser.context["entries"]]
+        == [180]
+    )
+    content = checklist.content.decode()
+    assert "Targeted early intervention and consultation" in content
+    assert "Early support for individual vulnerable /targeted families" in content
+    assert "Follow-up Visiting schedule." not in content
+
+
+def test_each_action_is_a_checkbox_line(client, imh):
+    content = client.get(CHECKLIST, {"stage": "birth-6-weeks", "age": "3w"}).content.decode()
+    boxes = re.findall(r'<input type="checkbox" id="(action-[\d-]+)"><label for="\1">', content)
+    # Entry 20: one paragraph and four bullets, each its own line to tick.
+    assert [b for b in boxes if b.startswith("action-20-")] == [
+        "action-20-1",
+        "action-20-1-1",
+        "action-20-1-2",
+        "action-20-1-3",
+        "action-20-1-4",
+    ]
+    # Entry 30 has no interventions: its rationale is the one line to tick.
+    assert "action-30" in boxes
+    assert '<label for="action-20-1-1">NICU</label>' in content
+
+
+def test_checklist_states_age_service_date_review_and_link_back(client, imh, monkeypatch):
+    from datetime import date
+
+    from pathways import ages
+
+    monkeypatch.setattr(ages, "uk_today", lambda: date(2026, 11, 23))
+    content = client.get(
+        CHECKLIST, {"age": "10w", "born_at_weeks": "32", "service": "health-visiting"}
+    ).content.decode()
+    assert "Showing what applies to a child aged 2 weeks (corrected age)." in content
+    assert "Health Visiting</dd>" in content
+    assert "23 November 2026" in content
+    assert "No review date recorded" in content
+    assert 'class="checklist__notes"' in content
+    back = f"{IMH_URL}?age=10w&amp;born_at_weeks=32&amp;service=health-visiting"
+    assert f'<a href="{back}">Back to the pathway</a>' in content
+    assert f"From http://testserver{back}" in content
+
+
+def test_checklist_without_filters_lists_everything(client, imh):
+    response = client.get(CHECKLIST)
+    assert len(response.context["entries"]) == 19
+    content = response.content.decode()
+    assert "Not given: every age" in content and "All services" in content
+
+
+def test_checklist_empty_state_and_bad_input(client, imh):
+    response = client.get(CHECKLIST, {"service": "primary-care-gp", "tag": "core-purpose-2"})
+    assert "There are no rationales that match your filters." in response.content.decode()
+    response = client.get(CHECKLIST, {"age": "soon", "service": ["nope", "primary-care-gp"]})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "“nope” not recognised" in content
+    assert "Child&#x27;s age: Enter the child&#x27;s age using d, w, m or y" in content
+    assert len(response.context["entries"]) == 1
+
+
+def test_checklist_of_unknown_or_empty_pathway_is_404(client, imh):
+    assert client.get("/pathways/nope/checklist/").status_code == 404
+    assert (
+        client.get("/pathways/parental-mental-health-and-wellbeing/checklist/").status_code == 404
+    )
+
+
+def test_browser_links_to_checklist_and_share_link_for_the_same_results(client, imh):
+    content = client.get(
+        IMH_URL, {"service": "primary-care-gp", "age": "", "q": ""}
+    ).content.decode()
+    assert (
+        f'href="{CHECKLIST}?service=primary-care-gp">Visit checklist for these results' in content
+    )
+    assert (
+        f'href="http://testserver{IMH_URL}?service=primary-care-gp" data-copy-link>'
+        "Copy link to these results" in content
+    )

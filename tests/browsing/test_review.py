@@ -1,0 +1,122 @@
+"""Review dates: pages say when the content was last reviewed and when it is next due;
+once overdue, practitioners are warned and editors see the pathway first."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from pathways.models import Pathway
+
+from ..conftest import IMH_URL
+from ..pagetext import visible_lines
+from .test_faithfulness import pathway_seed_lines
+
+TODAY = timezone.localdate()
+
+
+def review(pathway, last, due, by="Dr Amal Clinician, Consultant Perinatal Psychiatrist"):
+    pathway.last_reviewed, pathway.next_review_due, pathway.reviewed_by = last, due, by
+    pathway.full_clean()
+    pathway.save()
+
+
+def test_the_seed_has_no_review_dates_so_none_are_shown(client, imh):
+    assert (imh.last_reviewed, imh.next_review_due, imh.reviewed_by) == (None, None, "")
+    content = client.get(IMH_URL).content.decode()
+    assert "Page last reviewed" not in content and "Next review due" not in content
+    assert "overdue" not in content
+
+
+def test_pages_show_the_nhs_review_pattern(client, imh):
+    review(imh, datetime.date(2025, 2, 26), datetime.date(2099, 2, 26))
+    expected = (
+        '<p class="nhsuk-body-s nhsuk-u-secondary-text-colour">Page last reviewed: '
+        "26 February 2025<br>Next review due: 26 February 2099</p>"
+    )
+    assert expected in client.get(IMH_URL).content.decode()
+    assert expected in client.get(f"{IMH_URL}changes/").content.decode()
+    assert "overdue" not in client.get(IMH_URL).content.decode()
+
+
+def test_practitioners_are_warned_when_the_review_is_overdue(client, imh):
+    review(imh, TODAY - datetime.timedelta(days=1200), TODAY - datetime.timedelta(days=1))
+    html = client.get(IMH_URL).content.decode()
+    assert "This pathway is overdue for review" in html
+    assert html.index("review-overdue") < html.index("<h1>")
+    # The warning stays outside the results: the results still read as the seed.
+    results = visible_lines(
+        html, within_id="results", skip_classes={"results__count", "entry__actions"}
+    )
+    seed = pathway_seed_lines()
+    assert results == seed[seed.index("Birth - 6 weeks") :]
+
+
+def test_due_today_is_not_overdue(client, imh):
+    review(imh, TODAY - datetime.timedelta(days=365), TODAY)
+    assert "overdue" not in client.get(IMH_URL).content.decode()
+    assert not imh.is_review_overdue
+
+
+def test_next_review_must_come_after_the_last(imh):
+    imh.last_reviewed, imh.next_review_due = datetime.date(2025, 3, 1), datetime.date(2025, 2, 1)
+    with pytest.raises(ValidationError, match="The next review must be due after the last"):
+        imh.full_clean()
+
+
+def test_editors_see_overdue_pathways_first(client, imh, editor):
+    parental = Pathway.objects.get(slug="parental-mental-health-and-wellbeing")
+    review(imh, TODAY - datetime.timedelta(days=30), TODAY + datetime.timedelta(days=300))
+    review(parental, TODAY - datetime.timedelta(days=900), TODAY - datetime.timedelta(days=10))
+    client.force_login(editor)
+    content = client.get("/admin/pathways/pathway/").content.decode()
+    assert content.index("Parental Mental Health and Wellbeing") < content.index(
+        "Infant Mental Health"
+    )
+    assert "OVERDUE since" in content
+    # Without dates the list keeps its usual order (Infant Mental Health is position 1).
+    review(parental, None, None, "")
+    content = client.get("/admin/pathways/pathway/").content.decode()
+    assert content.index("Infant Mental Health") < content.index("Parental Mental Health")
+
+
+def test_editor_records_a_review_in_the_admin(client, imh, editor):
+    client.force_login(editor)
+    url = f"/admin/pathways/pathway/{imh.pk}/change/"
+    notes = list(imh.reading_notes.order_by("position"))
+    data = {
+        "title": imh.title,
+        "slug": imh.slug,
+        "summary": imh.summary,
+        "position": imh.position,
+        "related_pathways": list(imh.related_pathways.values_list("pk", flat=True)),
+        "policy_context": imh.policy_context_id,
+        "last_reviewed": "2026-01-15",
+        "next_review_due": "2029-01-15",
+        "reviewed_by": "Dr Amal Clinician",
+        "change_reason": "Annual clinical review",
+        "reading_notes-TOTAL_FORMS": len(notes),
+        "reading_notes-INITIAL_FORMS": len(notes),
+        "reading_notes-MIN_NUM_FORMS": 0,
+        "reading_notes-MAX_NUM_FORMS": 1000,
+    }
+    for i, note in enumerate(notes):
+        data.update(
+            {
+                f"reading_notes-{i}-id": note.pk,
+                f"reading_notes-{i}-pathway": imh.pk,
+                f"reading_notes-{i}-position": note.position,
+                f"reading_notes-{i}-text": note.text,
+                f"reading_notes-{i}-is_bullet": "on" if note.is_bullet else "",
+            }
+        )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    imh.refresh_from_db()
+    assert imh.reviewed_by == "Dr Amal Clinician"
+    assert imh.history.latest().history_change_reason == "Annual clinical review"
+    content = client.get(IMH_URL).content.decode()
+    assert "Page last reviewed: 15 January 2026<br>Next review due: 15 January 2029" in content
+    changes = client.get(f"{IMH_URL}changes/").content.decode()
+    assert "Pathway ‘Infant Mental Health’: reviewed, next review date changed" in changes
