@@ -4,6 +4,7 @@ Edits to drafts are never listed: practitioners never saw them."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,8 +44,21 @@ class Change:
     text: str
 
 
-def _is_public(record) -> bool:
-    return record is not None and record.history_type != "-" and record.status == Status.PUBLISHED
+def _is_public(record, pathway_records=None) -> bool:
+    """Whether practitioners could see this version when it was made: published, not deleted
+    and, for an entry (`pathway_records` given), in a pathway that was published then too."""
+    if record is None or record.history_type == "-" or record.status != Status.PUBLISHED:
+        return False
+    if pathway_records is None:
+        return True
+    return _is_public(_as_of(pathway_records, record.history_date))
+
+
+def _as_of(records, when):
+    """The version among `records` (oldest first) current at `when`; before the first one
+    was recorded, the first, as history begins with the content as loaded."""
+    at = bisect_right([record.history_date for record in records], when)
+    return records[max(at - 1, 0)] if records else None
 
 
 def _what_changed(before, after, fields: dict[str, str]) -> list[str]:
@@ -59,13 +73,14 @@ def _what_changed(before, after, fields: dict[str, str]) -> list[str]:
     return said
 
 
-def _describe(records, name, fields: dict[str, str]) -> list[Change]:
+def _describe(records, name, fields: dict[str, str], pathway_records=None) -> list[Change]:
     """The public changes in one object's records, oldest first. The first version recorded
     when content was loaded is where the story starts, not a change."""
     changes = []
     previous = None
     for record in records:
-        before_public, now_public = _is_public(previous), _is_public(record)
+        before_public = _is_public(previous, pathway_records)
+        now_public = _is_public(record, pathway_records)
         if previous is None and record.history_change_reason == BASELINE_REASON:
             previous = record
             continue
@@ -102,9 +117,9 @@ def published_changes(pathway: Pathway) -> list[Change]:
     entry_records = Entry.history.filter(pathway_id=pathway.pk).order_by("history_date", "pk")
     for record in entry_records:
         by_entry.setdefault(record.id, []).append(record)
+    pathway_records = list(Pathway.history.filter(id=pathway.pk).order_by("history_date", "pk"))
     changes = []
     for records in by_entry.values():
-        changes += _describe(records, entry_name, ENTRY_CHANGES)
-    pathway_records = Pathway.history.filter(id=pathway.pk).order_by("history_date", "pk")
-    changes += _describe(list(pathway_records), pathway_name, PATHWAY_CHANGES)
+        changes += _describe(records, entry_name, ENTRY_CHANGES, pathway_records)
+    changes += _describe(pathway_records, pathway_name, PATHWAY_CHANGES)
     return sorted(changes, key=lambda change: change.when, reverse=True)

@@ -116,3 +116,32 @@ def test_status_only_changes_say_published_and_withdrawn(imh):
     name = f"Entry ‘{entry.rationale}’ (Birth - 6 weeks)"
     texts = [change.text for change in published_changes(imh)]
     assert texts == [f"{name}: published", f"{name}: withdrawn for review"]
+
+
+def test_wording_made_while_the_pathway_was_a_draft_is_never_listed(client, imh):
+    # Issue 16, defect 1: the entry itself was published, but its pathway was not, so no
+    # practitioner ever read the wording in between.
+    imh.status = Status.DRAFT
+    imh.save()
+    source = Entry.objects.get(pathway=imh, position=10)
+    entry = Entry.objects.create(
+        pathway=imh,
+        position=15,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="First wording.",
+        service=source.service,
+        status=Status.PUBLISHED,
+    )
+    for wording in ("Second wording.", "Final wording."):
+        entry.rationale = wording
+        entry.save()
+    imh.status = Status.PUBLISHED
+    imh.save()
+    page = client.get(CHANGES_URL).content.decode()
+    assert "First wording" not in page
+    assert "Second wording" not in page
+    lines = change_lines(client)
+    assert len(lines) == 2
+    assert lines[0].endswith("Pathway ‘Infant Mental Health’: published")
+    assert lines[1].endswith("Pathway ‘Infant Mental Health’: withdrawn for review")
