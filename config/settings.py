@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: a NUL in an address or a form is refused with a
+    # 400 here, never passed on to a query (PostgreSQL raises on it) or stored (SQLite would).
+    "pathways.operations.guard.refuse_control_characters",
     "pathways.operations.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -19,7 +19,8 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.utils.safestring import SafeString, mark_safe
 
 # Marks travel through SQL and Python as control characters that cannot occur in content
-# (fixtures and forms refuse them), so the text can be escaped whole before they become tags.
+# (pathways.characters: the request guard and the importer refuse them), so the text can be
+# escaped whole before they become tags.
 START, STOP = "\x02", "\x03"
 _TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 

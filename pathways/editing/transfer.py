@@ -5,6 +5,8 @@ again changes nothing."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +15,7 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 
+from ..characters import REFUSAL, control_character
 from ..errors import error_text
 from ..history import field_values, parts_of, record_version
 from ..models import ContextDocument, Entry, Pathway, content_models
@@ -92,6 +95,73 @@ class RowError(Exception):
     """A row that cannot be imported, with the reason in an editor's words."""
 
 
+class FileError(Exception):
+    """A file that is not an export at all, with the reason in an editor's words."""
+
+
+# The export nests five deep at most: the list of rows, a row, its fields, a many-to-many
+# list, a natural key. Anything deeper is not an export, and a file of '[' * 200000 would
+# otherwise exhaust the JSON parser's recursion.
+MAX_DEPTH = 5
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    found = _Object(pairs)
+    seen: set[str] = set()
+    found.duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]
+    return found
+
+
+def parse_rows(text: str) -> Any:
+    """The rows of an export file, or FileError naming where the file is not one.
+
+    Duplicate keys are kept on each object (see `_Object`) for the row check to name; JSON
+    itself would let the last one silently win.
+    """
+    depth, row = 0, 0
+    for token in _TOKENS.finditer(text):
+        symbol = token.group()
+        if symbol in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FileError(
+                    f"row {row}: nested deeper than an export ever is ({MAX_DEPTH} levels)"
+                )
+        elif symbol in "]}":
+            depth -= 1
+        elif symbol == "," and depth == 1:
+            row += 1
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except ValueError as error:  # JSONDecodeError, and numbers too long to read
+        raise FileError(f"it is not a JSON file: {error}") from error
+
+
+def _check_text(name: str, raw: Any) -> None:
+    """RowError if a value, or any text inside it, carries a control character."""
+    if isinstance(raw, str):
+        found = control_character(raw)
+        if found:
+            raise RowError(f"{name}: contains {found}, {REFUSAL.removeprefix('contains ')}")
+    elif isinstance(raw, list):
+        for item in raw:
+            _check_text(name, item)
+
+
+def _check_keys(obj: Any, where: str) -> None:
+    duplicates = getattr(obj, "duplicates", None)
+    if duplicates:
+        names = ", ".join(repr(key) for key in dict.fromkeys(duplicates))
+        raise RowError(f"{where}given more than once: {names}; each may appear only once")
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -134,6 +204,7 @@ def _build(model, fields: dict[str, Any]):
     """The row's values, foreign keys resolved by natural key, or RowError."""
     values, m2m = {}, {}
     for name, raw in fields.items():
+        _check_text(name, raw)
         try:
             model_field = model._meta.get_field(name)
         except FieldDoesNotExist as error:
@@ -199,6 +270,8 @@ class Importer:
     def import_row(self, row: Any) -> None:
         if not isinstance(row, dict) or not isinstance(row.get("fields"), dict):
             raise RowError('expected {"model": ..., "fields": {...}}')
+        _check_keys(row, "")
+        _check_keys(row["fields"], "fields ")
         label = row.get("model")
         if label not in IMPORTABLE:
             raise RowError(f"{label!r} is not pathway content")

@@ -254,3 +254,68 @@ def test_a_file_that_is_not_an_export_is_refused(db, tmp_path, text, message):
 def test_export_of_an_unknown_pathway_is_an_error(db):
     with pytest.raises(CommandError, match="no pathway with the slug 'nope'"):
         call_command("export_pathway", "nope")
+
+
+# Issue 16, defect 5: hostile files are refused whole, the row named, nothing written.
+
+
+def test_a_file_nested_deeper_than_an_export_is_refused_without_a_traceback(imh, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000, encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == (
+        f"{path}: row 0: nested deeper than an export ever is (5 levels). Nothing was imported."
+    )
+    assert "Traceback" not in out + err
+    assert everything() == before
+
+
+def test_deep_nesting_is_named_by_its_row(imh, tmp_path):
+    rows = json.loads(export(tmp_path))
+    text = json.dumps(rows[:3])[:-1] + ', {"model": "pathways.tag", "fields": [[[[[1]]]]]}]'
+    path = tmp_path / "deep-row.json"
+    path.write_text(text, encoding="utf-8")
+    out, err, error = run_import(path)
+    assert error.startswith(f"{path}: row 3: nested deeper than an export ever is")
+
+
+@pytest.mark.parametrize(
+    ("character", "code"), [("\x00", "U+0000"), ("\x02", "U+0002"), ("\x03", "U+0003")]
+)
+def test_control_characters_in_text_are_refused_naming_the_row(imh, tmp_path, character, code):
+    rows = json.loads(export(tmp_path))
+    index, row = next((i, r) for i, r in enumerate(rows) if r["model"] == "pathways.entry")
+    row["fields"]["rationale"] = f"Published{character}text"
+    path = tmp_path / "control.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert err.startswith(f"row {index} (pathways.entry infant-mental-health/")
+    assert f"rationale: contains {code}, a control character" in err
+    assert everything() == before
+    assert not [
+        text for text in Entry.objects.values_list("rationale", flat=True) if character in text
+    ]
+
+
+def test_duplicate_keys_are_refused_naming_the_row_and_the_key(imh, tmp_path):
+    rows = json.loads(export(tmp_path))
+    index = next(i for i, r in enumerate(rows) if r["model"] == "pathways.entry")
+    text = json.dumps(rows[index]["fields"])
+    forged = text.replace('"rationale": ', '"rationale": "Silently winning?", "rationale": ', 1)
+    rows[index] = "PLACEHOLDER"
+    path = tmp_path / "duplicate.json"
+    path.write_text(
+        json.dumps(rows).replace(
+            '"PLACEHOLDER"', f'{{"model": "pathways.entry", "fields": {forged}}}'
+        ),
+        encoding="utf-8",
+    )
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert f"row {index} (pathways.entry" in err
+    assert "fields given more than once: 'rationale'; each may appear only once" in err
+    assert everything() == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -129,6 +129,12 @@ class ContentAdmin(SimpleHistoryAdmin):
         """One version, read-only, with what reverting to it will do; POST reverts."""
         request.current_app = self.admin_site.name
         pk_name = self.model._meta.pk.attname
+        # The URL takes any text for both ids; one that is not an id names no version.
+        try:
+            self.model._meta.pk.to_python(object_id)
+            self.model.history.model._meta.pk.to_python(version_id)
+        except ValidationError as error:
+            raise Http404("No such version.") from error
         record = get_object_or_404(
             self.model.history.all(), **{pk_name: object_id, "history_id": version_id}
         )

@@ -1,11 +1,10 @@
 """Reads a file written by export_pathway: checks every row, then keeps all of them or none."""
 
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pathways.editing.transfer import import_rows
+from pathways.editing.transfer import FileError, import_rows, parse_rows
 
 
 class Command(BaseCommand):
@@ -24,11 +23,13 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run=False, **options):
         path = Path(file)
         try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
+            rows = parse_rows(path.read_text(encoding="utf-8"))
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except UnicodeDecodeError as error:
             raise CommandError(f"{file} is not a JSON file: {error}.") from error
+        except FileError as error:
+            raise CommandError(f"{file}: {error}. Nothing was imported.") from error
         report = import_rows(rows, source=path.name, dry_run=dry_run)
         if report.errors:
             for error in report.errors:
