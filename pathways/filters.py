@@ -186,10 +186,13 @@ class EntryFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
-        # One query each: the same rows give the form's choices and the stages' bounds.
-        self.stages = list(Stage.objects.all())
-        self.services = list(Service.objects.all())
-        self.tags = list(Tag.objects.all())
+        # Only what the entries being filtered use (this pathway's, as far as the person
+        # asking may see them): a draft's new tag stays unseen, and the lists stay as short as
+        # the pathway. One query each: the same rows give the choices and the stages' bounds.
+        entries = (self.queryset if self.queryset is not None else Entry.objects.none()).order_by()
+        self.stages = list(Stage.objects.filter(pk__in=entries.values("stage_id")))
+        self.services = list(Service.objects.filter(pk__in=entries.values("service_id")))
+        self.tags = list(Tag.objects.filter(pk__in=entries.values("tag_id")))
         self.filters["stage"].extra["choices"] = [(s.slug, s.label) for s in self.stages]
         self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.services]
         self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.tags]

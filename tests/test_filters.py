@@ -182,3 +182,59 @@ def test_filterset_alone(imh):
     filterset = EntryFilter(query, queryset=Entry.objects.for_browser(imh))
     assert [e.position for e in filterset.qs] == [180]
     assert filterset.unrecognised() == []
+
+
+# Issue 16, defect 2: the filters offer what this pathway's visible entries use, nothing else.
+
+
+@pytest.fixture
+def draft_only_options(imh):
+    """A service and a tag used only by a draft entry, and a tag no entry uses."""
+    from pathways.models import Service, Status, Tag
+
+    secret_service = Service.objects.create(name="Secret Service", slug="secret-service")
+    secret_tag = Tag.objects.create(name="Secret Tag", slug="secret-tag")
+    Tag.objects.create(name="Unused Tag", slug="unused-tag")
+    source = Entry.objects.get(pathway=imh, position=10)
+    Entry.objects.create(
+        pathway=imh,
+        position=15,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="A draft.",
+        service=secret_service,
+        tag=secret_tag,
+        status=Status.DRAFT,
+    )
+
+
+def filter_options(content: str, name: str) -> list[str]:
+    import re
+
+    return re.findall(rf'name="{name}" type="checkbox" value="([^"]*)"', content)
+
+
+def test_the_page_offers_only_the_options_its_visible_entries_use(client, draft_only_options):
+    content = client.get(IMH_URL).content.decode()
+    assert filter_options(content, "service") == [
+        "health-visiting",
+        "childrens-centres-eyfs",
+        "primary-care-gp",
+    ]
+    assert filter_options(content, "tag") == ["core-purpose-2", "targeted-support"]
+    assert "Secret" not in content
+    assert "Unused Tag" not in content
+
+
+def test_editors_see_the_options_their_preview_uses(client, draft_only_options, editor):
+    client.force_login(editor)
+    content = client.get(IMH_URL).content.decode()
+    assert filter_options(content, "tag") == ["secret-tag", "core-purpose-2", "targeted-support"]
+    assert "secret-service" in filter_options(content, "service")
+    assert "unused-tag" not in filter_options(content, "tag")
+
+
+def test_a_draft_only_option_is_not_recognised_for_visitors(client, draft_only_options):
+    response = client.get(f"{IMH_URL}?tag=secret-tag")
+    assert [entry.position for entry in response.context["entries"]] == ALL
+    assert response.context["unrecognised"] == [("Tag", ["secret-tag"])]

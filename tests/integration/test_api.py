@@ -271,3 +271,40 @@ def test_docs_page_explores_the_api_without_leaving_the_site(page, live_imh, liv
     expect(page.locator(".swagger-ui")).to_contain_text("/api/pathways/{slug}/entries/")
     assert errors == []
     assert [url for url in requested if not url.startswith(live_server.url)] == []
+
+
+def test_the_filters_offer_only_what_the_published_entries_use(client, imh):
+    # Issue 16, defect 2: a service and a tag used only by a draft, or by nothing, stay out.
+    from pathways.models import Entry, Service, Status, Tag
+
+    secret_service = Service.objects.create(name="Secret Service", slug="secret-service")
+    secret_tag = Tag.objects.create(name="Secret Tag", slug="secret-tag")
+    Tag.objects.create(name="Unused Tag", slug="unused-tag")
+    source = Entry.objects.get(pathway=imh, position=10)
+    Entry.objects.create(
+        pathway=imh,
+        position=15,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="A draft.",
+        service=secret_service,
+        tag=secret_tag,
+        status=Status.DRAFT,
+    )
+    data = client.get(IMH_API).json()
+    assert [s["slug"] for s in data["filters"]["service"]] == [
+        "health-visiting",
+        "childrens-centres-eyfs",
+        "primary-care-gp",
+    ]
+    assert [t["slug"] for t in data["filters"]["tag"]] == ["core-purpose-2", "targeted-support"]
+    assert [s["slug"] for s in data["filters"]["stage"]] == [
+        "birth-6-weeks",
+        "8-weeks-6-months",
+        "6-12-months",
+        "1-3-years",
+        "3-5-years",
+    ]
+    refused = client.get(ENTRIES, {"tag": "secret-tag"})
+    assert refused.status_code == 400
+    assert "secret-tag" not in refused.json()["errors"][0]["message"].split("Use one of:")[1]

@@ -25,19 +25,23 @@ def assert_refused_page(response, message=ADDRESS_REFUSED):
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "parameter"),
     [
-        "/api/pathways/%00/",
-        "/api/pathways/%00/entries/",
-        "/api/pathways/%00/fhir",
-        "/api/pathways/infant-mental-health/entries/?q=%00",
-        "/api/pathways/infant-mental-health/entries/?service=%02",
+        ("/api/pathways/%00/", "path"),
+        ("/api/pathways/%00/entries/", "path"),
+        ("/api/pathways/%00/fhir", "path"),
+        ("/api/pathways/infant-mental-health/entries/?q=%00", "q"),
+        ("/api/pathways/infant-mental-health/entries/?service=%02", "service"),
+        ("/api/pathways/infant-mental-health/entries/?%00=1", "a parameter"),
     ],
 )
-def test_the_api_refuses_control_characters_with_a_json_400(client, imh, path):
+def test_the_api_refuses_control_characters_with_its_own_400(client, imh, path, parameter):
     response = client.get(path)
     assert response.status_code == 400
-    assert response.json() == {"detail": ADDRESS_REFUSED}
+    assert response.json() == {
+        "detail": "Some query parameters could not be used.",
+        "errors": [{"parameter": parameter, "message": ADDRESS_REFUSED}],
+    }
 
 
 @pytest.mark.parametrize(
