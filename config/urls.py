@@ -14,3 +14,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("pathways.urls")),
 ]
+
+# A database fault raised outside a view (a middleware reading the session after it) gets the
+# outage page too, not a 500.
+handler500 = "pathways.operations.outage.server_error"

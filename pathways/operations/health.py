@@ -2,8 +2,16 @@
 against."""
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -13,7 +21,12 @@ from django.views.decorators.http import require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers and every migration is applied, else 503: the load
-    balancer sends visitors only to app servers that can serve them."""
+    balancer sends visitors only to app servers that can serve them.
+
+    A database that answers but refuses to write is "degraded" (still 200): practitioners
+    can read every page, so taking the servers out of the balancer would cost them that
+    too, while editors cannot save; monitoring must tell someone.
+    """
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         executor = MigrationExecutor(connection)
@@ -23,7 +36,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if unapplied:
         body = {"status": "unavailable", "database": "ok", "unapplied_migrations": len(unapplied)}
         return JsonResponse(body, status=503)
+    if not writes_accepted(connection):
+        body = {"status": "degraded", "database": "read-only", "unapplied_migrations": 0}
+        return JsonResponse(body)
     return JsonResponse({"status": "ok", "database": "ok", "unapplied_migrations": 0})
+
+
+def writes_accepted(connection) -> bool:
+    """Writes a row and takes it back: a read-only role, a read-only standby or a full
+    database refuses the write (the transaction is rolled back either way)."""
+    try:
+        with transaction.atomic(using=connection.alias):
+            MigrationRecorder(connection).migration_qs.create(app="healthz", name="write probe")
+            transaction.set_rollback(True, using=connection.alias)
+    except DatabaseError:
+        return False
+    return True
 
 
 @require_GET
