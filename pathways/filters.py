@@ -186,16 +186,41 @@ class EntryFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
-        # Only what the entries being filtered use (this pathway's, as far as the person
-        # asking may see them): a draft's new tag stays unseen, and the lists stay as short as
-        # the pathway. One query each: the same rows give the choices and the stages' bounds.
+        # What the filters offer is what the entries being filtered use (this pathway's, as
+        # far as the person asking may see them): a draft's new tag stays unseen, and the
+        # lists stay as short as the pathway. One query each gives the choices and the
+        # stages' bounds.
         entries = (self.queryset if self.queryset is not None else Entry.objects.none()).order_by()
-        self.stages = list(Stage.objects.filter(pk__in=entries.values("stage_id")))
-        self.services = list(Service.objects.filter(pk__in=entries.values("service_id")))
-        self.tags = list(Tag.objects.filter(pk__in=entries.values("tag_id")))
-        self.filters["stage"].extra["choices"] = [(s.slug, s.label) for s in self.stages]
-        self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.services]
-        self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.tags]
+        self.stages = self._offered(Stage, "stage", entries)
+        self.services = self._offered(Service, "service", entries)
+        self.tags = self._offered(Tag, "tag", entries)
+        # A shared link may also name an option this pathway no longer uses (its entries
+        # were withdrawn): it still filters, to nothing, unless only hidden entries use it.
+        self.known = {
+            name: [*offered, *self._also_known(model, name, offered)]
+            for name, model, offered in (
+                ("stage", Stage, self.stages),
+                ("service", Service, self.services),
+                ("tag", Tag, self.tags),
+            )
+        }
+        self.filters["stage"].extra["choices"] = [(s.slug, s.label) for s in self.known["stage"]]
+        self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.known["service"]]
+        self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.known["tag"]]
+
+    @staticmethod
+    def _offered(model, name: str, entries) -> list:
+        return list(model.objects.filter(pk__in=entries.values(f"{name}_id")))
+
+    def _also_known(self, model, name: str, offered: list) -> list:
+        given = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+        slugs = {option.slug for option in offered}
+        given = [slug for slug in given if slug not in slugs]
+        if not given:
+            return []  # the usual case costs no query
+        hidden = Entry.objects.exclude(pk__in=Entry.objects.published().values("pk"))
+        used_by_hidden = hidden.exclude(**{f"{name}_id": None}).values(f"{name}_id")
+        return list(model.objects.filter(slug__in=given).exclude(pk__in=used_by_hidden))
 
     def filter_queryset(self, queryset):
         # As django-filter's own, but over the filters only: cleaned_data also holds the
@@ -219,7 +244,7 @@ class EntryFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("q") or ""
 
     def filter_stage(self, queryset, name, slugs):
-        chosen = [stage for stage in self.stages if stage.slug in slugs]
+        chosen = [stage for stage in self.known["stage"] if stage.slug in slugs]
         return queryset.overlapping(chosen)
 
     def filter_words(self, queryset, name, text):
@@ -240,8 +265,7 @@ class EntryFilter(django_filters.FilterSet):
         """The recognised objects chosen for a multiple-choice parameter, in list order."""
         self.form.is_valid()
         slugs = set(self.form.cleaned_data.get(name) or [])
-        options = {"stage": self.stages, "service": self.services, "tag": self.tags}[name]
-        return [option for option in options if option.slug in slugs]
+        return [option for option in self.known[name] if option.slug in slugs]
 
     def active(self) -> list[dict]:
         """Each filter in use, in words, with the query string that removes just it.
