@@ -152,25 +152,36 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Twelve digits are a PIN, and a date or a phone number at that.
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in throttling (django-axes): five failures for one username from one address lock that
-# pair out for 15 minutes. Counting by the pair, not the address alone, keeps a trust whose
-# staff share one public address from locking each other out; the length rules above make
-# guessing from many addresses hopeless. Attempts live in the database, so every app server
-# behind the load balancer sees the same count.
+# Sign-in throttling (django-axes): five failures for one username, from any addresses, lock
+# that username out for 5 minutes. By username, so that guesses spread over many addresses
+# count together; not by address, so a trust whose staff share one public address do not
+# lock each other out. Short, so that someone who fails on purpose to lock a real editor out
+# costs them minutes; five guesses per 5 minutes against 12-character passwords that are not
+# common or all digits is hopeless. Attempts live in the database, so every app server behind
+# the load balancer sees the same count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=5)
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "pathways.operations.accounts.locked_out"
-# Where a sign-in comes from, for the lock-out and the log: behind PROXY_COUNT proxies that
-# each append to X-Forwarded-For (one load balancer: 1), see pathways.operations.clients.
+# Where a request comes from, for the lock-out log and the problem-report limit: behind
+# PROXY_COUNT proxies that each append to X-Forwarded-For (one load balancer: 1), believed only
+# from the addresses in FORWARDED_ALLOW_IPS (comma-separated addresses or networks, "*" for
+# any), the variable gunicorn reads for X-Forwarded-Proto; see pathways.operations.clients.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+FORWARDED_ALLOW_IPS = [
+    address.strip()
+    for address in os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",")
+    if address.strip()
+]
 AXES_CLIENT_IP_CALLABLE = "pathways.operations.clients.client_ip"
 
 LANGUAGE_CODE = "en-gb"
