@@ -46,8 +46,11 @@ def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         )
         if not shared:
             return view(request, *args, **kwargs)
-        # Hashed: query strings can be long, and cache keys are best kept short.
-        key = "fragment:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # The host and scheme too: the share link in a fragment is built from them, so one
+        # host's fragment must never answer another's. Hashed: query strings can be long,
+        # and cache keys are best kept short.
+        address = request.build_absolute_uri(request.get_full_path())
+        key = "fragment:" + hashlib.sha256(address.encode()).hexdigest()
         cached = read(key)
         if cached is not None:
             content, pushed_url = cached

@@ -169,3 +169,18 @@ def test_history_restore_gets_the_whole_page_even_when_a_fragment_is_kept(client
         headers={**HTMX, "HX-History-Restore-Request": "true"},
     )
     assert "<html" in response.content.decode()
+
+
+def test_a_fragment_built_for_one_host_is_never_served_to_another(client, imh, settings):
+    # Issue 16, defect 8: the share link is built from the Host header, so the cache key
+    # must hold the host too.
+    settings.ALLOWED_HOSTS = ["pathways.example.nhs.uk", "staging.example.nhs.uk"]
+    first, _ = fetch(client, headers={**HTMX, "Host": "pathways.example.nhs.uk"})
+    share = 'href="http://pathways.example.nhs.uk/pathways/infant-mental-health/?service='
+    assert share in first.content.decode()
+    other, built_with = fetch(client, headers={**HTMX, "Host": "staging.example.nhs.uk"})
+    assert built_with == BUILT
+    assert "pathways.example.nhs.uk" not in other.content.decode()
+    assert 'href="http://staging.example.nhs.uk/pathways/' in other.content.decode()
+    again, served_with = fetch(client, headers={**HTMX, "Host": "pathways.example.nhs.uk"})
+    assert (served_with, again.content) == (0, first.content)
