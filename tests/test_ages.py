@@ -112,3 +112,37 @@ def test_parse_band_label(label, bounds):
 def test_parse_band_label_refuses_what_is_not_a_band():
     with pytest.raises(ValueError, match="Not an age band label"):
         parse_band_label("Core Purpose 2")
+
+
+# Ranges are half-open [start, end): a band that ends on the day a stage starts (or starts on
+# the day it ends) sits right next to it and does not overlap it; one more day does.
+
+
+@pytest.mark.parametrize(
+    ("band", "overlaps"),
+    [
+        ((0, 56), False),  # Birth - 8 weeks ends where 8 weeks - 6 months starts
+        ((0, 57), True),
+        ((183, 365), False),  # 6-12 months starts where 8 weeks - 6 months ends
+        ((182, 365), True),
+        ((56, 183), True),  # the stage's own range
+    ],
+)
+def test_a_band_right_next_to_a_stage_does_not_overlap_it(band, overlaps):
+    from pathways.models import AgeBand, Stage
+
+    stage = Stage(label="8 weeks - 6 months", start_days=56, end_days=183)
+    age_band = AgeBand(label="band", start_days=band[0], end_days=band[1])
+    assert age_band.overlaps(stage) is overlaps
+    assert stage.overlaps(age_band) is overlaps
+
+
+def test_an_entry_whose_band_only_touches_its_stage_is_refused(imh):
+    from django.core.exceptions import ValidationError
+
+    from pathways.models import AgeBand, Entry
+
+    entry = Entry.objects.get(pathway=imh, position=10)  # under Birth - 6 weeks
+    entry.age_band = AgeBand.objects.create(label="6 weeks - 8 weeks", start_days=42, end_days=56)
+    with pytest.raises(ValidationError, match="does not overlap the stage"):
+        entry.full_clean()

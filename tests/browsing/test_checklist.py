@@ -68,7 +68,11 @@ def test_checklist_without_filters_lists_everything(client, imh):
 
 def test_checklist_empty_state_and_bad_input(client, imh):
     response = client.get(CHECKLIST, {"service": "primary-care-gp", "tag": "core-purpose-2"})
-    assert "There are no rationales that match your filters." in response.content.decode()
+    # Both sentences of the contract's empty state, exactly (PRODUCT.md).
+    assert (
+        "<p>There are no rationales that match your filters.</p>\n"
+        "  <p>Please amend your choices to see more rationales.</p>"
+    ) in response.content.decode()
     response = client.get(CHECKLIST, {"age": "soon", "service": ["nope", "primary-care-gp"]})
     content = response.content.decode()
     assert response.status_code == 200

@@ -131,8 +131,12 @@ def test_a_revert_can_itself_be_undone(client, imh, editor):
     edit_heavily(client, entry)
     edited = state(entry)
     edited_version = entry.history.latest()
-    client.post(f"/admin/pathways/entry/{entry.pk}/history/{entry.history.earliest().pk}/")
-    client.post(f"/admin/pathways/entry/{entry.pk}/history/{edited_version.pk}/")
+    change_url = f"/admin/pathways/entry/{entry.pk}/change/"
+    first = client.post(f"/admin/pathways/entry/{entry.pk}/history/{entry.history.earliest().pk}/")
+    assert (first.status_code, first["Location"]) == (302, change_url)
+    assert state(entry)[0] != edited[0]
+    again = client.post(f"/admin/pathways/entry/{entry.pk}/history/{edited_version.pk}/")
+    assert (again.status_code, again["Location"]) == (302, change_url)
     assert state(entry)[0] == edited[0]
     assert [(i["position"], i["text"], i["bullets"]) for i in state(entry)[1]] == [
         (i["position"], i["text"], i["bullets"]) for i in edited[1]
@@ -158,7 +162,9 @@ def test_revert_brings_back_a_deleted_entry_with_its_interventions(client, imh, 
 
     history = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
     assert "Deleted" in history
-    client.post(f"/admin/pathways/entry/{entry.pk}/history/{deletion.history_id}/")
+    response = client.post(f"/admin/pathways/entry/{entry.pk}/history/{deletion.history_id}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/pathways/entry/{entry.pk}/change/"
     assert state(entry) == before
 
 
@@ -166,7 +172,10 @@ def test_an_editor_reverting_does_not_change_the_status(client, imh, editor, pub
     entry = follow_up_1_3_years(imh)
     published_version = entry.history.latest()
     client.force_login(publisher)
-    client.post("/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [entry.pk]})
+    response = client.post(
+        "/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [entry.pk]}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/pathways/entry/")
     entry.refresh_from_db()
     assert entry.status == Status.DRAFT
     client.force_login(editor)
@@ -307,7 +316,8 @@ def test_the_diff_marks_the_words_that_changed(client, imh, editor):
     client.force_login(editor)
     data = change_form_data(entry)
     data["interventions-1-text"] = data["interventions-1-text"].replace("with GP", "with the GP")
-    client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    response = client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    assert (response.status_code, response["Location"]) == (302, "/admin/pathways/entry/")
     page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
     assert "communication with GP and/or" in page  # the old text, whole
     assert "communication with<ins> the</ins> GP and/or" in page
@@ -322,7 +332,8 @@ def test_a_browser_resubmitting_unchanged_text_records_no_change(client, imh, ed
     for key in list(data):
         if key.endswith("-bullets") and isinstance(data[key], str):
             data[key] = data[key].replace("\n", "\r\n")
-    client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    response = client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    assert (response.status_code, response["Location"]) == (302, "/admin/pathways/entry/")
     assert Intervention.history.count() == interventions_before
     assert "\r" not in "".join(entry.interventions.values_list("bullets", flat=True))
     assert entry.history.latest().parts == entry.history.earliest().parts

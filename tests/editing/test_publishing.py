@@ -172,9 +172,14 @@ def test_an_editor_has_no_publish_action_and_cannot_force_one(client, draft_entr
     changelist = client.get("/admin/pathways/entry/").content.decode()
     assert 'value="publish"' not in changelist
     assert 'value="delete_selected"' not in changelist
-    client.post(
+    response = client.post(
         "/admin/pathways/entry/", {"action": "publish", "_selected_action": [draft_entry.pk]}
     )
+    # With no actions of their own, the POST only shows the list again: nothing done, nothing
+    # said to have been done.
+    assert response.status_code == 200
+    assert list(response.context["messages"]) == []
+    assert 'value="publish"' not in response.content.decode()
     draft_entry.refresh_from_db()
     assert draft_entry.status == Status.DRAFT
 
@@ -229,9 +234,12 @@ def test_a_publisher_publishes_and_unpublishes(client, draft_entry, publisher):
     client.force_login(publisher)
     changelist = client.get("/admin/pathways/entry/").content.decode()
     assert 'value="publish"' in changelist and 'value="unpublish"' in changelist
-    client.post(
-        "/admin/pathways/entry/", {"action": "publish", "_selected_action": [draft_entry.pk]}
+    response = client.post(
+        "/admin/pathways/entry/",
+        {"action": "publish", "_selected_action": [draft_entry.pk]},
+        follow=True,
     )
+    assert [str(m) for m in response.context["messages"]] == ["1 published (0 already were)."]
     draft_entry.refresh_from_db()
     assert draft_entry.status == Status.PUBLISHED
     record = draft_entry.history.latest()
@@ -239,9 +247,12 @@ def test_a_publisher_publishes_and_unpublishes(client, draft_entry, publisher):
     client.logout()
     assert SECRET in client.get(IMH_URL).content.decode()
     client.force_login(publisher)
-    client.post(
-        "/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [draft_entry.pk]}
+    response = client.post(
+        "/admin/pathways/entry/",
+        {"action": "unpublish", "_selected_action": [draft_entry.pk]},
+        follow=True,
     )
+    assert [str(m) for m in response.context["messages"]] == ["1 unpublished (0 already were)."]
     client.logout()
     assert SECRET not in client.get(IMH_URL).content.decode()
 
@@ -250,7 +261,9 @@ def test_a_publisher_publishes_through_the_form(client, draft_entry, publisher):
     client.force_login(publisher)
     url = f"/admin/pathways/entry/{draft_entry.pk}/change/"
     assert 'name="status"' in client.get(url).content.decode()
-    client.post(url, change_form_data(draft_entry, status=Status.PUBLISHED))
+    response = client.post(url, change_form_data(draft_entry, status=Status.PUBLISHED))
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/pathways/entry/"
     draft_entry.refresh_from_db()
     assert draft_entry.status == Status.PUBLISHED
 
@@ -258,10 +271,13 @@ def test_a_publisher_publishes_through_the_form(client, draft_entry, publisher):
 def test_publishing_a_pathway_is_a_publishers_act(client, draft_pathway, editor, publisher):
     for user, expected in [(editor, Status.DRAFT), (publisher, Status.PUBLISHED)]:
         client.force_login(user)
-        client.post(
+        response = client.post(
             "/admin/pathways/pathway/",
             {"action": "publish", "_selected_action": [draft_pathway.pk]},
+            follow=True,
         )
+        told = [str(m) for m in response.context["messages"]]
+        assert told == ([] if user == editor else ["1 published (0 already were)."])
         draft_pathway.refresh_from_db()
         assert draft_pathway.status == expected, user
 

@@ -188,4 +188,4 @@ def test_the_settings_trust_the_same_proxies_as_gunicorn():
     from django.conf import settings
 
     assert settings.FORWARDED_ALLOW_IPS == ["127.0.0.1", "::1"]
-    assert settings.AXES_LOCKOUT_PARAMETERS == ["username"]
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"], "username"]
