@@ -211,3 +211,13 @@ def serve(path: str, headers: dict[str, str] | None = None) -> Served:
     finally:
         result.close()
     return Served(answer["status"], answer["headers"], body.decode(), time.monotonic() - started)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many fuzzed requests each surface took, and how many 5xx (the suite fails on one)."""
+    from .fuzz.counts import REQUESTS, summary
+
+    if REQUESTS:
+        terminalreporter.write_sep("=", "fuzzed requests per surface")
+        for line in summary():
+            terminalreporter.write_line(line)

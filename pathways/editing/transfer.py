@@ -13,7 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
 
 from ..characters import REFUSAL, control_character
 from ..errors import error_text
@@ -219,10 +219,16 @@ def _build(model, fields: dict[str, Any]):
             target = None if raw is None else _resolve(model_field.related_model, raw, name)
             values[model_field.attname] = target.pk if target else None
         else:
+            if raw is None and not model_field.null:
+                raise RowError(f"{name}: a value is needed, not null")
+            if isinstance(raw, list | dict):
+                raise RowError(f"{name}: expected one value, not a {type(raw).__name__}")
             try:
                 values[model_field.attname] = model_field.to_python(raw)
             except ValidationError as error:
                 raise RowError(f"{name}: {' '.join(error.messages)}") from error
+            except (TypeError, ValueError, OverflowError) as error:  # 12 as a date, say
+                raise RowError(f"{name}: {raw!r} cannot be read as this field") from error
     return values, m2m
 
 
@@ -259,8 +265,12 @@ class Importer:
                         self.import_row(row)
                 except RowError as error:
                     self.report.errors.append(f"{row_place(index, row)}: {error}")
-                except IntegrityError as error:
+                except (IntegrityError, DataError) as error:
                     self.report.errors.append(f"{row_place(index, row)}: refused ({error})")
+                except (TypeError, ValueError, OverflowError, AttributeError) as error:
+                    # A value of a type no export holds that the checks above let through:
+                    # the row is refused like any other, never a traceback.
+                    self.report.errors.append(f"{row_place(index, row)}: cannot be read ({error})")
             if not self.report.errors:
                 self.finish()
             if self.report.errors or dry_run:
@@ -273,7 +283,7 @@ class Importer:
         _check_keys(row, "")
         _check_keys(row["fields"], "fields ")
         label = row.get("model")
-        if label not in IMPORTABLE:
+        if not isinstance(label, str) or label not in IMPORTABLE:
             raise RowError(f"{label!r} is not pathway content")
         model = apps.get_model(label)
         values, m2m = _build(model, row["fields"])

@@ -319,3 +319,39 @@ def test_duplicate_keys_are_refused_naming_the_row_and_the_key(imh, tmp_path):
     assert f"row {index} (pathways.entry" in err
     assert "fields given more than once: 'rationale'; each may appear only once" in err
     assert everything() == before
+
+
+@pytest.mark.parametrize("label", [["pathways.tag"], {"a": 1}, None, 7])
+def test_a_model_that_is_not_a_name_is_refused_naming_the_row(imh, tmp_path, label):
+    # Found by the fuzz suite: a list or an object as the model was a TypeError traceback.
+    path = tmp_path / "odd-model.json"
+    path.write_text(json.dumps([{"model": label, "fields": {}}]), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert err.startswith(f"row 0 ({label} ") and "is not pathway content" in err
+    assert everything() == before
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value", "message"),
+    [
+        ("pathways.pathway", "last_reviewed", 12, "last_reviewed: 12 cannot be read"),
+        ("pathways.intervention", "text", None, "text: a value is needed, not null"),
+        ("pathways.entry", "rationale", ["a"], "rationale: expected one value, not a list"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_naming_the_row(
+    imh, tmp_path, model, field, value, message
+):
+    # Found by the fuzz suite: each of these was a traceback (TypeError, AttributeError).
+    rows = json.loads(export(tmp_path))
+    index = next(i for i, row in enumerate(rows) if row["model"] == model)
+    rows[index]["fields"][field] = value
+    path = tmp_path / "wrong-type.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert err.startswith(f"row {index} ({model}") and message in err
+    assert everything() == before
