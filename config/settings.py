@@ -169,7 +169,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# The pair as well as the username alone: the same count either way today, but the pair is
+# what axes keys its records and its checks (axes.W006) on, and it keeps per-address
+# throttling if the limits ever differ.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "pathways.operations.accounts.locked_out"
 # Where a request comes from, for the lock-out log and the problem-report limit: behind
