@@ -162,10 +162,11 @@ class EntryQuery(Schema):
         "worked out for today in the UK. Within the last 5 years.",
         json_schema_extra={"maxLength": PARAMETER_LIMITS["dob"]},
     )
-    born_at_weeks: int | None = Field(
-        None,
+    born_at_weeks: str = Field(
+        "",
         description="Weeks of pregnancy at birth, 23 to 36, with `age` or `dob`: below 2 years "
         "the corrected age is used.",
+        json_schema_extra={"maxLength": PARAMETER_LIMITS["born_at_weeks"]},
     )
     service: list[str] = Field([], description="Service slug, e.g. `health-visiting`.")
     tag: list[str] = Field([], description="Tag slug, e.g. `core-purpose-2`.")
