@@ -2,6 +2,7 @@
 longer loop, at module level or inside a function), and every module imports on its own."""
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -102,3 +103,40 @@ def test_every_module_imports_on_its_own():
         if result.returncode:
             failures[name] = result.stderr.strip().splitlines()[-1]
     assert failures == {}
+
+
+def readme_paths() -> set[str]:
+    """Every file or folder of the checkout the README names in `code`. In a table row, a
+    bare file name is in the folder the row is about (`api.py` in `pathways/integration/`)."""
+    found = set()
+    for line in (ROOT / "README.md").read_text().splitlines():
+        tokens = re.findall(r"`([^`\s]+)`", line)
+        folder = tokens[0] if line.startswith("|") and tokens and tokens[0].endswith("/") else ""
+        for token in tokens:
+            looks_like_path = "/" in token or re.search(r"\.(py|md|toml|json|html|js|css)$", token)
+            elsewhere = token.startswith(("/", "http", ".venv/bin")) or "<" in token
+            if looks_like_path and not elsewhere:
+                found.add((token if "/" in token else folder + token).rstrip("/"))
+    return found
+
+
+def test_every_path_the_readme_names_exists():
+    paths = readme_paths()
+    assert {"pathways/models.py", "pathways/operations", "tests/data"} <= paths
+    assert sorted(path for path in paths if not (ROOT / path).exists()) == []
+
+
+def test_the_readme_says_nothing_twice():
+    seen = {}
+    repeated = []
+    for number, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1):
+        key = " ".join(line.split())
+        row = re.match(r"\|\s*([^|]+?)\s*\|", key)
+        if row and set(row[1]) <= set("-: "):
+            continue
+        key = row[1] if row else key
+        if len(key) >= (1 if row else 25) and not key.startswith("```"):
+            if key in seen:
+                repeated.append((number, seen[key], key))
+            seen.setdefault(key, number)
+    assert repeated == []
