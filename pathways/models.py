@@ -16,7 +16,6 @@ from .publishing import (
     PublishableQuerySet,
     Status,
     can_preview,
-    overdue_condition,
     review_is_overdue,
 )
 from .search import SearchableQuerySet
@@ -249,10 +248,6 @@ class PathwayQuerySet(PublishableQuerySet):
                 ),
             )
         )
-
-    def review_overdue(self) -> PathwayQuerySet:
-        """Pathways whose next review date has passed."""
-        return self.filter(overdue_condition())
 
 
 class PathwayManager(SlugNaturalKeyManager.from_queryset(PathwayQuerySet)):
