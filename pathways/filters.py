@@ -17,7 +17,10 @@ from . import ages
 from .ages import AgeError, ChildAge, parse_age
 from .models import Entry, Service, Stage, Tag
 
-MAX_SEARCH_LENGTH = 200
+# The longest value each typed parameter may have, in characters: the form fields, the
+# page's inputs and offline.js all take them from here.
+PARAMETER_LIMITS = {"age": 40, "dob": 20, "q": 200, "born_at_weeks": 2}
+MAX_SEARCH_LENGTH = PARAMETER_LIMITS["q"]
 OLDEST_DATE_OF_BIRTH_YEARS = 5
 
 
@@ -61,7 +64,7 @@ class DateOfBirthField(forms.DateField):
         super().__init__(input_formats=formats, **kwargs)
 
     def clean(self, value):
-        if isinstance(value, str) and len(value) > 20:
+        if isinstance(value, str) and len(value) > PARAMETER_LIMITS["dob"]:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         born = super().clean(value)
         if born is None:
@@ -141,7 +144,7 @@ class EntryFilter(django_filters.FilterSet):
     age = ChildAgeFilter(
         label="Child's age",
         method=_read_in_clean,
-        max_length=40,
+        max_length=PARAMETER_LIMITS["age"],
         help_text="For example 10w, 3m or 2y",
     )
     dob = DateOfBirthFilter(label="Date of birth", method=_read_in_clean)
