@@ -8,7 +8,8 @@
 // kept: /admin/, htmx fragments, anything but GET, and any response marked private or
 // no-store, which is every response to a signed-in person (pathways.offline.views sets that).
 
-const VERSION = "v1";
+// v2: saved pathway pages carry their cards' filtering data; v1's copies and API data do not.
+const VERSION = "v2";
 const STATIC_CACHE = `pathways-static-${VERSION}`;
 const SAVED_CACHE = `pathways-saved-${VERSION}`;
 const SHELL = {{ shell|safe }};
@@ -60,7 +61,9 @@ self.addEventListener("message", (event) => {
   const port = event.ports[0];
   const pages = [saved(new Request(page)).then((copy) => Boolean(copy) || saveFromNetwork(page))];
   if (unfiltered !== page) pages.push(saveFromNetwork(unfiltered));
-  event.waitUntil(Promise.all(pages).then((results) => port?.postMessage({ saved: results.every(Boolean) })));
+  event.waitUntil(
+    Promise.all(pages).then((results) => port?.postMessage({ saved: results.every(Boolean) })),
+  );
 });
 
 function keepable(response) {

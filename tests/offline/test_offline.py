@@ -179,6 +179,27 @@ def test_when_the_signal_drops_after_opening_the_filters_go_on_working(page: Pag
 
 
 @pytest.mark.browser
+def test_results_narrowed_online_give_way_to_the_saved_page_when_the_signal_goes(
+    page: Page, live_imh
+):
+    """After an htmx update the page holds only the server's selection, which cannot be
+    widened here: the saved unfiltered page is opened at the new address and filtered."""
+    open_and_save(page, live_imh)
+    page.get_by_label("Primary Care & GP").check()
+    expect(page.locator("#result-count")).to_have_text("Showing 1 of 19 rationales")
+    expect(page.locator(".offline-notice")).to_have_count(0)
+    page.context.set_offline(True)
+    page.get_by_label("Childrens Centres & EYFS").check()
+    expect(page.locator(".offline-notice p").first).to_have_text(NOTICE)
+    expect(page).to_have_url(
+        re.compile(r"\?service=childrens-centres-eyfs&service=primary-care-gp$")
+    )
+    expect(page.locator("#result-count")).to_have_text("Showing 6 of 19 rationales")
+    expect(page.locator("#results .entry")).to_have_count(6)
+    expect(page.get_by_label("Primary Care & GP")).to_be_checked()
+
+
+@pytest.mark.browser
 def test_offline_filters_keep_the_form_the_address_and_back_in_step(page: Page, live_imh):
     open_and_save(page, live_imh)
     page.context.set_offline(True)
