@@ -60,12 +60,17 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
     entries_shown = Entry.objects.visible_to(request.user)
     filterset = EntryFilter(request.GET, queryset=entries_shown.for_browser(pathway))
     queryset = filterset.qs.with_marks(filterset.search_text)
+    query = canonical_query(request.GET)
+    # Only the unfiltered page is saved for offline use and filtered in the browser, so only
+    # it carries the cards' words and stems (PostgreSQL reads them at some cost per card).
+    all_cards = for_offline and not query
     if for_offline:
-        queryset = queryset.with_stages_overlapped(filterset.stages).with_search_words()
+        queryset = queryset.with_stages_overlapped(filterset.stages)
+    if all_cards:
+        queryset = queryset.with_search_words()
     entries = list(queryset)
     mark_in_python(entries, filterset.search_text)
     total = entries_shown.filter(pathway=pathway).count()
-    query = canonical_query(request.GET)
     suffix = f"?{query}" if query else ""
     context = {
         "pathway": pathway,
@@ -83,8 +88,6 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
         "no_matches": NO_MATCHES,
     }
     if for_offline:
-        # Cards the browser can filter: every one of the pathway's, none marked by a search.
-        all_cards = len(entries) == total and not filterset.search_text
         context["offline_rules"] = offline_rules.for_page(
             filterset, all_cards=all_cards, no_matches=NO_MATCHES
         )

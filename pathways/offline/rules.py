@@ -22,8 +22,8 @@ def _too_long(limit: int) -> str:
 
 
 def for_page(filterset: EntryFilter, *, all_cards: bool, no_matches: list[str]) -> dict:
-    """The rules for one rendering of the pathway page. `all_cards` says whether its cards
-    are all the pathway's, unmarked, so that the browser may filter them."""
+    """The rules for one rendering of the pathway page. `all_cards` says whether it is the
+    unfiltered page, whose cards (all the pathway's, none marked) the browser may filter."""
     return {
         "all_cards": all_cards,
         "labels": {name: str(field.label) for name, field in filterset.form.fields.items()},
