@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from .. import ages
-from ..filters import EntryFilter, canonical_query
+from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query
 from ..models import ContextDocument, Entry, Pathway, can_preview
 from ..offline import rules as offline_rules
 from ..operations.caching import cached_htmx_fragment
@@ -76,6 +76,7 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
         "pathway": pathway,
         "preview": can_preview(request.user),
         "filter": filterset,
+        "limits": PARAMETER_LIMITS,
         "entries": entries,
         "total": total,
         "unrecognised": filterset.unrecognised(),
