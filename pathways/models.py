@@ -442,9 +442,7 @@ class Entry(Publishable):
     history = ContentHistory(parts=["interventions"], excluded_fields=["search_vector"])
 
     class Meta:
-        # The seed page calls them rationales; the code keeps the shorter Entry.
-        verbose_name = "rationale"
-        verbose_name_plural = "rationales"
+        verbose_name_plural = "entries"
         ordering = ["pathway", "position"]
         constraints = [
             models.UniqueConstraint(
