@@ -230,7 +230,7 @@ def signing_key(client: dict, key_id: str | None):
     try:
         if "jwks" in client:
             keys = jwt.PyJWKSet.from_dict(client["jwks"]).keys
-            matching = [key for key in keys if key.key_id == key_id or len(keys) == 1]
+            matching = [key for key in keys if key.key_id == key_id]
             if not matching:
                 raise CdsError(401, "No key of the issuer matches the JWT's kid.")
             return matching[0].key
