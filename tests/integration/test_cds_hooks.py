@@ -52,14 +52,19 @@ def signed(key=EHR_KEY, *, kid=KID, **claims) -> str:
     return jwt.encode(payload, key, algorithm="ES384", headers={"kid": kid})
 
 
-@pytest.fixture(autouse=True)
-def cds_settings(settings):
+def trust_the_test_ehr(settings):
+    """The site at SITE, trusting the test EHR's key and nobody unsigned."""
     settings.SITE_URL = SITE
     settings.CDS_HOOKS_CLIENTS = {ISSUER: {"jwks": {"keys": [public_jwk(EHR_KEY)]}}}
     settings.CDS_HOOKS_ALLOW_UNSIGNED = False
     settings.CDS_HOOKS_ALLOWED_ORIGINS = []
     settings.CDS_HOOKS_FHIR_TIMEOUT = 2
     return settings
+
+
+@pytest.fixture(autouse=True)
+def cds_settings(settings):
+    return trust_the_test_ehr(settings)
 
 
 def born(days_ago: int) -> str:
