@@ -613,3 +613,34 @@ def test_arbitrary_json_never_gets_a_5xx(client, imh, cds_settings, monkeypatch,
             assert card["indicator"] in {"info", "warning"}
     else:
         assert data["error"]
+
+
+# Settings.
+
+
+def test_unsigned_calls_can_be_allowed_in_development_only(monkeypatch):
+    from ..operations.test_security import PRODUCTION, load_settings
+
+    for name in ("DJANGO_DEBUG", "CDS_HOOKS_ALLOW_UNSIGNED", "SITE_URL", "CDS_HOOKS_CLIENTS"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings(monkeypatch, DJANGO_DEBUG="1").CDS_HOOKS_ALLOW_UNSIGNED is True
+    monkeypatch.delenv("DJANGO_DEBUG")
+    assert load_settings(monkeypatch).CDS_HOOKS_ALLOW_UNSIGNED is False
+    asked = load_settings(monkeypatch, CDS_HOOKS_ALLOW_UNSIGNED="1")
+    assert asked.CDS_HOOKS_ALLOW_UNSIGNED is False  # not without debug
+    monkeypatch.setenv("DJANGO_DEBUG", "1")  # production turns debug off whatever it says
+    production = load_settings(monkeypatch, CDS_HOOKS_ALLOW_UNSIGNED="1", **PRODUCTION)
+    assert production.CDS_HOOKS_ALLOW_UNSIGNED is False
+    assert production.SITE_URL == "https://pathways.example.nhs.uk"
+    assert production.CDS_HOOKS_CLIENTS == {}
+
+
+def test_site_url_and_trusted_clients_come_from_the_environment(monkeypatch):
+    from ..operations.test_security import load_settings
+
+    trusted = {ISSUER: {"jwks_url": f"{ISSUER}/jwks.json"}}
+    configured = load_settings(
+        monkeypatch, SITE_URL=f"{SITE}/", CDS_HOOKS_CLIENTS=json.dumps(trusted)
+    )
+    assert configured.SITE_URL == SITE
+    assert trusted == configured.CDS_HOOKS_CLIENTS
