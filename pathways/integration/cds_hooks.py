@@ -11,6 +11,7 @@ a JWT with a key they publish (settings.CDS_HOOKS_CLIENTS); docs/integration.md 
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import logging
@@ -125,7 +126,7 @@ def service_description(pathway: Pathway) -> dict:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "OPTIONS"])
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
 def discovery(request: HttpRequest) -> HttpResponse:
     """The services: one per public pathway. Open to all: it holds nothing about a patient."""
     if request.method == "OPTIONS":
@@ -154,13 +155,17 @@ def service(request: HttpRequest, service_id: str) -> HttpResponse:
         born, gestation_days = child_details(hook_request)
         return answer(request, {"cards": cards(pathway, born, gestation_days)})
     except CdsError as error:
-        return answer(request, {"error": error.message}, status=error.status)
+        response = answer(request, {"error": error.message}, status=error.status)
+        if error.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="cds-services"'
+        return response
 
 
 def read_request(request: HttpRequest) -> dict:
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than Python will follow.
         raise CdsError(400, "The request body is not JSON.") from None
     if not isinstance(data, dict):
         raise CdsError(400, "The request body must be a JSON object.")
@@ -217,7 +222,8 @@ def authenticate(request: HttpRequest, service_id: str) -> dict | None:
         raise CdsError(401, f"The JWT was refused: {error}") from None
     # A JWT is good for one call: the same jti again is a replay.
     lifetime = max(int(claims["exp"] - time.time()) + CLOCK_LEEWAY_SECONDS, 1)
-    if not cache.add(f"cds-hooks-jti:{issuer}:{claims['jti']}", True, timeout=lifetime):
+    seen = hashlib.sha256(json.dumps([issuer, claims["jti"]]).encode()).hexdigest()
+    if not cache.add(f"cds-hooks-jti:{seen}", True, timeout=lifetime):
         raise CdsError(401, "The JWT has been used before.")
     return claims
 
@@ -243,6 +249,10 @@ def signing_key(client: dict, key_id: str | None):
         return _jwks_clients[url].get_signing_key(key_id).key
     except jwt.PyJWTError as error:
         raise CdsError(401, f"The issuer's keys could not be used: {error}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        # A mistake in CDS_HOOKS_CLIENTS: the server's log says so, the caller is refused.
+        logger.error("CDS Hooks: the keys configured for an issuer are unusable: %r", error)
+        raise CdsError(401, "The issuer's keys could not be used.") from None
 
 
 # The child: birth date and gestation, prefetched or fetched.
@@ -289,7 +299,10 @@ def fetch(hook_request: dict, template: str, *, required: bool):
         )
     if not isinstance(server, str):
         raise CdsError(400, "fhirServer must be a URL.")
-    parts = urlsplit(server)
+    try:
+        parts = urlsplit(server)
+    except ValueError:
+        raise CdsError(400, "fhirServer is not a URL.") from None
     schemes = {"https"} if settings.PRODUCTION else {"http", "https"}
     if parts.scheme not in schemes or not parts.netloc:
         raise CdsError(400, f"fhirServer must be an {' or '.join(sorted(schemes))} URL.")

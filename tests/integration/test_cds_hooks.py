@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.http import QueryDict
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -270,6 +270,7 @@ def test_content_cannot_inject_markdown_into_the_card(client, imh):
     ("body", "message"),
     [
         ("{not json", "The request body is not JSON."),
+        ("[" * 50_000 + "]" * 50_000, "The request body is not JSON."),  # too deep to follow
         ("[1, 2]", "The request body must be a JSON object."),
         ({"hook": "order-sign", "context": {}}, 'This service answers the "patient-view" hook'),
         ({"hook": "patient-view"}, "The request has no context object."),
@@ -324,6 +325,7 @@ def test_a_jwt_that_cannot_be_trusted_is_refused(client, imh, token, message):
     assert response.status_code == 401
     assert message in response.json()["error"]
     assert "cards" not in response.json()
+    assert response["WWW-Authenticate"] == 'Bearer realm="cds-services"'
 
 
 def test_a_jwt_signed_with_a_shared_secret_is_refused(client, imh):
@@ -331,6 +333,14 @@ def test_a_jwt_signed_with_a_shared_secret_is_refused(client, imh):
     now = int(time.time())
     claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": "x"}
     token = jwt.encode(claims, "s" * 32, algorithm="HS256", headers={"kid": KID})
+    assert call(client, hook_request(patient=patient(born(70))), token=token).status_code == 401
+
+
+def test_a_jwt_signed_with_another_kind_of_key_is_refused(client, imh):
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": "y"}
+    token = jwt.encode(claims, rsa_key, algorithm="RS384", headers={"kid": KID})
     assert call(client, hook_request(patient=patient(born(70))), token=token).status_code == 401
 
 
@@ -513,7 +523,7 @@ def test_a_fhir_server_that_does_not_answer_in_time_is_a_412(client, imh, fhir_s
 
 
 def test_a_fhir_server_that_is_not_a_web_url_is_a_400(client, imh):
-    for server in ["file:///etc/passwd", "ftp://ehr.example.com", 42]:
+    for server in ["file:///etc/passwd", "ftp://ehr.example.com", 42, "http://[::1"]:
         body = hook_request()
         body["fhirServer"] = server
         assert call(client, body).status_code == 400
