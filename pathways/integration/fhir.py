@@ -202,8 +202,10 @@ def pathway_actions(entries: list[Entry]) -> list[dict]:
 
 
 def content_version(actions: list[dict], pathway: Pathway) -> str:
-    """A version that changes exactly when what the plan says changes: a digest of it."""
+    """A version that changes exactly when what the plan says changes: a digest of it, the
+    same wherever the site is served from."""
     content = json.dumps([pathway.title, pathway.summary, actions], sort_keys=True)
+    content = content.replace(settings.SITE_URL, "")
     return hashlib.sha256(content.encode()).hexdigest()[:12]
 
 

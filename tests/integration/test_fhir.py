@@ -124,7 +124,9 @@ def test_canonical_urls_come_from_site_url_not_the_request(client, imh, settings
         f"{SITE}/documents/pimh-delivery-plan-2021-2022/",
     }
     settings.SITE_URL = "https://other.example.nhs.uk"
-    assert client.get(FHIR_URL).json()["url"] == f"https://other.example.nhs.uk{FHIR_URL}"
+    moved = client.get(FHIR_URL).json()
+    assert moved["url"] == f"https://other.example.nhs.uk{FHIR_URL}"
+    assert moved["version"] == plan["version"]  # the same content wherever it is served
 
 
 def test_every_action_nests_only_under_a_parent_whose_age_range_contains_it(plan):
