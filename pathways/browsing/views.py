@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from .. import ages
-from ..filters import EntryFilter, canonical_query
+from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query
 from ..models import ContextDocument, Entry, Pathway, can_preview
 from ..operations.caching import cached_htmx_fragment
 from ..search import mark_in_python
@@ -58,6 +58,7 @@ def filtered_pathway(request: HttpRequest, slug: str) -> dict:
         "pathway": pathway,
         "preview": can_preview(request.user),
         "filter": filterset,
+        "limits": PARAMETER_LIMITS,
         "entries": entries,
         "total": entries_shown.filter(pathway=pathway).count(),
         "unrecognised": filterset.unrecognised(),
