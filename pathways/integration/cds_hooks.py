@@ -262,8 +262,7 @@ def child_details(hook_request: dict) -> tuple[date, int | None]:
     """The child's date of birth and gestation at birth in days (None when not known)."""
     prefetch = hook_request["prefetch"]
     patient = prefetch.get("patient")
-    fetched = patient is None
-    if fetched:
+    if patient is None:
         patient = fetch(hook_request, "Patient/{id}", required=True)
     if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
         raise CdsError(400, "The patient is not a FHIR Patient resource.")
@@ -288,6 +287,16 @@ def birth_date(patient: dict) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise CdsError(400, f"The Patient's birth date {value!r} is not a real date.") from None
+
+
+class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would resend the EHR's access token to wherever a redirect points."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None  # so the 3xx is an HTTPError, a failed fetch
+
+
+fhir_opener = urllib.request.build_opener(RefuseRedirects)
 
 
 def fetch(hook_request: dict, template: str, *, required: bool):
@@ -315,7 +324,7 @@ def fetch(hook_request: dict, template: str, *, required: bool):
     if isinstance(authorization, dict) and isinstance(authorization.get("access_token"), str):
         headers["Authorization"] = f"Bearer {authorization['access_token']}"
     try:
-        with urllib.request.urlopen(
+        with fhir_opener.open(
             urllib.request.Request(url, headers=headers), timeout=settings.CDS_HOOKS_FHIR_TIMEOUT
         ) as response:
             body = response.read(MAX_FHIR_RESPONSE_BYTES + 1)

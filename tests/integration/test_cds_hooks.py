@@ -427,6 +427,12 @@ class FhirServer:
                     time.sleep(server.delay)
                 if self.path == "/jwks.json" and server.jwks:
                     return self.reply(200, server.jwks)
+                if self.path == "/fhir/Patient/moved":
+                    self.send_response(302)
+                    self.send_header("Location", f"{server.url}/elsewhere/Patient/moved")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 if self.headers.get("Authorization") != "Bearer ehr-access-token":
                     return self.reply(401, {"resourceType": "OperationOutcome"})
                 path = self.path.removeprefix("/fhir/")
@@ -511,6 +517,13 @@ def test_a_patient_the_fhir_server_will_not_give_is_a_412(client, imh, fhir_serv
     wrong_token = fetching_request(fhir_server)
     wrong_token["fhirAuthorization"]["access_token"] = "stale"
     assert call(client, wrong_token).status_code == 412
+
+
+def test_a_redirect_is_not_followed_with_the_ehrs_token(client, imh, fhir_server):
+    body = fetching_request(fhir_server)
+    body["context"]["patientId"] = "moved"
+    assert call(client, body).status_code == 412
+    assert [path for path, _ in fhir_server.requests] == ["/fhir/Patient/moved"]
 
 
 def test_a_fhir_server_that_does_not_answer_in_time_is_a_412(client, imh, fhir_server, settings):
@@ -612,7 +625,7 @@ def test_arbitrary_json_never_gets_a_5xx(client, imh, cds_settings, monkeypatch,
     def no_network(*args, **kwargs):
         raise OSError("no network in this test")
 
-    monkeypatch.setattr("urllib.request.urlopen", no_network)
+    monkeypatch.setattr("pathways.integration.cds_hooks.fhir_opener.open", no_network)
     response = call(client, body, token=None)
     event(f"status {response.status_code}")
     assert response.status_code in {200, 400, 412}
