@@ -263,6 +263,65 @@ def test_content_cannot_inject_markdown_into_the_card(client, imh):
     assert r"See \[a link\](https://evil.example) and \*shout\*" in card["detail"]
 
 
+def no_null_or_empty(value, where="response"):
+    """CDS Hooks 2.0: JSON elements are never null or empty ("", [], {}) unless stated."""
+    assert value not in (None, "", [], {}), where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            no_null_or_empty(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            no_null_or_empty(item, f"{where}[{number}]")
+
+
+def check_card(card: dict) -> None:
+    """A card as the CDS Hooks 2.0 specification describes it ("Card Attributes")."""
+    allowed = {"uuid", "summary", "detail", "indicator", "source", "suggestions"}
+    allowed |= {"selectionBehavior", "overrideReasons", "links"}
+    assert set(card) <= allowed
+    assert {"summary", "indicator", "source"} <= set(card)
+    no_null_or_empty(card, "card")
+    assert isinstance(card["summary"], str) and len(card["summary"]) < 140
+    assert card["indicator"] in {"info", "warning", "critical"}
+    assert set(card["source"]) <= {"label", "url", "icon", "topic"} and card["source"]["label"]
+    assert card["source"]["url"].startswith("https://")
+    for link in card.get("links", []):
+        assert set(link) <= {"label", "url", "type", "appContext"}
+        assert link["type"] in {"absolute", "smart"}
+        assert link["url"].startswith("https://")
+        assert "appContext" not in link or link["type"] == "smart"
+    uuid.UUID(card["uuid"])
+
+
+def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
+    imh.last_reviewed = datetime.date(2024, 1, 1)
+    imh.next_review_due = datetime.date(2025, 1, 1)
+    imh.save()
+    bodies = [
+        hook_request(patient=patient(born(70))),
+        hook_request(patient=patient(born(731))),
+        hook_request(patient=patient(born(98)), gestation=gestation(32)),
+        hook_request(patient=patient(born(70)), gestation=gestation(20)),
+    ]
+    for body in bodies:
+        answer = call(client, body).json()
+        assert set(answer) == {"cards"}
+        for card in answer["cards"]:
+            check_card(card)
+    discovery = client.get(DISCOVERY).json()
+    no_null_or_empty(discovery)
+    for service in discovery["services"]:
+        assert {"hook", "description", "id"} <= set(service)
+        assert set(service) <= {
+            "hook",
+            "title",
+            "description",
+            "id",
+            "prefetch",
+            "usageRequirements",
+        }
+
+
 # Errors: 400 for what cannot be read, 412 for data that cannot be had, never a 5xx.
 
 
