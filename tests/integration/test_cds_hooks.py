@@ -367,19 +367,21 @@ def test_a_jwt_signed_by_a_trusted_ehr_is_accepted(client, imh):
 
 
 @pytest.mark.parametrize(
-    ("token", "message"),
+    ("make_token", "message"),
     [
-        (None, "A signed JWT is required"),
-        ("not-a-jwt", "not a JWT"),
-        (signed(OTHER_KEY), "Signature verification failed"),
-        (signed(iss="https://stranger.example.com"), "issuer is not a client"),
-        (signed(exp=int(time.time()) - 600), "expired"),
-        (signed(aud=f"{SITE}/cds-services/another-service"), "Audience doesn't match"),
-        (signed(kid="unknown-kid"), "No key of the issuer matches"),
+        # Tokens are made when the test runs: made at collection, they could expire first.
+        (lambda: None, "A signed JWT is required"),
+        (lambda: "not-a-jwt", "not a JWT"),
+        (lambda: signed(OTHER_KEY), "Signature verification failed"),
+        (lambda: signed(iss="https://stranger.example.com"), "issuer is not a client"),
+        (lambda: signed(exp=int(time.time()) - 600), "expired"),
+        (lambda: signed(aud=f"{SITE}/cds-services/another-service"), "Audience doesn't match"),
+        (lambda: signed(kid="unknown-kid"), "No key of the issuer matches"),
     ],
     ids=["unsigned", "garbage", "bad-signature", "unknown-issuer", "expired", "audience", "kid"],
 )
-def test_a_jwt_that_cannot_be_trusted_is_refused(client, imh, token, message):
+def test_a_jwt_that_cannot_be_trusted_is_refused(client, imh, make_token, message):
+    token = make_token()
     response = call(client, hook_request(patient=patient(born(70))), token=token)
     assert response.status_code == 401
     assert message in response.json()["error"]
