@@ -11,6 +11,7 @@ a JWT with a key they publish (settings.CDS_HOOKS_CLIENTS); docs/integration.md 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.client
 import json
@@ -23,7 +24,6 @@ import uuid
 from datetime import date
 from urllib.parse import quote, urlencode, urlsplit
 
-import jwt
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -187,6 +187,10 @@ def read_request(request: HttpRequest) -> dict:
 
 def authenticate(request: HttpRequest, service_id: str) -> dict | None:
     """The verified claims of the caller's JWT, or None for an unsigned call where allowed."""
+    # PyJWT loads OpenSSL's bindings, a fifth of a second: only calls to the service need
+    # it, not every worker as it starts.
+    import jwt
+
     header = request.headers.get("Authorization", "")
     if not header:
         if settings.CDS_HOOKS_ALLOW_UNSIGNED:
@@ -228,11 +232,13 @@ def authenticate(request: HttpRequest, service_id: str) -> dict | None:
     return claims
 
 
-_jwks_clients: dict[str, jwt.PyJWKClient] = {}
+_jwks_clients: dict = {}  # a jwt.PyJWKClient for each JWK Set URL, with its cached keys
 
 
 def signing_key(client: dict, key_id: str | None):
     """The client's public key named by the JWT's `kid`, from its JWK Set."""
+    import jwt
+
     try:
         if "jwks" in client:
             keys = jwt.PyJWKSet.from_dict(client["jwks"]).keys
@@ -296,7 +302,11 @@ class RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None  # so the 3xx is an HTTPError, a failed fetch
 
 
-fhir_opener = urllib.request.build_opener(RefuseRedirects)
+@functools.cache
+def fhir_opener() -> urllib.request.OpenerDirector:
+    # Built on first use: it loads the system's CA certificates, which every app server
+    # worker would otherwise pay for at start, called or not.
+    return urllib.request.build_opener(RefuseRedirects)
 
 
 def fetch(hook_request: dict, template: str, *, required: bool):
@@ -324,7 +334,7 @@ def fetch(hook_request: dict, template: str, *, required: bool):
     if isinstance(authorization, dict) and isinstance(authorization.get("access_token"), str):
         headers["Authorization"] = f"Bearer {authorization['access_token']}"
     try:
-        with fhir_opener.open(
+        with fhir_opener().open(
             urllib.request.Request(url, headers=headers), timeout=settings.CDS_HOOKS_FHIR_TIMEOUT
         ) as response:
             body = response.read(MAX_FHIR_RESPONSE_BYTES + 1)

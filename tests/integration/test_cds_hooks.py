@@ -683,10 +683,11 @@ plausible_requests = st.fixed_dictionaries(
 def test_arbitrary_json_never_gets_a_5xx(client, imh, cds_settings, monkeypatch, body):
     cds_settings.CDS_HOOKS_ALLOW_UNSIGNED = True
 
-    def no_network(*args, **kwargs):
-        raise OSError("no network in this test")
+    class NoNetwork:
+        def open(self, *args, **kwargs):
+            raise OSError("no network in this test")
 
-    monkeypatch.setattr("pathways.integration.cds_hooks.fhir_opener.open", no_network)
+    monkeypatch.setattr("pathways.integration.cds_hooks.fhir_opener", NoNetwork)
     response = call(client, body, token=None)
     event(f"status {response.status_code}")
     assert response.status_code in {200, 400, 412}
