@@ -132,6 +132,12 @@ def _read_in_clean(queryset, name, value):
     return queryset
 
 
+def filter_options() -> tuple[list[Stage], list[Service], list[Tag]]:
+    """The stages, services and tags to choose from, one query each: the same rows give the
+    form's choices and the stages' bounds."""
+    return list(Stage.objects.all()), list(Service.objects.all()), list(Tag.objects.all())
+
+
 class EntryFilter(django_filters.FilterSet):
     """Filters a pathway's entries, e.g. `EntryFilter(request.GET, queryset=...)`."""
 
@@ -184,12 +190,11 @@ class EntryFilter(django_filters.FilterSet):
         form = EntryFilterForm
         fields = ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, options=None):
+        """`options`: filter_options() as read earlier (the browser reuses them per content
+        version); read here when not given."""
         super().__init__(data, queryset, request=request, prefix=prefix)
-        # One query each: the same rows give the form's choices and the stages' bounds.
-        self.stages = list(Stage.objects.all())
-        self.services = list(Service.objects.all())
-        self.tags = list(Tag.objects.all())
+        self.stages, self.services, self.tags = options or filter_options()
         self.filters["stage"].extra["choices"] = [(s.slug, s.label) for s in self.stages]
         self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.services]
         self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.tags]

@@ -2,20 +2,24 @@
 visit checklist and what changed in it, and a context document (the delivery plan).
 Practitioners see published content only; editors also see drafts."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from .. import ages
-from ..filters import EntryFilter, canonical_query
-from ..models import ContextDocument, Entry, Pathway, can_preview
-from ..operations.caching import cached_htmx_fragment
+from ..filters import EntryFilter, canonical_query, filter_options
+from ..models import ContextDocument, Entry, Intervention, Pathway, can_preview
+from ..operations.caching import built, built_many, cached_htmx_fragment, content_version
+from ..operations.http_caching import shared_when_anonymous
 from ..search import mark_in_python
 from .changes import published_changes
+
+BROWSER = "pathways/pathway_browser.html"
 
 
 def render_page_or_partial(
@@ -31,7 +35,8 @@ def render_page_or_partial(
     return response
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def home(request: HttpRequest) -> HttpResponse:
     pathways = Pathway.objects.for_home(request.user)
     return render(request, "pathways/home.html", {"pathways": pathways})
@@ -44,22 +49,43 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-def filtered_pathway(request: HttpRequest, slug: str) -> dict:
+def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) -> dict:
     """What the browser and the checklist share: the pathway, the entries this person may
-    see filtered by the query string (search matches marked), and the filters in words."""
-    pathway = get_pathway_with_page(request, slug)
+    see filtered by the query string (search matches marked), and the filters in words.
+
+    With `cards`, each entry also gets its result card's HTML as `entry.card`. For people who
+    see published content only, what depends on the content alone (the pathway with its notes,
+    the filter options, the count, each card without search marks) is built once per content
+    version and reused."""
+    preview = can_preview(request.user)
+    version = None if preview else content_version()
+    pathway = built(version, f"pathway:{slug}", lambda: get_pathway_with_page(request, slug))
     entries_shown = Entry.objects.visible_to(request.user)
-    filterset = EntryFilter(request.GET, queryset=entries_shown.for_browser(pathway))
-    entries = list(filterset.qs.with_marks(filterset.search_text))
-    mark_in_python(entries, filterset.search_text)
+    filterset = EntryFilter(
+        request.GET,
+        queryset=entries_shown.for_browser(pathway),
+        options=built(version, "filter-options", filter_options),
+    )
+    search = filterset.search_text
+    queryset = filterset.qs.with_marks(search)
+    # Marked cards are this search's alone; unmarked ones are everyone's.
+    reuse_cards = cards and version is not None and not search
+    if reuse_cards:
+        queryset = queryset.prefetch_related(None)  # only cards not yet built need them
+    entries = list(queryset)
+    mark_in_python(entries, search)
+    if cards:
+        add_cards(entries, pathway, version if reuse_cards else None)
     query = canonical_query(request.GET)
     suffix = f"?{query}" if query else ""
     return {
         "pathway": pathway,
-        "preview": can_preview(request.user),
+        "preview": preview,
         "filter": filterset,
         "entries": entries,
-        "total": entries_shown.filter(pathway=pathway).count(),
+        "total": built(
+            version, f"total:{pathway.pk}", lambda: entries_shown.filter(pathway=pathway).count()
+        ),
         "unrecognised": filterset.unrecognised(),
         "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
         "active": filterset.active(),
@@ -70,31 +96,53 @@ def filtered_pathway(request: HttpRequest, slug: str) -> dict:
     }
 
 
-@require_GET
+def add_cards(entries: list[Entry], pathway: Pathway, version: str | None) -> None:
+    """Sets `entry.card`, the entry's result card as HTML, reusing cards built for this
+    content version; cards not yet built fetch their interventions in one query."""
+    template = get_template(f"{BROWSER}#card")
+    by_key = {f"card:{entry.pk}": entry for entry in entries}
+
+    def build(keys: list[str]) -> dict[str, str]:
+        missing = [by_key[key] for key in keys]
+        # Entries that already have their (marked) interventions keep them.
+        interventions = Intervention.objects.order_by("position")
+        prefetch_related_objects(missing, Prefetch("interventions", queryset=interventions))
+        return {key: template.render({"entry": by_key[key], "pathway": pathway}) for key in keys}
+
+    cards = built_many(version, by_key, build)
+    for key, entry in by_key.items():
+        entry.card = cards[key]
+
+
+@require_safe
+@shared_when_anonymous
 @cached_htmx_fragment
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
-    context = filtered_pathway(request, slug)
-    response = render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
+    context = filtered_pathway(request, slug, cards=True)
+    response = render_page_or_partial(request, BROWSER, "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.
         response = push_url(response, context["page_path"])
     return response
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def pathway_checklist(request: HttpRequest, slug: str) -> HttpResponse:
     """A printable checklist of what applies, for the same filters as the browser."""
     return render(request, "pathways/checklist.html", filtered_pathway(request, slug))
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def pathway_changes(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = get_pathway_with_page(request, slug)
     context = {"pathway": pathway, "changes": published_changes(pathway)}
     return render(request, "pathways/pathway_changes.html", context)
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Only the pathways this person may open are listed: never a draft, never a dead link.
     pathways = Pathway.objects.visible_to(request.user).with_has_entries(request.user)

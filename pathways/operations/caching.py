@@ -1,39 +1,157 @@
-"""The pathway browser's htmx fragments, kept for ten seconds (FRAGMENT_CACHE_SECONDS).
+"""What the pathway pages reuse between requests: the content version, and what was built
+for it (entry cards, the pathway's header, the filter options, htmx fragments).
 
-Building a filtered fragment (nine queries, a few dozen entry cards) costs dozens of times
-what a trivial request does, and under load many practitioners ask for the same filters.
-Each app server keeps what its workers have rendered for FRAGMENT_CACHE_SECONDS (the
-"fragments" cache in settings, files shared by the server's workers), so a burst of the
-same request is built once.
-
-An edit reaches every app server within those seconds: no server needs to tell another.
-The server that saves content forgets its fragments at once, so a single server (runserver,
-`make serve`, the tests) always shows the latest content.
-
-Full pages are not cached: they carry the visitor's CSRF token and, for editors, a link to
-the admin.
+Every save or delete of pathway content (the admin, an approval, loaddata) gives the content
+a new version; everything reused is keyed by the version, so a change shows at once on every
+app server and nothing needs to be forgotten. With REDIS_URL set the version and what was
+built live in Redis, shared by every server; without it, the version lives in files a
+server's workers share and built parts in each worker's memory. A cache that cannot be
+reached costs speed, never a page: the page is built afresh and a warning is logged.
 """
+
+from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+import secrets
+import time
+from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import Any
 
 from django.core.cache import caches
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from ..models import content_models
 
-CACHE = "fragments"
+VERSION_CACHE = "content_version"
+BUILT_CACHE = "built"
+FRAGMENT_CACHE = "fragments"
+VERSION_KEY = "content-version"
+# After a cache server fails to answer, this process leaves it alone for a few seconds rather
+# than wait on a dead connection for every request; then it tries again.
+RETRY_AFTER_SECONDS = 5.0
 
 logger = logging.getLogger("pathways.caching")
+_unavailable_until: dict[str, float] = {}
+
+
+NAMES = {
+    VERSION_CACHE: "Content version cache",
+    BUILT_CACHE: "Built parts cache",
+    FRAGMENT_CACHE: "Fragment cache",
+}
+
+
+def _safely(
+    alias: str, operation: Callable[[Any], Any], default: Any = None, *, writing: bool = False
+) -> Any:
+    """`operation(cache)`, or `default` with a warning when the cache fails (Redis stopped,
+    an unwritable directory, a full disk)."""
+    if _unavailable_until.get(alias, 0.0) > time.monotonic():
+        return default
+    try:
+        return operation(caches[alias])
+    except Exception as error:  # redis' errors are not OSErrors; any failure costs speed only
+        if not isinstance(error, OSError):
+            # A server that does not answer (Redis) is left alone for a while; a file that
+            # cannot be written costs nothing to try again.
+            _unavailable_until[alias] = time.monotonic() + RETRY_AFTER_SECONDS
+        state = "unwritable" if writing else "unreadable"
+        logger.warning("%s %s, pages are built afresh: %s", NAMES[alias], state, error)
+        return default
+
+
+def content_version() -> str | None:
+    """The current version of the pathway content; None when it cannot be read, and then
+    nothing built earlier may be reused."""
+
+    def read(cache) -> str:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            # A fresh cache (or one that dropped the key) starts a new version: nothing built
+            # under an unknown version is ever trusted.
+            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
+            version = cache.get(VERSION_KEY)
+        return version
+
+    return _safely(VERSION_CACHE, read)
+
+
+def bump_content_version(**kwargs) -> None:
+    """Gives the content a new version, now and again when the transaction commits: a page
+    built between the save and the commit (with the old content) is then never reused."""
+
+    def bump() -> None:
+        _safely(
+            VERSION_CACHE,
+            lambda cache: cache.set(VERSION_KEY, secrets.token_hex(8), None),
+            writing=True,
+        )
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def watch_content() -> None:
+    """Bumps the content version whenever pathway content (or a many-to-many link between
+    pieces of it) is saved or deleted, the admin and loaddata included. Problem reports and
+    history records are not content: they leave the version alone. Bulk writes send no
+    signals: call bump_content_version() after them (bench/generate.py does)."""
+    through = [
+        field.remote_field.through
+        for model in content_models()
+        for field in model._meta.many_to_many
+    ]
+    for model in [*content_models(), *through]:
+        uid = f"content-version-{model._meta.label}"
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-delete")
+        m2m_changed.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-m2m")
+
+
+def built(version: str | None, key: str, build: Callable[[], Any]) -> Any:
+    """What `build()` returns for this content version, built once per version."""
+    if version is None:
+        return build()
+    full_key = f"{version}:{key}"
+    value = _safely(BUILT_CACHE, lambda cache: cache.get(full_key))
+    if value is None:
+        value = build()
+        _safely(BUILT_CACHE, lambda cache: cache.set(full_key, value), writing=True)
+    return value
+
+
+def built_many(
+    version: str | None, keys: Iterable[str], build: Callable[[list[str]], dict[str, Any]]
+) -> dict[str, Any]:
+    """Like `built` for many keys in one round trip: `build(missing_keys)` returns a value
+    for each key it is given."""
+    keys = list(keys)
+    if version is None:
+        return build(keys)
+    prefix = f"{version}:"
+    found = _safely(BUILT_CACHE, lambda cache: cache.get_many([prefix + k for k in keys]), {})
+    values = {k: found[prefix + k] for k in keys if prefix + k in found}
+    missing = [k for k in keys if k not in values]
+    if missing:
+        made = build(missing)
+        values.update(made)
+        _safely(
+            BUILT_CACHE,
+            lambda cache: cache.set_many({prefix + k: v for k, v in made.items()}),
+            writing=True,
+        )
+    return values
 
 
 def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answers an htmx request for a URL rendered in the last few seconds from the cache;
-    other requests, and everything but a 200, go to the view as before."""
+    """Answers an htmx request for a URL rendered in the last few seconds, under the same
+    content version, from the cache; other requests, and everything but a 200, go to the
+    view as before."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -44,11 +162,13 @@ def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             and not request.htmx.history_restore_request
             and not request.user.is_authenticated
         )
-        if not shared:
+        version = content_version() if shared else None
+        if version is None:
             return view(request, *args, **kwargs)
         # Hashed: query strings can be long, and cache keys are best kept short.
-        key = "fragment:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        cached = read(key)
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"fragment:{version}:{path}"
+        cached = _safely(FRAGMENT_CACHE, lambda cache: cache.get(key))
         if cached is not None:
             content, pushed_url = cached
             response = HttpResponse(content)
@@ -58,50 +178,8 @@ def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            write(key, (response.content, response.headers.get("HX-Push-Url")))
+            value = (response.content, response.headers.get("HX-Push-Url"))
+            _safely(FRAGMENT_CACHE, lambda cache: cache.set(key, value), writing=True)
         return response
 
     return wrapper
-
-
-# A cache that cannot be read or written (a directory the app may not write, a full disk)
-# must cost speed, never the page: the error is logged and the fragment built.
-
-
-def read(key: str) -> tuple[bytes, str | None] | None:
-    try:
-        return caches[CACHE].get(key)
-    except OSError as error:
-        logger.warning("Fragment cache unreadable: %s", error)
-        return None
-
-
-def write(key: str, content: tuple[bytes, str | None]) -> None:
-    try:
-        caches[CACHE].set(key, content)
-    except OSError as error:
-        logger.warning("Fragment cache unwritable: %s", error)
-
-
-def forget_fragments(sender, **kwargs) -> None:
-    try:
-        caches[CACHE].clear()
-    except OSError as error:
-        # The save itself must go ahead; other servers' copies expire anyway.
-        logger.warning("Fragment cache not emptied: %s", error)
-
-
-def watch_content() -> None:
-    """Forgets this server's fragments whenever pathway content (or a many-to-many link
-    between pieces of it) is saved or deleted, the admin and loaddata included. Problem
-    reports and history records are not content: they leave the fragments alone."""
-    through = [
-        field.remote_field.through
-        for model in content_models()
-        for field in model._meta.many_to_many
-    ]
-    for model in [*content_models(), *through]:
-        uid = f"forget-fragments-{model._meta.label}"
-        post_save.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-delete")
-        m2m_changed.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-m2m")
