@@ -1,7 +1,8 @@
-"""Where a page's time goes: cProfile over pathway pages asked for with a different child's
-age each time (no two URLs alike, as practitioners ask), in-process through the whole
-middleware stack. Usage: `bench/profile_pages.py [page|fragment] [count] [pathway slug]`, with
-DATABASE_URL pointing at a loaded database; prints the top functions by own and total time.
+"""Where a page's time goes: pathway pages asked for with a different child's age each time
+(no two URLs alike, as practitioners ask), in-process through the whole middleware stack.
+Usage: `bench/profile_pages.py [page|fragment] [count] [pathway slug]`, with DATABASE_URL
+pointing at a loaded database. Prints CPU and wall milliseconds and SQL queries per request
+(a first pass, not profiled), then cProfile's top functions by own and total time.
 """
 
 import cProfile
@@ -9,6 +10,7 @@ import io
 import os
 import pstats
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +21,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 AGES = ["10d", "3w", "6w", "9w", "3m", "5m", "7m", "10m", "1y", "1y6m", "2y", "3y", "4y"]
 SERVICES = ["", "&service=health-visiting", "&service=childrens-centres-eyfs"]
@@ -41,6 +45,16 @@ def main() -> None:
     client = Client()
     for url in urls(slug, 20):  # warm: templates compiled, connections open
         client.get(url + "&warm=1", headers=headers)
+    cpu, wall = time.process_time(), time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        for url in urls(slug, count):
+            client.get(url + "&timed=1", headers=headers)
+    print(
+        f"{kind} of {slug}, {count} distinct URLs: "
+        f"{(time.process_time() - cpu) / count * 1000:.2f} ms CPU, "
+        f"{(time.perf_counter() - wall) / count * 1000:.2f} ms wall, "
+        f"{len(queries) / count:.2f} queries per request\n"
+    )
     profile = cProfile.Profile()
     profile.enable()
     for url in urls(slug, count):

@@ -134,12 +134,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis, shared by every app server; without it the version is in files a server's workers
 # share and built parts in each worker's memory, which is right for one server. Sessions and
 # sign-in attempts are in the database either way. Redis is asked to answer within half a
-# second: a stopped Redis costs speed, never a page. "fragments" keeps each URL's htmx fragment
-# for FRAGMENT_CACHE_SECONDS under the content version (0 turns it off); in files the
-# directory is created private (0700) because Django unpickles what it reads there.
+# second: a stopped Redis costs speed, never a page. Whole pages are kept by HTTP caches in
+# front (docs/deploy.md), not here.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 BUILT_CACHE_SECONDS = 60 * 60 * 24
-FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "10"))
 CACHE_DIR = Path(os.environ.get("CACHE_DIR", str(BASE_DIR / "var")))
 
 
@@ -157,7 +155,6 @@ if REDIS_URL:
     SHARED_CACHES = {
         "content_version": redis_cache("version", None),
         "built": redis_cache("built", BUILT_CACHE_SECONDS),
-        "fragments": redis_cache("fragments", FRAGMENT_CACHE_SECONDS),
     }
 else:
     SHARED_CACHES = {
@@ -171,13 +168,6 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "TIMEOUT": BUILT_CACHE_SECONDS,
             "OPTIONS": {"MAX_ENTRIES": 12000},
-        },
-        # About 10 KB a fragment, at most 1000.
-        "fragments": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("FRAGMENT_CACHE_DIR", str(CACHE_DIR / "fragments")),
-            "TIMEOUT": FRAGMENT_CACHE_SECONDS,
-            "OPTIONS": {"MAX_ENTRIES": 1000},
         },
     }
 CACHES = {

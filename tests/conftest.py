@@ -55,10 +55,10 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def empty_fragment_cache(settings, tmp_path):
-    """Each test starts with nothing cached, whatever REDIS_URL says: the content version and
-    the fragments in directories of its own, built parts in a memory of its own. Another
-    test's, or a server's running from this checkout, could otherwise answer."""
+def empty_caches(settings, tmp_path):
+    """Each test starts with nothing cached, whatever REDIS_URL says: the content version in a
+    directory of its own, built parts in a memory of its own. Another test's, or a server's
+    running from this checkout, could otherwise answer."""
     settings.CACHES = local_caches(tmp_path)
     caching._unavailable_until.clear()
 
@@ -78,26 +78,15 @@ def local_caches(folder: Path) -> dict:
             "LOCATION": str(folder / "built"),
             "TIMEOUT": django_settings.BUILT_CACHE_SECONDS,
         },
-        "fragments": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(folder / "fragments"),
-            "TIMEOUT": 10,
-            "OPTIONS": {"MAX_ENTRIES": 1000},
-        },
     }
 
 
 @pytest.fixture
-def no_fragment_cache(settings):
-    """Every request builds everything (fragment, cards, the pathway's header), for tests that
-    count what building costs."""
+def nothing_reused(settings):
+    """Every request builds everything (the cards, the pathway with its notes), for tests
+    that count what building costs."""
     dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {
-        **settings.CACHES,
-        "content_version": dummy,
-        "built": dummy,
-        "fragments": dummy,
-    }
+    settings.CACHES = {**settings.CACHES, "content_version": dummy, "built": dummy}
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django_htmx.http import push_url
 from .. import ages
 from ..filters import EntryFilter, canonical_query, filter_options
 from ..models import ContextDocument, Entry, Intervention, Pathway, can_preview
-from ..operations.caching import built, built_many, cached_htmx_fragment, content_version
+from ..operations.caching import built, built_many, content_version
 from ..operations.http_caching import shared_when_anonymous
 from ..search import mark_in_python
 from .changes import published_changes
@@ -116,7 +116,6 @@ def add_cards(entries: list[Entry], pathway: Pathway, version: str | None) -> No
 
 @require_safe
 @shared_when_anonymous
-@cached_htmx_fragment
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
     context = filtered_pathway(request, slug, cards=True)
     response = render_page_or_partial(request, BROWSER, "results", context)

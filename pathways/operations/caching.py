@@ -1,5 +1,5 @@
 """What the pathway pages reuse between requests: the content version, and what was built
-for it (entry cards, the pathway's header, the filter options, htmx fragments).
+for it (entry cards, the pathway with its notes, the filter options, the count).
 
 Every save or delete of pathway content (the admin, an approval, loaddata) gives the content
 a new version; everything reused is keyed by the version, so a change shows at once on every
@@ -7,29 +7,26 @@ app server and nothing needs to be forgotten. With REDIS_URL set the version and
 built live in Redis, shared by every server; without it, the version lives in files a
 server's workers share and built parts in each worker's memory. A cache that cannot be
 reached costs speed, never a page: the page is built afresh and a warning is logged.
+
+Whole pages are not kept here: any HTTP cache in front may keep them (operations.http_caching).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from functools import wraps
 from typing import Any
 
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_vary_headers
 
 from ..models import content_models
 
 VERSION_CACHE = "content_version"
 BUILT_CACHE = "built"
-FRAGMENT_CACHE = "fragments"
 VERSION_KEY = "content-version"
 # After a cache server fails to answer, this process leaves it alone for a few seconds rather
 # than wait on a dead connection for every request; then it tries again.
@@ -42,7 +39,6 @@ _unavailable_until: dict[str, float] = {}
 NAMES = {
     VERSION_CACHE: "Content version cache",
     BUILT_CACHE: "Built parts cache",
-    FRAGMENT_CACHE: "Fragment cache",
 }
 
 
@@ -146,40 +142,3 @@ def built_many(
             writing=True,
         )
     return values
-
-
-def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answers an htmx request for a URL rendered in the last few seconds, under the same
-    content version, from the cache; other requests, and everything but a 200, go to the
-    view as before."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        # Only what every practitioner sees alike is shared: never a signed-in person's page
-        # (editors preview drafts), never htmx's request for a whole page to restore history.
-        shared = (
-            request.htmx
-            and not request.htmx.history_restore_request
-            and not request.user.is_authenticated
-        )
-        version = content_version() if shared else None
-        if version is None:
-            return view(request, *args, **kwargs)
-        # Hashed: query strings can be long, and cache keys are best kept short.
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"fragment:{version}:{path}"
-        cached = _safely(FRAGMENT_CACHE, lambda cache: cache.get(key))
-        if cached is not None:
-            content, pushed_url = cached
-            response = HttpResponse(content)
-            if pushed_url:
-                response["HX-Push-Url"] = pushed_url
-            patch_vary_headers(response, ["HX-Request"])
-            return response
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            value = (response.content, response.headers.get("HX-Push-Url"))
-            _safely(FRAGMENT_CACHE, lambda cache: cache.set(key, value), writing=True)
-        return response
-
-    return wrapper

@@ -1,13 +1,11 @@
-"""htmx fragments come from a few seconds' cache, and an edit is never hidden for longer."""
+"""What pages reuse per content version (the pathway with its notes, the filter options, the
+count, the cards), and that a content change is never hidden by it."""
 
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pathways.models import Entry, Pathway
+from pathways.operations import caching
 
 from ..conftest import HTMX, IMH_URL
 
@@ -24,10 +22,10 @@ def fetch(client, url=FILTERED, headers=HTMX):
     return response, len(queries)
 
 
-def test_a_repeated_fragment_is_served_from_the_cache(client, imh):
+def test_a_repeated_fragment_is_built_from_what_was_kept(client, imh):
     first, built_with = fetch(client)
     again, served_with = fetch(client)
-    assert (built_with, served_with) == (BUILT, 0)
+    assert (built_with, served_with) == (BUILT, REBUILT)
     assert again.content == first.content
     # PRODUCT.md "Caching": an anonymous answer varies on HX-Request alone; signed-in people
     # are never served a shared fragment (their requests carry a session: docs/deploy.md).
@@ -35,44 +33,44 @@ def test_a_repeated_fragment_is_served_from_the_cache(client, imh):
     assert "Showing 1 of 19 rationales" in again.content.decode()
 
 
-def test_the_workers_of_a_server_share_their_fragments(client, imh, settings):
-    # Workers are separate processes: what one builds must be on disk for the others.
-    folder = Path(settings.CACHES["fragments"]["LOCATION"])
-    fetch(client)
-    assert len(list(folder.glob("*.djcache"))) == 1
-    assert folder.stat().st_mode & 0o777 == 0o700  # Django unpickles what it reads here
+def test_a_new_url_reuses_the_cards_built_for_another(client, imh):
+    fetch(client, IMH_URL)  # every card
+    other, queries = fetch(client, IMH_URL + "?age=10w&service=health-visiting")
+    assert queries == REBUILT
+    assert "Showing 2 of 19" in other.content.decode()
 
 
-def test_each_url_has_its_own_fragment(client, imh):
+def test_each_url_gets_its_own_entries(client, imh):
     fetch(client)
     other, queries = fetch(client, IMH_URL + "?service=health-visiting")
     assert queries == REBUILT + 1  # the interventions of the cards not built yet
     assert "Showing 1 of 19" not in other.content.decode()
+    assert "Showing 13 of 19" in other.content.decode()
 
 
-def test_full_pages_are_not_cached(client, imh):
+def test_full_pages_reuse_the_same_parts(client, imh):
     fetch(client, headers={})
     page, queries = fetch(client, headers={})
     assert queries == REBUILT
     assert "<html" in page.content.decode()
 
 
-def test_the_no_cache_fixture_builds_every_fragment(client, imh, no_fragment_cache):
+def test_the_no_cache_fixture_builds_everything(client, imh, nothing_reused):
     fetch(client)
     assert fetch(client)[1] == BUILT
 
 
-def test_fragments_are_kept_for_ten_seconds(client, imh, monkeypatch):
-    assert settings.CACHES["fragments"]["TIMEOUT"] == 10
-    fetch(client)
-    now = time.time()
-    monkeypatch.setattr(time, "time", lambda: now + 9)
-    assert fetch(client)[1] == 0
-    monkeypatch.setattr(time, "time", lambda: now + 11)
-    assert fetch(client)[1] == REBUILT
+def test_a_search_marks_its_own_cards_in_the_same_queries(client, imh):
+    fetch(client, IMH_URL)
+    response, queries = fetch(client, IMH_URL + "?q=baby")
+    # No card is reused (they carry this search's marks), and none costs a query of its own.
+    assert queries == REBUILT + 1
+    assert "<mark>" in response.content.decode()
+    plain, _ = fetch(client, IMH_URL)
+    assert "<mark>" not in plain.content.decode()
 
 
-def test_an_edit_is_served_at_once_by_the_worker_that_saved_it(client, imh):
+def test_an_edit_is_served_at_once(client, imh):
     fetch(client)
     entry = Entry.objects.get(pathway=imh, service__slug="primary-care-gp")
     entry.rationale = "Facilitate joint working, as reviewed."
@@ -87,9 +85,10 @@ def test_a_deletion_is_served_at_once(client, imh):
     Entry.objects.get(pathway=imh, service__slug="primary-care-gp").delete()
     response, _ = fetch(client)
     assert "There are no rationales that match your filters." in response.content.decode()
+    assert "Showing 0 of 18 rationales" in response.content.decode()
 
 
-def test_every_kind_of_content_change_empties_the_cache(client, imh):
+def test_every_kind_of_content_change_gives_a_new_version(client, imh):
     parental = Pathway.objects.get(slug="parental-mental-health-and-wellbeing")
     changes = [
         lambda: imh.reading_notes.first().save(),
@@ -99,15 +98,23 @@ def test_every_kind_of_content_change_empties_the_cache(client, imh):
     ]
     for change in changes:
         fetch(client)
+        version = caching.content_version()
         change()
+        assert caching.content_version() != version
         assert fetch(client)[1] == BUILT
 
 
-def test_errors_are_not_cached(client, imh):
+def test_problem_reports_are_not_content(client, imh):
+    version = caching.content_version()
+    client.post(IMH_URL + "entries/10/report/", {"text": "Unclear."})
+    assert caching.content_version() == version
+
+
+def test_errors_are_not_kept(client, imh):
     assert client.get("/pathways/new-pathway/", headers=HTMX).status_code == 404
     source = Entry.objects.filter(pathway=imh).first()
-    # bulk_create sends no signals, so the cache is not emptied: only the 404 not having
-    # been cached lets the new pathway show.
+    # bulk_create sends no signals, so the version stays: only the 404 not having been kept
+    # lets the new pathway show.
     (pathway,) = Pathway.objects.bulk_create(
         [Pathway(title="New pathway", slug="new-pathway", status="published")]
     )
@@ -135,15 +142,40 @@ def test_a_broken_cache_costs_nothing_but_speed(client, imh, settings, tmp_path,
     blocked.write_text("")
     settings.CACHES = {
         **settings.CACHES,
-        "fragments": {**settings.CACHES["fragments"], "LOCATION": str(blocked)},
+        "content_version": {**settings.CACHES["content_version"], "LOCATION": str(blocked)},
     }
-    for built_with in (BUILT, REBUILT):
+    for _ in range(2):
         response, queries = fetch(client)
         assert response.status_code == 200
-        assert queries == built_with
+        assert queries == BUILT  # nothing can be reused without a version
+        assert "ETag" not in response  # nor revalidated
+        assert "Showing 1 of 19 rationales" in response.content.decode()
     entry = Entry.objects.filter(pathway=imh).first()
     entry.save()  # the edit is saved all the same
-    assert "Fragment cache unwritable" in caplog.text
+    assert "Content version cache unwritable" in caplog.text
+
+
+def test_a_stopped_redis_costs_nothing_but_speed(client, imh, settings, caplog):
+    from ..relay import closed_port
+
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        **settings.CACHES,
+        "content_version": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+        "built": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
+    }
+    for headers in (HTMX, {}):
+        response, queries = fetch(client, headers=headers)
+        assert response.status_code == 200
+        assert queries == BUILT
+        assert "Showing 1 of 19 rationales" in response.content.decode()
+    Entry.objects.filter(pathway=imh).first().save()
+    assert "Content version cache unreadable, pages are built afresh" in caplog.text
 
 
 def test_an_editors_preview_is_never_shared(client, imh, editor):
@@ -166,7 +198,7 @@ def test_an_editors_preview_is_never_shared(client, imh, editor):
     assert "Showing 13 of 19 rationales" in public.content.decode()
 
 
-def test_history_restore_gets_the_whole_page_even_when_a_fragment_is_kept(client, imh):
+def test_history_restore_gets_the_whole_page(client, imh):
     fetch(client)
     response = client.get(
         IMH_URL + "?service=primary-care-gp",
