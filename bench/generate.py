@@ -33,6 +33,7 @@ from pathways.models import (  # noqa: E402
     Stage,
     Tag,
 )
+from pathways.operations.caching import bump_content_version  # noqa: E402
 
 # The generated text is made of words a practitioner might search for.
 VOCABULARY = """
@@ -116,6 +117,8 @@ def main() -> None:
     args = parser.parse_args()
     with transaction.atomic():
         generate(args.pathways, args.entries)
+    # Bulk inserts send no signals: say the content changed, or pages built before would stay.
+    bump_content_version()
     print(
         f"{Pathway.objects.count()} pathways, {Entry.objects.count()} entries, "
         f"{Intervention.objects.count()} interventions"
