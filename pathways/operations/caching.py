@@ -121,6 +121,13 @@ def built(version: str | None, key: str, build: Callable[[], Any]) -> Any:
     return value
 
 
+def was_built(version: str | None, key: str) -> bool:
+    """Whether something was built under `key` for this content version."""
+    if version is None:
+        return False
+    return _safely(BUILT_CACHE, lambda cache: cache.get(f"{version}:{key}")) is not None
+
+
 def built_many(
     version: str | None, keys: Iterable[str], build: Callable[[list[str]], dict[str, Any]]
 ) -> dict[str, Any]:
