@@ -60,7 +60,7 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
     the filter options, the count, each card without search marks) is built once per content
     version and reused."""
     preview = can_preview(request.user)
-    version = None if preview else content_version()
+    version = None if preview else content_version(request)
     pathway = built(version, f"pathway:{slug}", lambda: get_pathway_with_page(request, slug))
     entries_shown = Entry.objects.visible_to(request.user)
     filterset = EntryFilter(

@@ -22,6 +22,7 @@ from typing import Any
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest
 
 from ..models import content_models
 
@@ -32,8 +33,13 @@ VERSION_KEY = "content-version"
 # than wait on a dead connection for every request; then it tries again.
 RETRY_AFTER_SECONDS = 5.0
 
+# Each process also keeps what it has read or built for the latest version it has seen, as
+# objects: no unpickling on the next request. A new version replaces all of it.
+MEMO_LIMIT = 20000
+
 logger = logging.getLogger("pathways.caching")
 _unavailable_until: dict[str, float] = {}
+_memo: dict[str, Any] = {"version": None, "items": {}}
 
 
 NAMES = {
@@ -61,9 +67,13 @@ def _safely(
         return default
 
 
-def content_version() -> str | None:
+def content_version(request: HttpRequest | None = None) -> str | None:
     """The current version of the pathway content; None when it cannot be read, and then
-    nothing built earlier may be reused."""
+    nothing built earlier may be reused. Read once per request when given one."""
+    if request is not None:
+        if not hasattr(request, "_content_version"):
+            request._content_version = content_version()
+        return request._content_version
 
     def read(cache) -> str:
         version = cache.get(VERSION_KEY)
@@ -109,15 +119,30 @@ def watch_content() -> None:
         m2m_changed.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-m2m")
 
 
+def _memo_items(version: str) -> dict[str, Any]:
+    if _memo["version"] != version:
+        _memo.update(version=version, items={})
+    return _memo["items"]
+
+
+def _keep(items: dict[str, Any], values: dict[str, Any]) -> None:
+    if len(items) < MEMO_LIMIT:
+        items.update(values)
+
+
 def built(version: str | None, key: str, build: Callable[[], Any]) -> Any:
     """What `build()` returns for this content version, built once per version."""
     if version is None:
         return build()
+    items = _memo_items(version)
+    if key in items:
+        return items[key]
     full_key = f"{version}:{key}"
     value = _safely(BUILT_CACHE, lambda cache: cache.get(full_key))
     if value is None:
         value = build()
         _safely(BUILT_CACHE, lambda cache: cache.set(full_key, value), writing=True)
+    _keep(items, {key: value})
     return value
 
 
@@ -125,6 +150,8 @@ def was_built(version: str | None, key: str) -> bool:
     """Whether something was built under `key` for this content version."""
     if version is None:
         return False
+    if key in _memo_items(version):
+        return True
     return _safely(BUILT_CACHE, lambda cache: cache.get(f"{version}:{key}")) is not None
 
 
@@ -136,13 +163,20 @@ def built_many(
     keys = list(keys)
     if version is None:
         return build(keys)
+    items = _memo_items(version)
+    values = {k: items[k] for k in keys if k in items}
     prefix = f"{version}:"
-    found = _safely(BUILT_CACHE, lambda cache: cache.get_many([prefix + k for k in keys]), {})
-    values = {k: found[prefix + k] for k in keys if prefix + k in found}
+    if len(values) < len(keys):
+        asked = [prefix + k for k in keys if k not in values]
+        found = _safely(BUILT_CACHE, lambda cache: cache.get_many(asked), {})
+        fetched = {k: found[prefix + k] for k in keys if prefix + k in found}
+        values.update(fetched)
+        _keep(items, fetched)
     missing = [k for k in keys if k not in values]
     if missing:
         made = build(missing)
         values.update(made)
+        _keep(items, made)
         _safely(
             BUILT_CACHE,
             lambda cache: cache.set_many({prefix + k: v for k, v in made.items()}),

@@ -57,7 +57,7 @@ def shared_when_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        version = content_version()
+        version = content_version(request)
         # Without a version (its cache unreachable) there is nothing to revalidate against.
         etag = page_etag(request, version) if version else None
         if etag:
