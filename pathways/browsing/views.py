@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from .. import ages
-from ..filters import EntryFilter, canonical_query, filter_options
+from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_options
 from ..models import ContextDocument, Entry, Intervention, Pathway, Stage, can_preview
 from ..operations.caching import built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
@@ -95,6 +95,7 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
         "pathway": pathway,
         "preview": preview,
         "filter": filterset,
+        "limits": PARAMETER_LIMITS,
         "entries": entries,
         "total": built(
             version, f"total:{pathway.pk}", lambda: entries_shown.filter(pathway=pathway).count()

@@ -146,7 +146,7 @@ class ContentAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             if not may_revert:
                 raise PermissionDenied
-            return self._revert(request, record, current, change_url, history_url)
+            return self._revert(request, record)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{capfirst(opts.verbose_name)}: {describe_version(record)}",
@@ -163,7 +163,7 @@ class ContentAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/pathways/version.html", context)
 
-    def _revert(self, request, record, current, change_url, history_url):
+    def _revert(self, request, record):
         reason = request.POST.get("change_reason", "").strip() or None
         try:
             obj = revert(
