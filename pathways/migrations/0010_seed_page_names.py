@@ -4,26 +4,39 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0009_problem_report_client'),
+        ("pathways", "0009_problem_report_client"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='contextdocument',
-            options={'ordering': ['title'], 'verbose_name': 'policy document (delivery plan)'},
+            name="contextdocument",
+            options={"ordering": ["title"], "verbose_name": "policy document (delivery plan)"},
         ),
         migrations.AlterModelOptions(
-            name='documentsection',
-            options={'ordering': ['document', 'number'], 'verbose_name': 'area of focus', 'verbose_name_plural': 'areas of focus'},
+            name="documentsection",
+            options={
+                "ordering": ["document", "number"],
+                "verbose_name": "area of focus",
+                "verbose_name_plural": "areas of focus",
+            },
         ),
         migrations.AlterModelOptions(
-            name='historicalcontextdocument',
-            options={'get_latest_by': ('history_date', 'history_id'), 'ordering': ('-history_date', '-history_id'), 'verbose_name': 'historical policy document (delivery plan)', 'verbose_name_plural': 'historical policy document (delivery plan)s'},
+            name="historicalcontextdocument",
+            options={
+                "get_latest_by": ("history_date", "history_id"),
+                "ordering": ("-history_date", "-history_id"),
+                "verbose_name": "historical policy document (delivery plan)",
+                "verbose_name_plural": "historical policy document (delivery plan)s",
+            },
         ),
         migrations.AlterModelOptions(
-            name='historicaldocumentsection',
-            options={'get_latest_by': ('history_date', 'history_id'), 'ordering': ('-history_date', '-history_id'), 'verbose_name': 'historical area of focus', 'verbose_name_plural': 'historical areas of focus'},
+            name="historicaldocumentsection",
+            options={
+                "get_latest_by": ("history_date", "history_id"),
+                "ordering": ("-history_date", "-history_id"),
+                "verbose_name": "historical area of focus",
+                "verbose_name_plural": "historical areas of focus",
+            },
         ),
     ]
