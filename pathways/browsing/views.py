@@ -78,8 +78,11 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
         # needs, and building a model per row (and its stage, band, tag, service) was most
         # of a long page's time.
         stages = {stage.pk: stage for stage in filterset.stages}
-        rows = queryset.values_list("pk", "stage_id")
-        entries = [ListedEntry(pk, stages[stage_id]) for pk, stage_id in rows]
+        rows = queryset.values_list("pk", "stage_id", "position", "rationale")
+        entries = [
+            ListedEntry(pk, stages[stage_id], position, rationale)
+            for pk, stage_id, position, rationale in rows
+        ]
     else:
         if reuse_cards:
             queryset = queryset.prefetch_related(None)  # only cards not yet built need them
@@ -112,10 +115,13 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
 
 @dataclass
 class ListedEntry:
-    """A result whose card is reused: the list needs only its stage heading and its card."""
+    """A result whose card is reused: the list needs its stage heading and its card; its
+    place and rationale name it (in the page's context, for whoever reads it)."""
 
     pk: int
     stage: Stage
+    position: int
+    rationale: str
     card: str = ""
 
 
