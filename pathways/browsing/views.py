@@ -16,12 +16,18 @@ from django_htmx.http import push_url
 from .. import ages
 from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_options
 from ..models import ContextDocument, Entry, Intervention, Pathway, Stage, can_preview
+from ..offline import rules as offline_rules
 from ..operations.caching import built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
 from ..search import mark_in_python
 from .changes import published_changes
 
 BROWSER = "pathways/pathway_browser.html"
+# What the page says, exactly, when no rationale matches (offline.js is handed it too).
+NO_MATCHES = [
+    "There are no rationales that match your filters.",
+    "Please amend your choices to see more rationales.",
+]
 
 
 def render_page_or_partial(
@@ -51,14 +57,14 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) -> dict:
+def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = False) -> dict:
     """What the browser and the checklist share: the pathway, the entries this person may
     see filtered by the query string (search matches marked), and the filters in words.
 
-    With `cards`, each entry also gets its result card's HTML as `entry.card`. For people who
-    see published content only, what depends on the content alone (the pathway with its notes,
-    the filter options, the count, each card without search marks) is built once per content
-    version and reused."""
+    `for_offline` (the browser) also gives each entry its result card's HTML as `entry.card`,
+    carrying what offline.js filters the cards by. For people who see published content only,
+    what depends on the content alone (the pathway with its notes, the filter options, the
+    count, each card without search marks) is built once per content version and reused."""
     preview = can_preview(request.user)
     version = None if preview else content_version(request)
     pathway = built(version, f"pathway:{slug}", lambda: get_pathway_with_page(request, slug))
@@ -70,9 +76,15 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
     )
     search = filterset.search_text
     queryset = filterset.qs.with_marks(search)
-    # Marked cards are this search's alone; unmarked ones are everyone's.
-    reuse_cards = cards and version is not None and not search
-    warm = f"cards-of:{pathway.pk}"
+    query = canonical_query(request.GET)
+    # Only the unfiltered page is saved for offline use and filtered in the browser, so only
+    # it carries the cards' words and stems (PostgreSQL reads them at some cost per card).
+    all_cards = for_offline and not query
+    # Marked cards are this search's alone; unmarked ones are everyone's (in two kinds: with
+    # the words offline.js searches, for the unfiltered page, and without).
+    reuse_cards = for_offline and version is not None and not search
+    variant = "all" if all_cards else "some"
+    warm = f"cards-of:{pathway.pk}:{variant}"
     if reuse_cards and was_built(version, warm):
         # Cards of this pathway are being reused: the rows' ids and stages are all the list
         # needs, and building a model per row (and its stage, band, tag, service) was most
@@ -86,15 +98,18 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
     else:
         if reuse_cards:
             queryset = queryset.prefetch_related(None)  # only cards not yet built need them
+        if for_offline:
+            queryset = queryset.with_stages_overlapped(filterset.stages)
+        if all_cards:
+            queryset = queryset.with_search_words()
         entries = list(queryset)
         mark_in_python(entries, search)
-    if cards:
-        add_cards(entries, pathway, version if reuse_cards else None)
+    if for_offline:
+        add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
         if reuse_cards:
             built(version, warm, lambda: True)
-    query = canonical_query(request.GET)
     suffix = f"?{query}" if query else ""
-    return {
+    context = {
         "pathway": pathway,
         "preview": preview,
         "filter": filterset,
@@ -110,7 +125,16 @@ def filtered_pathway(request: HttpRequest, slug: str, *, cards: bool = False) ->
         "page_path": pathway.get_absolute_url() + suffix,
         "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
         "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
+        "no_matches": NO_MATCHES,
     }
+    if for_offline:
+        context["offline_rules"] = offline_rules.for_page(
+            filterset, all_cards=all_cards, no_matches=NO_MATCHES
+        )
+        context["blank_filters"] = [
+            dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
+        ]
+    return context
 
 
 @dataclass
@@ -125,25 +149,34 @@ class ListedEntry:
     card: str = ""
 
 
-def add_cards(entries: list[Entry | ListedEntry], pathway: Pathway, version: str | None) -> None:
+def add_cards(
+    entries: list[Entry | ListedEntry],
+    pathway: Pathway,
+    filterset: EntryFilter,
+    all_cards: bool,
+    version: str | None,
+) -> None:
     """Sets `entry.card`, the entry's result card as HTML, reusing cards built for this
     content version; cards not yet built are built from their entries, fetched (if only
-    listed) and given their interventions in one query each."""
+    listed) with what offline.js filters by, and given their interventions in one query."""
     template = get_template(f"{BROWSER}#card")
-    by_key = {f"card:{entry.pk}": entry for entry in entries}
+    variant = "all" if all_cards else "some"
+    by_key = {f"card:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
         wanted = [by_key[key] for key in keys]
         complete = [entry for entry in wanted if isinstance(entry, Entry)]
         listed = [entry.pk for entry in wanted if not isinstance(entry, Entry)]
         if listed:
-            fetched = Entry.objects.filter(pk__in=listed)
+            fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(filterset.stages)
+            if all_cards:
+                fetched = fetched.with_search_words()
             complete += fetched.select_related("stage", "age_band", "tag", "service")
         # Entries that already have their (marked) interventions keep them.
         interventions = Intervention.objects.order_by("position")
         prefetch_related_objects(complete, Prefetch("interventions", queryset=interventions))
         return {
-            f"card:{entry.pk}": template.render({"entry": entry, "pathway": pathway})
+            f"card:{entry.pk}:{variant}": template.render({"entry": entry, "pathway": pathway})
             for entry in complete
         }
 
@@ -155,7 +188,7 @@ def add_cards(entries: list[Entry | ListedEntry], pathway: Pathway, version: str
 @require_safe
 @shared_when_anonymous
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
-    context = filtered_pathway(request, slug, cards=True)
+    context = filtered_pathway(request, slug, for_offline=True)
     response = render_page_or_partial(request, BROWSER, "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.
