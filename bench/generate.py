@@ -31,8 +31,10 @@ from pathways.models import (  # noqa: E402
     ReadingNote,
     Service,
     Stage,
+    Status,
     Tag,
 )
+from pathways.operations.caching import bump_content_version  # noqa: E402
 
 # The generated text is made of words a practitioner might search for.
 VOCABULARY = """
@@ -66,6 +68,8 @@ def generate(pathway_count: int, entry_count: int, seed: int = 2026) -> None:
             slug=f"bench-pathway-{n:02d}",
             summary=sentence(rng, 8, 14),
             position=100 + n,
+            # Published, as live content is: practitioners never see drafts.
+            status=Status.PUBLISHED,
         )
         for n in range(1, pathway_count - existing_pathways + 1)
     )
@@ -90,6 +94,7 @@ def generate(pathway_count: int, entry_count: int, seed: int = 2026) -> None:
                 service=rng.choice(services),
                 rationale=sentence(rng, 6, 16),
                 criteria=sentence(rng, 10, 20) if rng.random() < 0.3 else "",
+                status=Status.PUBLISHED,
             )
         )
     entries = Entry.objects.bulk_create(entries, batch_size=2000)
@@ -116,6 +121,8 @@ def main() -> None:
     args = parser.parse_args()
     with transaction.atomic():
         generate(args.pathways, args.entries)
+    # Bulk inserts send no signals: say the content changed, or pages built before would stay.
+    bump_content_version()
     print(
         f"{Pathway.objects.count()} pathways, {Entry.objects.count()} entries, "
         f"{Intervention.objects.count()} interventions"

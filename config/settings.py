@@ -74,6 +74,9 @@ MIDDLEWARE = [
     # 400 here, never passed on to a query (PostgreSQL raises on it) or stored (SQLite would).
     "pathways.operations.guard.refuse_control_characters",
     "pathways.operations.outage.DatabaseUnavailableMiddleware",
+    # Before the session and CSRF middleware, so it sees their Vary and cookies: a page any
+    # cache may keep varies on HX-Request alone and sets no cookie.
+    "pathways.operations.http_caching.SharedCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,21 +133,59 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Nothing shared lives in a cache: sessions and sign-in attempts are in the database, so app
-# servers behind a load balancer need no shared cache. "fragments" keeps each server's
-# rendered htmx fragments for FRAGMENT_CACHE_SECONDS (pathways.operations.caching), so an
-# edit reaches every server within that time; 0 turns it off. Files, so that all of a
-# server's workers share what any of them built; the directory is created private (0700)
-# because Django unpickles what it reads there. About 10 KB a fragment, at most 1000.
+# What pages reuse (pathways.operations.caching): the content version, which every content
+# save changes, and what was built for it. With REDIS_URL (redis://host:6379/0) both live in
+# Redis, shared by every app server; without it the version is in files a server's workers
+# share and built parts in each worker's memory, which is right for one server. Sessions and
+# sign-in attempts are in the database either way. Redis is asked to answer within half a
+# second: a stopped Redis costs speed, never a page. Whole pages are kept by HTTP caches in
+# front (docs/deploy.md), not here.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+BUILT_CACHE_SECONDS = 60 * 60 * 24
+CACHE_DIR = Path(os.environ.get("CACHE_DIR", str(BASE_DIR / "var")))
+
+
+def redis_cache(prefix: str, timeout: int | None) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": prefix,
+        "TIMEOUT": timeout,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+if REDIS_URL:
+    SHARED_CACHES = {
+        "content_version": redis_cache("version", None),
+        "built": redis_cache("built", BUILT_CACHE_SECONDS),
+    }
+else:
+    SHARED_CACHES = {
+        "content_version": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR / "content-version"),
+            "TIMEOUT": None,
+        },
+        # Cards for every entry of 50 pathways (10,000) fit; about 3 KB each.
+        "built": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "TIMEOUT": BUILT_CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 12000},
+        },
+    }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "fragments": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("FRAGMENT_CACHE_DIR", str(BASE_DIR / "var" / "fragments")),
-        "TIMEOUT": int(os.environ.get("FRAGMENT_CACHE_SECONDS", "10")),
-        "OPTIONS": {"MAX_ENTRIES": 1000},
-    },
+    **SHARED_CACHES,
 }
+
+# How long anonymous pages may be kept (pathways.operations.http_caching): a browser for
+# PAGE_MAX_AGE seconds, a shared cache (nginx, a CDN) for PAGE_SHARED_MAX_AGE and then, while
+# it revalidates with the ETag in the background, PAGE_STALE_SECONDS more. An approved change
+# reaches every reader within the sum of the longest two.
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "30"))
+PAGE_SHARED_MAX_AGE = int(os.environ.get("PAGE_SHARED_MAX_AGE", "10"))
+PAGE_STALE_SECONDS = int(os.environ.get("PAGE_STALE_SECONDS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

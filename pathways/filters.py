@@ -149,6 +149,17 @@ class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 PARAMETERS = ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q")
 
 
+def filter_options(entries) -> tuple[list[Stage], list[Service], list[Tag]]:
+    """The stages, services and tags the given entries use, one query each: the same rows
+    give the form's choices and the stages' bounds."""
+    entries = entries.order_by()
+
+    def used(model, name: str) -> list:
+        return list(model.objects.filter(pk__in=entries.values(f"{name}_id")))
+
+    return used(Stage, "stage"), used(Service, "service"), used(Tag, "tag")
+
+
 class EntryFilter(django_filters.FilterSet):
     """Filters a pathway's entries, e.g. `EntryFilter(request.GET, queryset=...)`."""
 
@@ -182,16 +193,16 @@ class EntryFilter(django_filters.FilterSet):
         form = EntryFilterForm
         fields = ["stage", "service", "tag", "q"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, options=None):
+        """`options`: filter_options() as read earlier (the browser reuses them per content
+        version); read here when not given."""
         super().__init__(data, queryset, request=request, prefix=prefix)
         # What the filters offer is what the entries being filtered use (this pathway's, as
         # far as the person asking may see them): a draft's new tag stays unseen, and the
-        # lists stay as short as the pathway. One query each gives the choices and the
-        # stages' bounds.
-        entries = (self.queryset if self.queryset is not None else Entry.objects.none()).order_by()
-        self.stages = self._offered(Stage, "stage", entries)
-        self.services = self._offered(Service, "service", entries)
-        self.tags = self._offered(Tag, "tag", entries)
+        # lists stay as short as the pathway. The browser passes them in, built once per
+        # content version for visitors.
+        entries = self.queryset if self.queryset is not None else Entry.objects.none()
+        self.stages, self.services, self.tags = options or filter_options(entries)
         # A shared link may also name an option this pathway no longer uses (its entries
         # were withdrawn): it still filters, to nothing, unless only hidden entries use it.
         self.known = {
@@ -205,10 +216,6 @@ class EntryFilter(django_filters.FilterSet):
         self.filters["stage"].extra["choices"] = [(s.slug, s.label) for s in self.known["stage"]]
         self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.known["service"]]
         self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.known["tag"]]
-
-    @staticmethod
-    def _offered(model, name: str, entries) -> list:
-        return list(model.objects.filter(pk__in=entries.values(f"{name}_id")))
 
     def _also_known(self, model, name: str, offered: list) -> list:
         given = self.data.getlist(name) if hasattr(self.data, "getlist") else []

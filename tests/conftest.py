@@ -17,6 +17,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
 from hypothesis import settings
 
+from pathways.operations import caching
+
 from .relay import closed_port
 
 # CI runs the same examples every time, so a red build can be reproduced; locally they vary.
@@ -53,22 +55,38 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def empty_fragment_cache(settings, tmp_path):
-    """Each test starts with no cached fragments, in a directory of its own: another test's
-    fragment, or a server's running from this checkout, could otherwise answer."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "fragments": {**settings.CACHES["fragments"], "LOCATION": str(tmp_path / "fragments")},
+def empty_caches(settings, tmp_path):
+    """Each test starts with nothing cached, whatever REDIS_URL says: the content version in a
+    directory of its own, built parts in a memory of its own. Another test's, or a server's
+    running from this checkout, could otherwise answer."""
+    settings.CACHES = local_caches(tmp_path)
+    caching._unavailable_until.clear()
+
+
+def local_caches(folder: Path) -> dict:
+    """The caches of one app server without Redis, kept under `folder`."""
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "content_version": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(folder / "content-version"),
+            "TIMEOUT": None,
+        },
+        "built": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # LocMemCache's memory is shared by every instance of one LOCATION.
+            "LOCATION": str(folder / "built"),
+            "TIMEOUT": django_settings.BUILT_CACHE_SECONDS,
+        },
     }
 
 
 @pytest.fixture
-def no_fragment_cache(settings):
-    """Every htmx request builds its fragment, for tests that count what building costs."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "fragments": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-    }
+def nothing_reused(settings):
+    """Every request builds everything (the cards, the pathway with its notes), for tests
+    that count what building costs."""
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    settings.CACHES = {**settings.CACHES, "content_version": dummy, "built": dummy}
 
 
 @pytest.fixture

@@ -2,22 +2,28 @@
 visit checklist and what changed in it, and a context document (the delivery plan).
 Practitioners see published content only; editors also see drafts."""
 
-from django.db.models import Prefetch
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from .. import ages
-from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query
-from ..models import ContextDocument, Entry, Pathway, can_preview
+from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_options
+from ..models import ContextDocument, Entry, Intervention, Pathway, Stage, can_preview
 from ..offline import rules as offline_rules
-from ..operations.caching import cached_htmx_fragment
+from ..operations.caching import built, built_many, content_version, was_built
+from ..operations.http_caching import shared_when_anonymous
 from ..search import mark_in_python
 from .changes import published_changes
 
+BROWSER = "pathways/pathway_browser.html"
 # What the page says, exactly, when no rationale matches (offline.js is handed it too).
 NO_MATCHES = [
     "There are no rationales that match your filters.",
@@ -38,7 +44,8 @@ def render_page_or_partial(
     return response
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def home(request: HttpRequest) -> HttpResponse:
     pathways = Pathway.objects.for_home(request.user)
     return render(request, "pathways/home.html", {"pathways": pathways})
@@ -55,36 +62,74 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
     """What the browser and the checklist share: the pathway, the entries this person may
     see filtered by the query string (search matches marked), and the filters in words.
 
-    `for_offline` adds what the page's cards carry so offline.js can filter them."""
-    pathway = get_pathway_with_page(request, slug)
+    `for_offline` (the browser) also gives each entry its result card's HTML as `entry.card`,
+    carrying what offline.js filters the cards by. For people who see published content only,
+    what depends on the content alone (the pathway with its notes, the filter options, the
+    count, each card without search marks) is built once per content version and reused."""
+    preview = can_preview(request.user)
+    version = None if preview else content_version(request)
+    pathway = built(version, f"pathway:{slug}", lambda: get_pathway_with_page(request, slug))
     entries_shown = Entry.objects.visible_to(request.user)
-    filterset = EntryFilter(request.GET, queryset=entries_shown.for_browser(pathway))
-    queryset = filterset.qs.with_marks(filterset.search_text)
+    pathway_entries = entries_shown.for_browser(pathway)
+    filterset = EntryFilter(
+        request.GET,
+        queryset=pathway_entries,
+        options=built(
+            version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
+        ),
+    )
+    search = filterset.search_text
+    queryset = filterset.qs.with_marks(search)
     query = canonical_query(request.GET)
     # Only the unfiltered page is saved for offline use and filtered in the browser, so only
     # it carries the cards' words and stems (PostgreSQL reads them at some cost per card).
     all_cards = for_offline and not query
+    # Marked cards are this search's alone; unmarked ones are everyone's (in two kinds: with
+    # the words offline.js searches, for the unfiltered page, and without).
+    reuse_cards = for_offline and version is not None and not search
+    variant = "all" if all_cards else "some"
+    warm = f"cards-of:{pathway.pk}:{variant}"
+    if reuse_cards and was_built(version, warm):
+        # Cards of this pathway are being reused: the rows' ids and stages are all the list
+        # needs, and building a model per row (and its stage, band, tag, service) was most
+        # of a long page's time.
+        stages = {stage.pk: stage for stage in filterset.stages}
+        rows = queryset.values_list("pk", "stage_id", "position", "rationale")
+        entries = [
+            ListedEntry(pk, stages[stage_id], position, rationale)
+            for pk, stage_id, position, rationale in rows
+        ]
+    else:
+        if reuse_cards:
+            queryset = queryset.prefetch_related(None)  # only cards not yet built need them
+        if for_offline:
+            queryset = queryset.with_stages_overlapped(filterset.stages)
+        if all_cards:
+            queryset = queryset.with_search_words()
+        entries = list(queryset)
+        mark_in_python(entries, search)
     if for_offline:
-        queryset = queryset.with_stages_overlapped(filterset.stages)
-    if all_cards:
-        queryset = queryset.with_search_words()
-    entries = list(queryset)
-    mark_in_python(entries, filterset.search_text)
-    total = entries_shown.filter(pathway=pathway).count()
+        add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
+        if reuse_cards:
+            built(version, warm, lambda: True)
     suffix = f"?{query}" if query else ""
     context = {
         "pathway": pathway,
-        "preview": can_preview(request.user),
+        "preview": preview,
         "filter": filterset,
         "limits": PARAMETER_LIMITS,
         "entries": entries,
-        "total": total,
+        "total": built(
+            version, f"total:{pathway.pk}", lambda: entries_shown.filter(pathway=pathway).count()
+        ),
         "unrecognised": filterset.unrecognised(),
         "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
         "active": filterset.active(),
         "today": ages.uk_today(),
         "page_path": pathway.get_absolute_url() + suffix,
-        "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
+        # From SITE_URL, never the Host header: a page any cache keeps is the same for every
+        # host it is asked for through.
+        "share_url": settings.SITE_URL + pathway.get_absolute_url() + suffix,
         "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
         "no_matches": NO_MATCHES,
     }
@@ -98,31 +143,82 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
     return context
 
 
-@require_GET
-@cached_htmx_fragment
+@dataclass
+class ListedEntry:
+    """A result whose card is reused: the list needs its stage heading and its card; its
+    place and rationale name it (in the page's context, for whoever reads it)."""
+
+    pk: int
+    stage: Stage
+    position: int
+    rationale: str
+    card: str = ""
+
+
+def add_cards(
+    entries: list[Entry | ListedEntry],
+    pathway: Pathway,
+    filterset: EntryFilter,
+    all_cards: bool,
+    version: str | None,
+) -> None:
+    """Sets `entry.card`, the entry's result card as HTML, reusing cards built for this
+    content version; cards not yet built are built from their entries, fetched (if only
+    listed) with what offline.js filters by, and given their interventions in one query."""
+    template = get_template(f"{BROWSER}#card")
+    variant = "all" if all_cards else "some"
+    by_key = {f"card:{entry.pk}:{variant}": entry for entry in entries}
+
+    def build(keys: list[str]) -> dict[str, str]:
+        wanted = [by_key[key] for key in keys]
+        complete = [entry for entry in wanted if isinstance(entry, Entry)]
+        listed = [entry.pk for entry in wanted if not isinstance(entry, Entry)]
+        if listed:
+            fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(filterset.stages)
+            if all_cards:
+                fetched = fetched.with_search_words()
+            complete += fetched.select_related("stage", "age_band", "tag", "service")
+        # Entries that already have their (marked) interventions keep them.
+        interventions = Intervention.objects.order_by("position")
+        prefetch_related_objects(complete, Prefetch("interventions", queryset=interventions))
+        return {
+            f"card:{entry.pk}:{variant}": template.render({"entry": entry, "pathway": pathway})
+            for entry in complete
+        }
+
+    cards = built_many(version, by_key, build)
+    for key, entry in by_key.items():
+        entry.card = cards[key]
+
+
+@require_safe
+@shared_when_anonymous
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
     context = filtered_pathway(request, slug, for_offline=True)
-    response = render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
+    response = render_page_or_partial(request, BROWSER, "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.
         response = push_url(response, context["page_path"])
     return response
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def pathway_checklist(request: HttpRequest, slug: str) -> HttpResponse:
     """A printable checklist of what applies, for the same filters as the browser."""
     return render(request, "pathways/checklist.html", filtered_pathway(request, slug))
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def pathway_changes(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = get_pathway_with_page(request, slug)
     context = {"pathway": pathway, "changes": published_changes(pathway)}
     return render(request, "pathways/pathway_changes.html", context)
 
 
-@require_GET
+@require_safe
+@shared_when_anonymous
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Only the pathways this person may open are listed: never a draft, never a dead link.
     pathways = Pathway.objects.visible_to(request.user).with_has_entries(request.user)

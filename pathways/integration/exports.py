@@ -7,7 +7,7 @@ import csv
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..models import Entry
 from ..public import filter_entries, public_pathway
@@ -54,7 +54,7 @@ def entry_rows(entry: Entry) -> Iterator[list]:
         yield about + line
 
 
-@require_GET
+@require_safe
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = public_pathway(slug)
     # Lenient like the page it is downloaded from: an unknown value is ignored there too.

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 ICONS = "vendor/nhsuk-frontend/assets/images/"
 STYLESHEETS = ["vendor/nhsuk-frontend/nhsuk-frontend.min.css", "pathways/site.css"]
@@ -48,7 +48,7 @@ def plain(path: str) -> str:
     return f"{settings.STATIC_URL}{path}"
 
 
-@require_GET
+@require_safe
 def manifest(request: HttpRequest) -> JsonResponse:
     data = {
         "name": "Pathway Navigator",
@@ -68,7 +68,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(data, content_type="application/manifest+json")
 
 
-@require_GET
+@require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, served from the root so that its scope is the whole site."""
     context = {

@@ -1,110 +1,185 @@
-"""The pathway browser's htmx fragments, kept for ten seconds (FRAGMENT_CACHE_SECONDS).
+"""What the pathway pages reuse between requests: the content version, and what was built
+for it (entry cards, the pathway with its notes, the filter options, the count).
 
-Building a filtered fragment (nine queries, a few dozen entry cards) costs dozens of times
-what a trivial request does, and under load many practitioners ask for the same filters.
-Each app server keeps what its workers have rendered for FRAGMENT_CACHE_SECONDS (the
-"fragments" cache in settings, files shared by the server's workers), so a burst of the
-same request is built once.
+Every save or delete of pathway content (the admin, an approval, loaddata) gives the content
+a new version; everything reused is keyed by the version, so a change shows at once on every
+app server and nothing needs to be forgotten. With REDIS_URL set the version and what was
+built live in Redis, shared by every server; without it, the version lives in files a
+server's workers share and built parts in each worker's memory. A cache that cannot be
+reached costs speed, never a page: the page is built afresh and a warning is logged.
 
-An edit reaches every app server within those seconds: no server needs to tell another.
-The server that saves content forgets its fragments at once, so a single server (runserver,
-`make serve`, the tests) always shows the latest content.
-
-Full pages are not cached: they carry the visitor's CSRF token and, for editors, a link to
-the admin.
+Whole pages are not kept here: any HTTP cache in front may keep them (operations.http_caching).
 """
 
-import hashlib
+from __future__ import annotations
+
 import logging
-from collections.abc import Callable
-from functools import wraps
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.cache import caches
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_vary_headers
+from django.http import HttpRequest
 
 from ..models import content_models
 
-CACHE = "fragments"
+VERSION_CACHE = "content_version"
+BUILT_CACHE = "built"
+VERSION_KEY = "content-version"
+# After a cache server fails to answer, this process leaves it alone for a few seconds rather
+# than wait on a dead connection for every request; then it tries again.
+RETRY_AFTER_SECONDS = 5.0
+
+# Each process also keeps what it has read or built for the latest version it has seen, as
+# objects: no unpickling on the next request. A new version replaces all of it.
+MEMO_LIMIT = 20000
 
 logger = logging.getLogger("pathways.caching")
+_unavailable_until: dict[str, float] = {}
+_memo: dict[str, Any] = {"version": None, "items": {}}
 
 
-def cached_htmx_fragment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answers an htmx request for a URL rendered in the last few seconds from the cache;
-    other requests, and everything but a 200, go to the view as before."""
+NAMES = {
+    VERSION_CACHE: "Content version cache",
+    BUILT_CACHE: "Built parts cache",
+}
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        # Only what every practitioner sees alike is shared: never a signed-in person's page
-        # (editors preview drafts), never htmx's request for a whole page to restore history.
-        shared = (
-            request.htmx
-            and not request.htmx.history_restore_request
-            and not request.user.is_authenticated
+
+def _safely(
+    alias: str, operation: Callable[[Any], Any], default: Any = None, *, writing: bool = False
+) -> Any:
+    """`operation(cache)`, or `default` with a warning when the cache fails (Redis stopped,
+    an unwritable directory, a full disk)."""
+    if _unavailable_until.get(alias, 0.0) > time.monotonic():
+        return default
+    try:
+        return operation(caches[alias])
+    except Exception as error:  # redis' errors are not OSErrors; any failure costs speed only
+        if not isinstance(error, OSError):
+            # A server that does not answer (Redis) is left alone for a while; a file that
+            # cannot be written costs nothing to try again.
+            _unavailable_until[alias] = time.monotonic() + RETRY_AFTER_SECONDS
+        state = "unwritable" if writing else "unreadable"
+        logger.warning("%s %s, pages are built afresh: %s", NAMES[alias], state, error)
+        return default
+
+
+def content_version(request: HttpRequest | None = None) -> str | None:
+    """The current version of the pathway content; None when it cannot be read, and then
+    nothing built earlier may be reused. Read once per request when given one."""
+    if request is not None:
+        if not hasattr(request, "_content_version"):
+            request._content_version = content_version()
+        return request._content_version
+
+    def read(cache) -> str:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            # A fresh cache (or one that dropped the key) starts a new version: nothing built
+            # under an unknown version is ever trusted.
+            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
+            version = cache.get(VERSION_KEY)
+        return version
+
+    return _safely(VERSION_CACHE, read)
+
+
+def bump_content_version(**kwargs) -> None:
+    """Gives the content a new version, now and again when the transaction commits: a page
+    built between the save and the commit (with the old content) is then never reused."""
+
+    def bump() -> None:
+        _safely(
+            VERSION_CACHE,
+            lambda cache: cache.set(VERSION_KEY, secrets.token_hex(8), None),
+            writing=True,
         )
-        if not shared:
-            return view(request, *args, **kwargs)
-        # The host and scheme too: the share link in a fragment is built from them, so one
-        # host's fragment must never answer another's. Hashed: query strings can be long,
-        # and cache keys are best kept short.
-        address = request.build_absolute_uri(request.get_full_path())
-        key = "fragment:" + hashlib.sha256(address.encode()).hexdigest()
-        cached = read(key)
-        if cached is not None:
-            content, pushed_url = cached
-            response = HttpResponse(content)
-            if pushed_url:
-                response["HX-Push-Url"] = pushed_url
-            patch_vary_headers(response, ["HX-Request"])
-            return response
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            write(key, (response.content, response.headers.get("HX-Push-Url")))
-        return response
 
-    return wrapper
-
-
-# A cache that cannot be read or written (a directory the app may not write, a full disk)
-# must cost speed, never the page: the error is logged and the fragment built.
-
-
-def read(key: str) -> tuple[bytes, str | None] | None:
-    try:
-        return caches[CACHE].get(key)
-    except OSError as error:
-        logger.warning("Fragment cache unreadable: %s", error)
-        return None
-
-
-def write(key: str, content: tuple[bytes, str | None]) -> None:
-    try:
-        caches[CACHE].set(key, content)
-    except OSError as error:
-        logger.warning("Fragment cache unwritable: %s", error)
-
-
-def forget_fragments(sender, **kwargs) -> None:
-    try:
-        caches[CACHE].clear()
-    except OSError as error:
-        # The save itself must go ahead; other servers' copies expire anyway.
-        logger.warning("Fragment cache not emptied: %s", error)
+    bump()
+    transaction.on_commit(bump)
 
 
 def watch_content() -> None:
-    """Forgets this server's fragments whenever pathway content (or a many-to-many link
-    between pieces of it) is saved or deleted, the admin and loaddata included. Problem
-    reports and history records are not content: they leave the fragments alone."""
+    """Bumps the content version whenever pathway content (or a many-to-many link between
+    pieces of it) is saved or deleted, the admin and loaddata included. Problem reports and
+    history records are not content: they leave the version alone. Bulk writes send no
+    signals: call bump_content_version() after them (bench/generate.py does)."""
     through = [
         field.remote_field.through
         for model in content_models()
         for field in model._meta.many_to_many
     ]
     for model in [*content_models(), *through]:
-        uid = f"forget-fragments-{model._meta.label}"
-        post_save.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-delete")
-        m2m_changed.connect(forget_fragments, sender=model, dispatch_uid=f"{uid}-m2m")
+        uid = f"content-version-{model._meta.label}"
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-delete")
+        m2m_changed.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-m2m")
+
+
+def _memo_items(version: str) -> dict[str, Any]:
+    if _memo["version"] != version:
+        _memo.update(version=version, items={})
+    return _memo["items"]
+
+
+def _keep(items: dict[str, Any], values: dict[str, Any]) -> None:
+    if len(items) < MEMO_LIMIT:
+        items.update(values)
+
+
+def built(version: str | None, key: str, build: Callable[[], Any]) -> Any:
+    """What `build()` returns for this content version, built once per version."""
+    if version is None:
+        return build()
+    items = _memo_items(version)
+    if key in items:
+        return items[key]
+    full_key = f"{version}:{key}"
+    value = _safely(BUILT_CACHE, lambda cache: cache.get(full_key))
+    if value is None:
+        value = build()
+        _safely(BUILT_CACHE, lambda cache: cache.set(full_key, value), writing=True)
+    _keep(items, {key: value})
+    return value
+
+
+def was_built(version: str | None, key: str) -> bool:
+    """Whether something was built under `key` for this content version."""
+    if version is None:
+        return False
+    if key in _memo_items(version):
+        return True
+    return _safely(BUILT_CACHE, lambda cache: cache.get(f"{version}:{key}")) is not None
+
+
+def built_many(
+    version: str | None, keys: Iterable[str], build: Callable[[list[str]], dict[str, Any]]
+) -> dict[str, Any]:
+    """Like `built` for many keys in one round trip: `build(missing_keys)` returns a value
+    for each key it is given."""
+    keys = list(keys)
+    if version is None:
+        return build(keys)
+    items = _memo_items(version)
+    values = {k: items[k] for k in keys if k in items}
+    prefix = f"{version}:"
+    if len(values) < len(keys):
+        asked = [prefix + k for k in keys if k not in values]
+        found = _safely(BUILT_CACHE, lambda cache: cache.get_many(asked), {})
+        fetched = {k: found[prefix + k] for k in keys if prefix + k in found}
+        values.update(fetched)
+        _keep(items, fetched)
+    missing = [k for k in keys if k not in values]
+    if missing:
+        made = build(missing)
+        values.update(made)
+        _keep(items, made)
+        _safely(
+            BUILT_CACHE,
+            lambda cache: cache.set_many({prefix + k: v for k, v in made.items()}),
+            writing=True,
+        )
+    return values

@@ -14,10 +14,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers and every migration is applied, else 503: the load
@@ -54,7 +54,7 @@ def writes_accepted(connection) -> bool:
     return True
 
 
-@require_GET
+@require_safe
 def bench_trivial(request: HttpRequest) -> HttpResponse:
     """The ceiling `make bench` compares pages with: the whole middleware stack, no database,
     no template. Only there when DJANGO_BENCH=1."""

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ..models import Entry, Pathway
 from ..operations.clients import client_ip
@@ -67,7 +67,7 @@ def reported_entry(slug: str, position: int) -> tuple[Pathway, Entry]:
 
 # never_cache: the form carries a CSRF token, so no shared cache or offline copy may keep it.
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_problem(request: HttpRequest, slug: str, position: int) -> HttpResponse:
     pathway, entry = reported_entry(slug, position)
     context = {
@@ -90,7 +90,7 @@ def report_problem(request: HttpRequest, slug: str, position: int) -> HttpRespon
     return render(request, "pathways/report_problem.html", {**context, "form": form})
 
 
-@require_GET
+@require_safe
 def report_problem_sent(request: HttpRequest, slug: str, position: int) -> HttpResponse:
     pathway, entry = reported_entry(slug, position)
     return render(

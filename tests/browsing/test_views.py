@@ -196,7 +196,7 @@ def add_entries(pathway, count):
     ["", "stage=birth-6-weeks&service=health-visiting", "age=10w&tag=core-purpose-2&q=massage"],
 )
 @pytest.mark.parametrize("headers", [{}, HTMX])
-def test_query_count_does_not_grow_with_the_data(client, imh, no_fragment_cache, query, headers):
+def test_query_count_does_not_grow_with_the_data(client, imh, nothing_reused, query, headers):
     url = f"{IMH_URL}?{query}"
     client.get(url, headers=headers)  # warm up: session, content types
     with CaptureQueriesContext(connection) as small:

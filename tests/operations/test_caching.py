@@ -1,18 +1,19 @@
-"""htmx fragments come from a few seconds' cache, and an edit is never hidden for longer."""
+"""What pages reuse per content version (the pathway with its notes, the filter options, the
+count, the cards), and that a content change is never hidden by it."""
 
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pathways.models import Entry, Pathway
+from pathways.operations import caching
 
 from ..conftest import HTMX, IMH_URL
 
 FILTERED = IMH_URL + "?service=primary-care-gp"
 BUILT = 9  # the queries that build the page or fragment (tests/test_views.py)
+# Once built for the content version, the pathway, its notes, the filter options, the count
+# and the cards are reused: a new URL costs the entries' query alone.
+REBUILT = 1
 
 
 def fetch(client, url=FILTERED, headers=HTMX):
@@ -21,54 +22,59 @@ def fetch(client, url=FILTERED, headers=HTMX):
     return response, len(queries)
 
 
-def test_a_repeated_fragment_is_served_from_the_cache(client, imh):
+def test_a_repeated_fragment_is_built_from_what_was_kept(client, imh):
     first, built_with = fetch(client)
     again, served_with = fetch(client)
-    assert (built_with, served_with) == (BUILT, 0)
+    assert (built_with, served_with) == (BUILT, REBUILT)
     assert again.content == first.content
-    # Signed-in people are never served a shared fragment, so responses vary on the cookie too.
-    assert again["Vary"] == "HX-Request, Cookie"
+    # PRODUCT.md "Caching": an anonymous answer varies on HX-Request alone; signed-in people
+    # are never served a shared fragment (their requests carry a session: docs/deploy.md).
+    assert again["Vary"] == "HX-Request"
     assert "Showing 1 of 19 rationales" in again.content.decode()
 
 
-def test_the_workers_of_a_server_share_their_fragments(client, imh, settings):
-    # Workers are separate processes: what one builds must be on disk for the others.
-    folder = Path(settings.CACHES["fragments"]["LOCATION"])
-    fetch(client)
-    assert len(list(folder.glob("*.djcache"))) == 1
-    assert folder.stat().st_mode & 0o777 == 0o700  # Django unpickles what it reads here
+def test_a_new_url_reuses_the_cards_built_for_another(client, imh):
+    # Every card, as a filtered page shows it (the unfiltered page's cards also carry the
+    # words offline.js searches, so they are kept apart).
+    every_service = "service=health-visiting&service=childrens-centres-eyfs&service=primary-care-gp"
+    fetch(client, IMH_URL + "?" + every_service)
+    other, queries = fetch(client, IMH_URL + "?age=10w&service=health-visiting")
+    assert queries == REBUILT
+    assert "Showing 2 of 19" in other.content.decode()
 
 
-def test_each_url_has_its_own_fragment(client, imh):
+def test_each_url_gets_its_own_entries(client, imh):
     fetch(client)
     other, queries = fetch(client, IMH_URL + "?service=health-visiting")
-    assert queries == BUILT
+    # The cards not built yet: their entries whole, and their interventions.
+    assert queries == REBUILT + 2
     assert "Showing 1 of 19" not in other.content.decode()
+    assert "Showing 13 of 19" in other.content.decode()
 
 
-def test_full_pages_are_not_cached(client, imh):
+def test_full_pages_reuse_the_same_parts(client, imh):
     fetch(client, headers={})
     page, queries = fetch(client, headers={})
-    assert queries == BUILT
+    assert queries == REBUILT
     assert "<html" in page.content.decode()
 
 
-def test_the_no_cache_fixture_builds_every_fragment(client, imh, no_fragment_cache):
+def test_the_no_cache_fixture_builds_everything(client, imh, nothing_reused):
     fetch(client)
     assert fetch(client)[1] == BUILT
 
 
-def test_fragments_are_kept_for_ten_seconds(client, imh, monkeypatch):
-    assert settings.CACHES["fragments"]["TIMEOUT"] == 10
-    fetch(client)
-    now = time.time()
-    monkeypatch.setattr(time, "time", lambda: now + 9)
-    assert fetch(client)[1] == 0
-    monkeypatch.setattr(time, "time", lambda: now + 11)
-    assert fetch(client)[1] == BUILT
+def test_a_search_marks_its_own_cards_in_the_same_queries(client, imh):
+    fetch(client, IMH_URL)
+    response, queries = fetch(client, IMH_URL + "?q=baby")
+    # No card is reused (they carry this search's marks), and none costs a query of its own.
+    assert queries == REBUILT + 1
+    assert "<mark>" in response.content.decode()
+    plain, _ = fetch(client, IMH_URL)
+    assert "<mark>" not in plain.content.decode()
 
 
-def test_an_edit_is_served_at_once_by_the_worker_that_saved_it(client, imh):
+def test_an_edit_is_served_at_once(client, imh):
     fetch(client)
     entry = Entry.objects.get(pathway=imh, service__slug="primary-care-gp")
     entry.rationale = "Facilitate joint working, as reviewed."
@@ -83,9 +89,10 @@ def test_a_deletion_is_served_at_once(client, imh):
     Entry.objects.get(pathway=imh, service__slug="primary-care-gp").delete()
     response, _ = fetch(client)
     assert "There are no rationales that match your filters." in response.content.decode()
+    assert "Showing 0 of 18 rationales" in response.content.decode()
 
 
-def test_every_kind_of_content_change_empties_the_cache(client, imh):
+def test_every_kind_of_content_change_gives_a_new_version(client, imh):
     parental = Pathway.objects.get(slug="parental-mental-health-and-wellbeing")
     changes = [
         lambda: imh.reading_notes.first().save(),
@@ -95,15 +102,23 @@ def test_every_kind_of_content_change_empties_the_cache(client, imh):
     ]
     for change in changes:
         fetch(client)
+        version = caching.content_version()
         change()
+        assert caching.content_version() != version
         assert fetch(client)[1] == BUILT
 
 
-def test_errors_are_not_cached(client, imh):
+def test_problem_reports_are_not_content(client, imh):
+    version = caching.content_version()
+    client.post(IMH_URL + "entries/10/report/", {"text": "Unclear."})
+    assert caching.content_version() == version
+
+
+def test_errors_are_not_kept(client, imh):
     assert client.get("/pathways/new-pathway/", headers=HTMX).status_code == 404
     source = Entry.objects.filter(pathway=imh).first()
-    # bulk_create sends no signals, so the cache is not emptied: only the 404 not having
-    # been cached lets the new pathway show.
+    # bulk_create sends no signals, so the version stays: only the 404 not having been kept
+    # lets the new pathway show.
     (pathway,) = Pathway.objects.bulk_create(
         [Pathway(title="New pathway", slug="new-pathway", status="published")]
     )
@@ -131,15 +146,40 @@ def test_a_broken_cache_costs_nothing_but_speed(client, imh, settings, tmp_path,
     blocked.write_text("")
     settings.CACHES = {
         **settings.CACHES,
-        "fragments": {**settings.CACHES["fragments"], "LOCATION": str(blocked)},
+        "content_version": {**settings.CACHES["content_version"], "LOCATION": str(blocked)},
     }
     for _ in range(2):
         response, queries = fetch(client)
         assert response.status_code == 200
-        assert queries == BUILT
+        assert queries == BUILT  # nothing can be reused without a version
+        assert "ETag" not in response  # nor revalidated
+        assert "Showing 1 of 19 rationales" in response.content.decode()
     entry = Entry.objects.filter(pathway=imh).first()
     entry.save()  # the edit is saved all the same
-    assert "Fragment cache unwritable" in caplog.text
+    assert "Content version cache unwritable" in caplog.text
+
+
+def test_a_stopped_redis_costs_nothing_but_speed(client, imh, settings, caplog):
+    from ..relay import closed_port
+
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        **settings.CACHES,
+        "content_version": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+        "built": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
+    }
+    for headers in (HTMX, {}):
+        response, queries = fetch(client, headers=headers)
+        assert response.status_code == 200
+        assert queries == BUILT
+        assert "Showing 1 of 19 rationales" in response.content.decode()
+    Entry.objects.filter(pathway=imh).first().save()
+    assert "Content version cache unreadable, pages are built afresh" in caplog.text
 
 
 def test_an_editors_preview_is_never_shared(client, imh, editor):
@@ -162,7 +202,7 @@ def test_an_editors_preview_is_never_shared(client, imh, editor):
     assert "Showing 13 of 19 rationales" in public.content.decode()
 
 
-def test_history_restore_gets_the_whole_page_even_when_a_fragment_is_kept(client, imh):
+def test_history_restore_gets_the_whole_page(client, imh):
     fetch(client)
     response = client.get(
         IMH_URL + "?service=primary-care-gp",
@@ -171,16 +211,13 @@ def test_history_restore_gets_the_whole_page_even_when_a_fragment_is_kept(client
     assert "<html" in response.content.decode()
 
 
-def test_a_fragment_built_for_one_host_is_never_served_to_another(client, imh, settings):
-    # Issue 16, defect 8: the share link is built from the Host header, so the cache key
-    # must hold the host too.
+def test_a_share_link_never_names_the_host_a_visitor_came_through(client, imh, settings):
+    # Issue 16, defect 8: a page any cache keeps is the same for every host it is asked for
+    # through, so the share link comes from SITE_URL, never from the Host header.
     settings.ALLOWED_HOSTS = ["pathways.example.nhs.uk", "staging.example.nhs.uk"]
-    first, _ = fetch(client, headers={**HTMX, "Host": "pathways.example.nhs.uk"})
-    share = 'href="http://pathways.example.nhs.uk/pathways/infant-mental-health/?service='
-    assert share in first.content.decode()
-    other, built_with = fetch(client, headers={**HTMX, "Host": "staging.example.nhs.uk"})
-    assert built_with == BUILT
-    assert "pathways.example.nhs.uk" not in other.content.decode()
-    assert 'href="http://staging.example.nhs.uk/pathways/' in other.content.decode()
-    again, served_with = fetch(client, headers={**HTMX, "Host": "pathways.example.nhs.uk"})
-    assert (served_with, again.content) == (0, first.content)
+    settings.SITE_URL = "https://pathways.example.nhs.uk"
+    share = 'href="https://pathways.example.nhs.uk/pathways/infant-mental-health/?service='
+    for host in ("pathways.example.nhs.uk", "staging.example.nhs.uk"):
+        page = client.get(FILTERED, headers={**HTMX, "Host": host}).content.decode()
+        assert share in page
+        assert "staging.example.nhs.uk" not in page
