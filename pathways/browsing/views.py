@@ -4,7 +4,6 @@ Practitioners see published content only; editors also see drafts."""
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -127,9 +126,9 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
         "active": filterset.active(),
         "today": ages.uk_today(),
         "page_path": pathway.get_absolute_url() + suffix,
-        # From SITE_URL, never the Host header: a page any cache keeps is the same for every
-        # host it is asked for through.
-        "share_url": settings.SITE_URL + pathway.get_absolute_url() + suffix,
+        # The host asked for: an HTTP cache keys pages by their whole address, host included,
+        # and nothing the app keeps for reuse holds a host (see test_caching).
+        "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
         "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
         "no_matches": NO_MATCHES,
     }
