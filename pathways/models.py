@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from .history import ContentHistory
 from .publishing import (
+    PendingChange,
     Publishable,
     PublishableQuerySet,
     Status,
@@ -29,6 +30,7 @@ __all__ = [
     "Entry",
     "Intervention",
     "Pathway",
+    "PendingChange",
     "ProblemReport",
     "ReadingNote",
     "Service",

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from pathways.browsing.changes import published_changes
 from pathways.models import Entry, Status
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 from ..editing.test_admin import change_form_data
 
 CHANGES_URL = f"{IMH_URL}changes/"
@@ -29,18 +29,23 @@ def test_nothing_changed_since_the_content_was_loaded(client, imh):
     assert f'href="{CHANGES_URL}"' in client.get(IMH_URL).content.decode()
 
 
-def test_published_edits_are_listed_in_words_newest_first(client, imh, editor):
+def test_published_edits_are_listed_in_words_newest_first(client, imh, editor, approver):
     client.force_login(editor)
     entry = Entry.objects.get(pathway=imh, position=140)
     data = change_form_data(entry)
     data["interventions-0-bullets"] += "\nAttend the group"
     client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    approve_pending(approver)
     other = Entry.objects.get(pathway=imh, position=190)
     client.post(
         f"/admin/pathways/entry/{other.pk}/change/",
         change_form_data(other, criteria="Where the GP has concerns."),
     )
     client.logout()
+    # The second change is not approved yet: practitioners are not told of it.
+    [only] = change_lines(client)
+    assert only.endswith("Entry ‘Follow-up Visiting schedule.’ (1 - 3 years): interventions edited")
+    approve_pending(approver)
     lines = change_lines(client)
     assert len(lines) == 2
     assert lines[0].endswith(

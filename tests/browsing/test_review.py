@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pathways.models import Pathway
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 from ..pagetext import visible_lines
 from .test_faithfulness import pathway_seed_lines
 
@@ -81,7 +81,7 @@ def test_editors_see_overdue_pathways_first(client, imh, editor):
     assert content.index("Infant Mental Health") < content.index("Parental Mental Health")
 
 
-def test_editor_records_a_review_in_the_admin(client, imh, editor):
+def test_editor_records_a_review_in_the_admin(client, imh, editor, approver):
     client.force_login(editor)
     url = f"/admin/pathways/pathway/{imh.pk}/change/"
     notes = list(imh.reading_notes.order_by("position"))
@@ -113,6 +113,7 @@ def test_editor_records_a_review_in_the_admin(client, imh, editor):
         )
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    assert approve_pending(approver) == 1  # the pathway is live: a publisher approves
     imh.refresh_from_db()
     assert imh.reviewed_by == "Dr Amal Clinician"
     assert imh.history.latest().history_change_reason == "Annual clinical review"

@@ -112,7 +112,7 @@ class EntryAdmin(PublishableAdmin):
         "change_reason",
     ]
     inlines = [InterventionInline]
-    history_list_display = ["status"]
+    history_list_display = ["status", "approved"]
 
 
 class AgeRangeAdmin(ContentAdmin):
