@@ -253,6 +253,8 @@ class PendingChange(models.Model):
         obj = copy.copy(live)
         obj._state = copy.copy(live._state)
         obj._state.fields_cache = {}
+        for name in [name for name in vars(obj) if name.endswith("_marked")]:
+            delattr(obj, name)  # search marks of the approved text
         obj._prefetched_objects_cache = dict(getattr(live, "_prefetched_objects_cache", {}))
         self._set_fields(obj)
         for name in parts_of(self.model):
@@ -326,3 +328,24 @@ class PendingChange(models.Model):
             if this.decision != Decision.PENDING:
                 raise ValidationError(f"This change was already {this.get_decision_display()}.")
             self._decide(user, Decision.REJECTED, comment)
+
+
+def with_pending_versions(objects: list[models.Model]) -> list[models.Model]:
+    """For people who edit or approve content: each object replaced by its pending version,
+    if it has one, with `pending_change` set (the page marks it and links to its diff)."""
+    if not objects:
+        return objects
+    model = type(objects[0])
+    latest = {}
+    for change in PendingChange.objects.for_objects(model, [obj.pk for obj in objects]).order_by(
+        "proposed_at", "pk"
+    ):
+        latest[change.object_id] = change
+    shown = []
+    for obj in objects:
+        change = latest.get(obj.pk)
+        if change is not None:
+            obj = change.proposed_instance(obj)
+            obj.pending_change = change
+        shown.append(obj)
+    return shown

@@ -14,6 +14,7 @@ from .. import ages
 from ..filters import EntryFilter, canonical_query
 from ..models import ContextDocument, Entry, Pathway, can_preview
 from ..operations.caching import cached_htmx_fragment
+from ..publishing import with_pending_versions
 from ..search import mark_in_python
 from .changes import published_changes
 
@@ -44,19 +45,25 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-def filtered_pathway(request: HttpRequest, slug: str) -> dict:
+def filtered_pathway(request: HttpRequest, slug: str, show_pending: bool = False) -> dict:
     """What the browser and the checklist share: the pathway, the entries this person may
-    see filtered by the query string (search matches marked), and the filters in words."""
+    see filtered by the query string (search matches marked), and the filters in words.
+    With `show_pending`, staff see pending changes in place (the browser marks them)."""
     pathway = get_pathway_with_page(request, slug)
     entries_shown = Entry.objects.visible_to(request.user)
     filterset = EntryFilter(request.GET, queryset=entries_shown.for_browser(pathway))
     entries = list(filterset.qs.with_marks(filterset.search_text))
+    preview = can_preview(request.user)
+    if preview and show_pending:
+        # Staff read what is waiting for approval where it will appear, marked as pending.
+        entries = with_pending_versions(entries)
+        [pathway] = with_pending_versions([pathway])
     mark_in_python(entries, filterset.search_text)
     query = canonical_query(request.GET)
     suffix = f"?{query}" if query else ""
     return {
         "pathway": pathway,
-        "preview": can_preview(request.user),
+        "preview": preview,
         "filter": filterset,
         "entries": entries,
         "total": entries_shown.filter(pathway=pathway).count(),
@@ -73,7 +80,7 @@ def filtered_pathway(request: HttpRequest, slug: str) -> dict:
 @require_GET
 @cached_htmx_fragment
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
-    context = filtered_pathway(request, slug)
+    context = filtered_pathway(request, slug, show_pending=True)
     response = render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.

@@ -50,11 +50,15 @@ PENDING_CHANGES = {"view_pendingchange"}
 
 def test_editors_group_has_exactly_the_content_permissions(db):
     editors = Group.objects.get(name="Editors")
-    expected = {
-        f"{action}_{model}"
-        for action in ("add", "change", "delete", "view")
-        for model in CONTENT_MODELS
-    } | PROBLEM_REPORTS | PENDING_CHANGES
+    expected = (
+        {
+            f"{action}_{model}"
+            for action in ("add", "change", "delete", "view")
+            for model in CONTENT_MODELS
+        }
+        | PROBLEM_REPORTS
+        | PENDING_CHANGES
+    )
     assert set(editors.permissions.values_list("codename", flat=True)) == expected
     assert not editors.permissions.filter(content_type__app_label="auth").exists()
     # Everything else in the app: the history models' permissions (nobody needs them: history

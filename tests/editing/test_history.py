@@ -80,7 +80,9 @@ def test_an_edit_records_who_when_why_and_the_interventions(client, imh, editor,
     assert entry.history.count() == 2
 
 
-def test_history_page_shows_a_readable_diff_of_fields_and_interventions(client, imh, editor, approver):
+def test_history_page_shows_a_readable_diff_of_fields_and_interventions(
+    client, imh, editor, approver
+):
     entry = follow_up_1_3_years(imh)
     first_text = entry.interventions.order_by("position").first().text
     client.force_login(editor)
