@@ -18,7 +18,7 @@ def change_lines(client) -> list[str]:
     content = client.get(CHANGES_URL).content.decode()
     return [
         re.sub(r"<[^>]+>", "", line).strip()
-        for line in re.findall(r'<li class="change">(.*?)</li>', content, re.S)
+        for line in re.findall(r'<p class="change__summary">(.*?)</p>', content, re.S)
     ]
 
 
@@ -121,3 +121,71 @@ def test_status_only_changes_say_published_and_withdrawn(imh):
     name = f"Entry ‘{entry.rationale}’ (Birth - 6 weeks)"
     texts = [change.text for change in published_changes(imh)]
     assert texts == [f"{name}: published", f"{name}: withdrawn for review"]
+
+
+def change_items(client) -> list[str]:
+    """Each item of the page as text: the summary, then each field with before and after."""
+    content = client.get(CHANGES_URL).content.decode()
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(r'<li class="change">(.*?)</li>', content, re.S)
+    ]
+
+
+def test_an_approved_change_says_which_field_and_the_words_before_and_after(
+    client, imh, editor, approver
+):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/",
+        change_form_data(entry, criteria="Where the GP has concerns."),
+    )
+    client.logout()
+    assert change_lines(client) == []  # pending: not news yet
+    approve_pending(approver)
+    [item] = change_items(client)
+    assert item.endswith(
+        "Entry ‘Facilitate Joint working and support integrated care planning.’ "
+        "(Birth - 5 years): criteria edited "
+        "Criteria Before: (none) After: “Where the GP has concerns.”"
+    )
+    content = client.get(CHANGES_URL).content.decode()
+    assert f'<a href="{IMH_URL}#entry-190">Entry ‘Facilitate Joint' in content
+
+
+def test_a_revert_is_listed_as_reverted_with_its_words(client, imh, editor, approver):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    original = entry.history.earliest()
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/",
+        change_form_data(entry, service=entry.service_id, criteria="Where the GP has concerns."),
+    )
+    approve_pending(approver)
+    client.post(f"/admin/pathways/entry/{entry.pk}/history/{original.history_id}/")
+    approve_pending(approver)
+    client.logout()
+    newest = change_items(client)[0]
+    assert ": reverted to an earlier version" in newest
+    assert newest.endswith("Criteria Before: “Where the GP has concerns.” After: (none)")
+
+
+def test_entry_versions_made_while_the_pathway_was_a_draft_are_never_listed(client, imh):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    imh.status = Status.DRAFT
+    imh.save()
+    entry.criteria = "Zebracrossing wording nobody saw."
+    entry.save()
+    entry.criteria = ""
+    entry.save()
+    imh.status = Status.PUBLISHED
+    imh.save()
+    text = client.get(CHANGES_URL).content.decode()
+    assert "Zebracrossing" not in text
+    assert "criteria edited" not in text
+    # The pathway itself was withdrawn and published again: that is what practitioners saw.
+    assert [line.split(": ", 1)[1] for line in change_lines(client)] == [
+        "Pathway ‘Infant Mental Health’: published",
+        "Pathway ‘Infant Mental Health’: withdrawn for review",
+    ]
