@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from .history import ContentHistory
 from .publishing import (
@@ -218,6 +219,10 @@ class DocumentSection(models.Model):
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
 
 
+# What every surface says of a pathway nobody has reviewed: silence would read as "fine".
+NO_REVIEW = "No clinical review recorded"
+
+
 class PathwayQuerySet(PublishableQuerySet):
     def with_has_entries(self, user=None) -> PathwayQuerySet:
         """Annotates has_entries: a pathway without entries `user` may see has no page, so it
@@ -321,6 +326,33 @@ class Pathway(Publishable):
     @property
     def is_review_overdue(self) -> bool:
         return review_is_overdue(self.next_review_due)
+
+    @property
+    def review_status(self) -> str:
+        """The clinical review in one sentence, said the same way on the page, the checklist
+        and in every data format."""
+        if self.last_reviewed:
+            said = f"Last reviewed {date_format(self.last_reviewed, 'j F Y')}"
+            if self.reviewed_by:
+                said += f" by {self.reviewed_by}"
+        else:
+            said = NO_REVIEW
+        if self.next_review_due:
+            due = date_format(self.next_review_due, "j F Y")
+            if self.is_review_overdue:
+                return f"{said}. Overdue for review: it was due on {due}."
+            said += f"; next review due {due}"
+        return f"{said}."
+
+    def review_data(self) -> dict:
+        """The review for the API and CSV: dates in ISO 8601, and whether it is overdue."""
+        return {
+            "last_reviewed": self.last_reviewed.isoformat() if self.last_reviewed else None,
+            "next_review_due": self.next_review_due.isoformat() if self.next_review_due else None,
+            "reviewed_by": self.reviewed_by or None,
+            "review_overdue": self.is_review_overdue,
+            "review_status": self.review_status,
+        }
 
 
 class ReadingNoteManager(models.Manager):

@@ -22,6 +22,10 @@ FHIR_CONTENT_TYPE = "application/fhir+json; fhirVersion=4.0"
 UCUM = "http://unitsofmeasure.org"
 PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 PUBLISHER = "Pathway Navigator"
+# FHIR has no element for "overdue" or for a review never recorded: two extensions of ours,
+# named under the site's own address, say them.
+REVIEW_OVERDUE = "/fhir/StructureDefinition/review-overdue"
+REVIEW_STATUS = "/fhir/StructureDefinition/review-status"
 
 
 def days(value: int) -> dict:
@@ -116,6 +120,25 @@ def plan_definition(request: HttpRequest, pathway: Pathway, entries: list[Entry]
         "experimental": False,
         "publisher": PUBLISHER,
     }
+    resource["extension"] = [
+        {"url": request.build_absolute_uri(REVIEW_STATUS), "valueString": pathway.review_status},
+        {
+            "url": request.build_absolute_uri(REVIEW_OVERDUE),
+            "valueBoolean": pathway.is_review_overdue,
+        },
+    ]
+    if pathway.last_reviewed:
+        resource["lastReviewDate"] = pathway.last_reviewed.isoformat()
+    period = {}
+    if pathway.last_reviewed:
+        period["start"] = pathway.last_reviewed.isoformat()
+    if pathway.next_review_due:
+        period["end"] = pathway.next_review_due.isoformat()
+    if period:
+        # In use from its last review until its next is due (CPG-on-FHIR's effectivePeriod).
+        resource["effectivePeriod"] = period
+    if pathway.reviewed_by:
+        resource["reviewer"] = [{"name": pathway.reviewed_by}]
     if pathway.summary:
         resource["description"] = pathway.summary
     notes = [note.text for note in pathway.reading_notes.all()]

@@ -52,7 +52,11 @@ def test_checklist_states_age_service_date_review_and_link_back(client, imh, mon
     assert "Showing what applies to a child aged 2 weeks (corrected age)." in content
     assert "Health Visiting</dd>" in content
     assert "23 November 2026" in content
-    assert "No review date recorded" in content
+    # The fixtures record a review (before they did not, and this said "No review date").
+    assert (
+        "Last reviewed 2 March 2026 by Infant Mental Health clinical lead, Health Visiting; "
+        "next review due 2 March 2027."
+    ) in content
     assert 'class="checklist__notes"' in content
     back = f"{IMH_URL}?age=10w&amp;born_at_weeks=32&amp;service=health-visiting"
     assert f'<a href="{back}">Back to the pathway</a>' in content

@@ -22,10 +22,23 @@ def review(pathway, last, due, by="Dr Amal Clinician, Consultant Perinatal Psych
     pathway.save()
 
 
-def test_the_seed_has_no_review_dates_so_none_are_shown(client, imh):
-    assert (imh.last_reviewed, imh.next_review_due, imh.reviewed_by) == (None, None, "")
+def test_the_fixtures_record_a_review_and_the_page_says_so(client, imh):
+    assert (imh.last_reviewed, imh.next_review_due, imh.reviewed_by) == (
+        datetime.date(2026, 3, 2),
+        datetime.date(2027, 3, 2),
+        "Infant Mental Health clinical lead, Health Visiting",
+    )
+    content = client.get(IMH_URL).content.decode()
+    assert "Page last reviewed: 2 March 2026<br>Next review due: 2 March 2027" in content
+    assert "Reviewed by Infant Mental Health clinical lead, Health Visiting" in content
+    assert "No clinical review recorded" not in content
+
+
+def test_a_pathway_never_reviewed_says_so(client, imh):
+    review(imh, None, None, "")
     content = client.get(IMH_URL).content.decode()
     assert "Page last reviewed" not in content and "Next review due" not in content
+    assert "No clinical review recorded." in content
     assert "overdue" not in content
 
 
