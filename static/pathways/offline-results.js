@@ -377,6 +377,13 @@ function entryCard(entry) {
             intervention.bullets.map((point) => h("li", {}, point)),
           ),
       ]),
+      // The page's words for an entry the seed gives no actions (pathway_browser.html).
+      entry.interventions.length === 0 &&
+        h(
+          "p",
+          { class: "nhsuk-body-s nhsuk-u-secondary-text-colour entry__no-actions" },
+          "No actions listed in the source pathway",
+        ),
       h(
         "p",
         { class: "entry__actions nhsuk-body-s" },

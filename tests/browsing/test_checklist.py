@@ -99,3 +99,15 @@ def test_browser_links_to_checklist_and_share_link_for_the_same_results(client, 
         f'href="http://testserver{IMH_URL}?service=primary-care-gp" data-copy-link>'
         "Copy link to these results" in content
     )
+
+
+def test_checklist_carries_the_reading_notes_related_pathway_and_policy_context(client, imh):
+    from ..pagetext import visible_lines
+
+    lines = visible_lines(client.get(CHECKLIST).content.decode())
+    notes = [note.text for note in imh.reading_notes.order_by("position")]
+    start = lines.index(notes[0])
+    assert lines[start : start + len(notes)] == notes
+    assert "Parental Mental Health and Wellbeing" in lines
+    assert imh.policy_context.title in lines
+    assert lines.index(notes[0]) < lines.index("Birth - 6 weeks")  # read before the entries
