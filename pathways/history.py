@@ -101,7 +101,7 @@ def take_parts(obj: models.Model) -> dict[str, Any]:
     return snapshot
 
 
-def _slot_field(relation) -> str:
+def slot_field(relation) -> str:
     """The child's place among its siblings: the other field of its unique constraint with
     the parent ("position" of an intervention, "number" of a section)."""
     child = relation.related_model
@@ -113,7 +113,7 @@ def _slot_field(relation) -> str:
 
 
 def _slot_ordering(relation) -> list[str]:
-    return [_slot_field(relation), "pk"]
+    return [slot_field(relation), "pk"]
 
 
 def _keep_parts_of_deleted_object(sender, instance, **kwargs):
@@ -169,7 +169,7 @@ def restore_parts(
                 manager.set(wanted)
             continue
         child_model = relation.related_model
-        slot = _slot_field(relation)
+        slot = slot_field(relation)
         fields = _child_fields(relation)
         wanted_rows = snapshot[name]
         wanted_ids = {row["id"] for row in wanted_rows}
@@ -263,7 +263,7 @@ def parts_changes(model, old: dict[str, Any], new: dict[str, Any]) -> list[dict[
                 }
             )
             continue
-        slot = _slot_field(relation)
+        slot = slot_field(relation)
         fields = [f for f in _child_fields(relation) if f != slot]
         old_rows = {row["id"]: row for row in before}
         new_rows = {row["id"]: row for row in after}

@@ -4,9 +4,12 @@ policy documents with their sections."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Case, F, IntegerField, Value, When
+from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from ...models import (
     AgeBand,
@@ -26,11 +29,62 @@ from .publishing import PublishableAdmin
 from .versions import ContentAdmin
 
 
-class ReadingNoteInline(admin.TabularInline):
+class OrderedInline:
+    """Parts kept in order by Move up / Move down buttons (plain form posts, no JavaScript
+    needed), not by typed positions: a new part goes last, and two parts never claim the
+    same place. `part` names the parent's relation to these parts."""
+
+    part: str
+    readonly_fields = ["move"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "position":
+            return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.slot_field = "position"
+        return formset
+
+    @admin.display(description="Order")
+    def move(self, part):
+        if part.pk is None:
+            return "Goes last"
+        parent_opts = self.parent_model._meta
+        name = f"admin:{parent_opts.app_label}_{parent_opts.model_name}_move"
+        parent_id = getattr(part, part._meta.get_field(self.fk_field_name()).attname)
+        buttons = [
+            format_html(
+                '<button type="submit" class="button move-button" formaction="{}" '
+                'formmethod="post" formnovalidate>{}<span class="visually-hidden"> {}</span>'
+                "</button>",
+                reverse(name, args=[parent_id, self.part, part.pk, direction]),
+                words,
+                part._meta.verbose_name,
+            )
+            for direction, words in (("up", "Move up"), ("down", "Move down"))
+        ]
+        return format_html(
+            "{} {}<br><small>Save other edits first: moving does not save them.</small>",
+            *buttons,
+        )
+
+    def fk_field_name(self) -> str:
+        return next(
+            f.name
+            for f in self.model._meta.concrete_fields
+            if f.is_relation and f.related_model is self.parent_model
+        )
+
+
+class ReadingNoteInline(OrderedInline, admin.TabularInline):
     model = ReadingNote
+    part = "reading_notes"
     formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
+    fields = ["position", "text", "is_bullet", "move"]
 
 
 @admin.register(Pathway)
@@ -73,12 +127,13 @@ class PathwayAdmin(PublishableAdmin):
         return f"OVERDUE since {due}" if pathway.is_review_overdue else f"Due {due}"
 
 
-class InterventionInline(admin.StackedInline):
+class InterventionInline(OrderedInline, admin.StackedInline):
     model = Intervention
+    part = "interventions"
     formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
-    fields = ["position", "text", "bullets"]
+    fields = ["position", "text", "bullets", "move"]
 
 
 @admin.register(Entry)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -18,7 +18,15 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ...errors import error_text
-from ...history import describe_version, parts_changes, parts_of, record_version, revert
+from ...history import (
+    describe_version,
+    parts_changes,
+    parts_of,
+    record_version,
+    restore_parts,
+    revert,
+    slot_field,
+)
 from ...publishing import (
     PendingChange,
     needs_approval,
@@ -26,6 +34,7 @@ from ...publishing import (
     revert_needs_approval,
     state_of,
 )
+from ..ordering import DOWN, UP, moved, next_place
 from ..textdiff import word_diff
 from .forms import TEXT_FIELDS, ContentForm, WholeConstraintsForm
 
@@ -110,6 +119,51 @@ class ContentAdmin(SimpleHistoryAdmin):
             form.instance._history_user = request.user
             record_version(form.instance, created=not change)
 
+    # Moving a part (an intervention, a reading note) up or down: a plain POST, from buttons
+    # that work without JavaScript. Live content gets a pending change, like any edit.
+
+    def get_urls(self):
+        opts = self.model._meta
+        move = path(
+            "<path:object_id>/move/<str:part>/<int:part_id>/<str:direction>/",
+            self.admin_site.admin_view(self.move_view),
+            name=f"{opts.app_label}_{opts.model_name}_move",
+        )
+        return [move, *super().get_urls()]
+
+    def move_view(self, request, object_id, part, part_id, direction):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = get_object_or_404(self.model, pk=object_id)
+        if part not in parts_of(self.model) or direction not in (UP, DOWN):
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        relation = self.model._meta.get_field(part)
+        slot = slot_field(relation)
+        state = state_of(obj)
+        rows = state["parts"][part]
+        if not any(row["id"] == part_id for row in rows):
+            raise Http404
+        state["parts"][part] = moved(rows, slot, part_id, direction)
+        label = relation.related_model._meta.verbose_name
+        reason = f"Moved {label} {direction}"
+        change_url = reverse(
+            f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
+            args=[obj.pk],
+        )
+        if needs_approval(obj, obj, may_publish=False):
+            pending = PendingChange.propose(obj, state, user=request.user, reason=reason)
+            messages.success(request, _pending_message(pending))
+            return HttpResponseRedirect(_pending_url(pending))
+        with transaction.atomic():
+            restore_parts(obj, {part: state["parts"][part]}, reason, user=request.user)
+            obj._history_user = request.user
+            obj._change_reason = reason
+            record_version(obj)
+        messages.success(request, f"{capfirst(label)} moved {direction}.")
+        return HttpResponseRedirect(change_url)
+
     def log_change(self, request, obj, message):
         if getattr(request, "_pending_changes", None):
             message = "Proposed a change: pending approval."
@@ -146,7 +200,21 @@ class ContentAdmin(SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         reason = form.cleaned_data.get("change_reason") or None
-        for part in formset.save(commit=False):
+        parts = formset.save(commit=False)
+        slot = getattr(formset, "slot_field", None)
+        if slot is not None:
+            # A new part without a place goes after every other part (kept or new).
+            taken = {getattr(p, slot) for p in parts if getattr(p, slot) is not None}
+            taken |= set(
+                formset.get_queryset()
+                .exclude(pk__in=[p.pk for p in formset.deleted_objects])
+                .values_list(slot, flat=True)
+            )
+            for part in parts:
+                if getattr(part, slot) is None:
+                    setattr(part, slot, next_place(taken))
+                    taken.add(getattr(part, slot))
+        for part in parts:
             part._change_reason = reason
             part.save()
         for part in formset.deleted_objects:
