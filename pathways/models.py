@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from .ages import parse_band_label
 from .history import ContentHistory
 from .publishing import (
     PendingChange,
@@ -50,6 +51,14 @@ class SlugNaturalKeyManager(models.Manager):
         return self.get(slug=slug)
 
 
+def unreadable_label(label: str) -> str:
+    return (
+        f"“{label}” cannot be read as an age range. Write it as the pathway does, from a "
+        "start to an end: “Birth - 6 weeks”, “3 - 8 weeks”, “6-12 months” or “1 - 3 years” "
+        "(weeks, months or years)."
+    )
+
+
 class AgeRange(models.Model):
     """A labelled span of a child's life in days, half-open: start <= age < end."""
 
@@ -75,9 +84,25 @@ class AgeRange(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # The label is the range: its days are worked out from it (PRODUCT.md's units and
+        # rounding), so "6-12 months" can only ever filter on days 183 to 364.
+        if self.label:
+            try:
+                self.start_days, self.end_days = parse_band_label(self.label)
+            except ValueError:
+                raise ValidationError({"label": unreadable_label(self.label)}) from None
+            if self.start_days >= self.end_days:
+                raise ValidationError({"label": "The end must be after the start."})
         both_set = self.start_days is not None and self.end_days is not None
         if both_set and self.start_days >= self.end_days:
             raise ValidationError({"end_days": "The end must be after the start."})
+
+    @property
+    def covers(self) -> str:
+        """The whole days the range covers, as editors check it: "covers days 42 to 364"."""
+        if self.start_days is None or self.end_days is None:
+            return ""
+        return f"covers days {self.start_days} to {self.end_days - 1}"
 
     def overlaps(self, other: AgeRange) -> bool:
         return self.start_days < other.end_days and other.start_days < self.end_days

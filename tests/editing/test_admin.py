@@ -180,8 +180,10 @@ def test_admin_refuses_an_age_band_ending_before_it_starts(client, imh, editor):
     client.force_login(editor)
     response = client.post(
         "/admin/pathways/ageband/add/",
+        # The days come from the label now (tests/editing/test_age_bands.py); typed days are
+        # ignored.
         {
-            "label": "Backwards",
+            "label": "12 - 6 weeks",
             "slug": "backwards",
             "start_days": 100,
             "end_days": 50,

@@ -169,12 +169,37 @@ class EntryAdmin(PublishableAdmin):
     inlines = [InterventionInline]
     history_list_display = ["status", "approved"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("stage", "age_band", "tag", "service") and formfield is not None:
+            # A stage, band, service or tag is shared by many entries: the entry's form must
+            # not offer to delete it (Django's red ✕ beside the choice).
+            formfield.widget.can_delete_related = False
+        return formfield
+
 
 class AgeRangeAdmin(ContentAdmin):
-    list_display = ["label", "slug", "start_days", "end_days", "position"]
+    """Editors type the label; the days are worked out from it and shown, never typed."""
+
+    list_display = ["label", "slug", "covers", "position"]
     list_editable = ["position"]
     search_fields = ["label"]
     prepopulated_fields = {"slug": ["label"]}
+    fields = ["label", "slug", "covers", "position", "change_reason"]
+    readonly_fields = ["covers"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "label" in form.base_fields:
+            form.base_fields["label"].help_text = (
+                "As the pathway prints it, e.g. “6 weeks - 1 year”. The days it covers are "
+                "worked out from it: a week is 7 days, a month 30.4375, a year 365.25."
+            )
+        return form
+
+    @admin.display(description="Days")
+    def covers(self, age_range) -> str:
+        return age_range.covers or "Worked out from the label when you save"
 
 
 admin.site.register(Stage, AgeRangeAdmin)
