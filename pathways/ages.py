@@ -19,6 +19,8 @@ DAYS_PER_UNIT = {
 # The oldest age we accept: the pathways stop at 5 years, but an older child is a real
 # question with an honest answer (nothing applies); a thousand years is a typo.
 MAX_AGE_DAYS = 19 * 365
+# The longest age text read: "1 year, 6 months and 2 weeks" with room to spare.
+MAX_AGE_TEXT_LENGTH = 40
 
 _UNIT_WORDS = {
     "y": r"y|yr|yrs|year|years",
@@ -57,7 +59,7 @@ def parse_age(text: str) -> int:
     text = (text or "").strip()
     if not text:
         raise AgeError("Enter the child's age, for example 10w, 3m or 2y.")
-    if len(text) > 40:
+    if len(text) > MAX_AGE_TEXT_LENGTH:
         raise AgeError("The child's age is too long. Enter it like 10w, 3m or 2y.")
     match = _AGE_RE.match(text)
     if not match or not any(match.groupdict().values()):

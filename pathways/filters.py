@@ -17,7 +17,14 @@ from . import ages
 from .ages import AgeError, ChildAge, parse_age
 from .models import Entry, Service, Stage, Tag
 
-MAX_SEARCH_LENGTH = 200
+# The longest value of each typed parameter, in characters. The form fields, the API's
+# OpenAPI schema, the page's inputs and the offline script all take them from here.
+PARAMETER_LIMITS = {
+    "age": ages.MAX_AGE_TEXT_LENGTH,
+    "dob": 20,
+    "born_at_weeks": 2,
+    "q": 200,
+}
 OLDEST_DATE_OF_BIRTH_YEARS = 5
 
 
@@ -61,7 +68,7 @@ class DateOfBirthField(forms.DateField):
         super().__init__(input_formats=formats, **kwargs)
 
     def clean(self, value):
-        if isinstance(value, str) and len(value) > 20:
+        if isinstance(value, str) and len(value) > PARAMETER_LIMITS["dob"]:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         born = super().clean(value)
         if born is None:
@@ -85,7 +92,30 @@ def _years_before(day: date, years: int) -> date:
 
 
 class EntryFilterForm(forms.Form):
-    """Reads the child's age from whichever of `age` and `dob` was given, with gestation."""
+    """Reads the child's age from whichever of `age` and `dob` was given, with gestation.
+
+    These three are form fields, not filters: together they make one child's age, which
+    `EntryFilter.filter_queryset` applies once."""
+
+    age = ChildAgeField(
+        label="Child's age",
+        required=False,
+        max_length=PARAMETER_LIMITS["age"],
+        help_text="For example 10w, 3m or 2y",
+    )
+    dob = DateOfBirthField(label="Date of birth", required=False)
+    born_at_weeks = forms.IntegerField(
+        label="Weeks of pregnancy at birth, if born early",
+        required=False,
+        min_value=ages.EARLIEST_GESTATION_WEEKS,
+        max_value=ages.LATEST_PRETERM_WEEKS,
+        error_messages={
+            "invalid": "Enter the weeks of pregnancy at birth as a whole number, from 23 to 36.",
+            "min_value": "Enter the weeks of pregnancy at birth from 23 to 36.",
+            "max_value": "Enter the weeks at birth only for a baby born early: 36 or fewer.",
+        },
+        help_text="From 23 to 36. Below 2 years, the corrected age is used.",
+    )
 
     def clean(self):
         data = super().clean()
@@ -115,21 +145,8 @@ class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
 
 
-class ChildAgeFilter(django_filters.Filter):
-    field_class = ChildAgeField
-
-
-class DateOfBirthFilter(django_filters.Filter):
-    field_class = DateOfBirthField
-
-
-class GestationFilter(django_filters.Filter):
-    field_class = forms.IntegerField
-
-
-def _read_in_clean(queryset, name, value):
-    """Age, date of birth and gestation are read together in EntryFilterForm.clean."""
-    return queryset
+# Every parameter of the browser's query string, in the order the page lists filters in use.
+PARAMETERS = ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q")
 
 
 class EntryFilter(django_filters.FilterSet):
@@ -137,25 +154,6 @@ class EntryFilter(django_filters.FilterSet):
 
     stage = LenientMultipleChoiceFilter(
         label="Stage", method="filter_stage", widget=forms.CheckboxSelectMultiple
-    )
-    age = ChildAgeFilter(
-        label="Child's age",
-        method=_read_in_clean,
-        max_length=40,
-        help_text="For example 10w, 3m or 2y",
-    )
-    dob = DateOfBirthFilter(label="Date of birth", method=_read_in_clean)
-    born_at_weeks = GestationFilter(
-        label="Weeks of pregnancy at birth, if born early",
-        method=_read_in_clean,
-        min_value=ages.EARLIEST_GESTATION_WEEKS,
-        max_value=ages.LATEST_PRETERM_WEEKS,
-        error_messages={
-            "invalid": "Enter the weeks of pregnancy at birth as a whole number, from 23 to 36.",
-            "min_value": "Enter the weeks of pregnancy at birth from 23 to 36.",
-            "max_value": "Enter the weeks at birth only for a baby born early: 36 or fewer.",
-        },
-        help_text="From 23 to 36. Below 2 years, the corrected age is used.",
     )
     service = LenientMultipleChoiceFilter(
         label="Service",
@@ -174,7 +172,7 @@ class EntryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search the pathway",
         method="filter_words",
-        max_length=MAX_SEARCH_LENGTH,
+        max_length=PARAMETER_LIMITS["q"],
         help_text='Words in the rationale, criteria or interventions. Use "quotes" for a '
         "phrase and -word to leave a word out.",
     )
@@ -182,7 +180,7 @@ class EntryFilter(django_filters.FilterSet):
     class Meta:
         model = Entry
         form = EntryFilterForm
-        fields = ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q"]
+        fields = ["stage", "service", "tag", "q"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -250,7 +248,7 @@ class EntryFilter(django_filters.FilterSet):
         data = self.data
         names = {"stage": "label", "service": "name", "tag": "name"}
         active = []
-        for name in ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q"):
+        for name in PARAMETERS:
             field = form.fields[name]
             if name in names:
                 for option in self.chosen(name):

@@ -19,7 +19,6 @@ from .publishing import (
     PublishableQuerySet,
     Status,
     can_preview,
-    overdue_condition,
     review_is_overdue,
 )
 from .search import SearchableQuerySet
@@ -175,7 +174,8 @@ class Tag(NamedOption):
 
 
 class ContextDocument(models.Model):
-    """A policy document a pathway is read against, such as a delivery plan, in sections."""
+    """A policy document a pathway is read against, such as the delivery plan of seed 004,
+    in numbered sections (its "areas of focus")."""
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=100, unique=True)
@@ -197,6 +197,7 @@ class ContextDocument(models.Model):
     history = ContentHistory(parts=["sections"])
 
     class Meta:
+        verbose_name = "policy document (delivery plan)"
         ordering = ["title"]
 
     def __str__(self) -> str:
@@ -226,6 +227,8 @@ class DocumentSection(models.Model):
     history = ContentHistory()
 
     class Meta:
+        verbose_name = "area of focus"
+        verbose_name_plural = "areas of focus"
         ordering = ["document", "number"]
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="unique_section_number")
@@ -277,10 +280,6 @@ class PathwayQuerySet(PublishableQuerySet):
                 ),
             )
         )
-
-    def review_overdue(self) -> PathwayQuerySet:
-        """Pathways whose next review date has passed."""
-        return self.filter(overdue_condition())
 
 
 class PathwayManager(SlugNaturalKeyManager.from_queryset(PathwayQuerySet)):

@@ -10,30 +10,18 @@ from pathways.ages import parse_band_label
 from pathways.models import (
     AgeBand,
     ContextDocument,
-    DocumentSection,
     Entry,
     Intervention,
     Pathway,
-    ReadingNote,
     Service,
     Stage,
     Tag,
+    content_models,
 )
 
 from .conftest import FIXTURES
 
-MODELS = [
-    AgeBand,
-    ContextDocument,
-    DocumentSection,
-    Entry,
-    Intervention,
-    Pathway,
-    ReadingNote,
-    Service,
-    Stage,
-    Tag,
-]
+MODELS = content_models()
 
 
 def dump() -> str:

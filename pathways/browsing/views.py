@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from .. import ages
-from ..filters import EntryFilter, canonical_query
+from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query
 from ..models import ContextDocument, Entry, Pathway, can_preview
 from ..operations.caching import cached_htmx_fragment
 from ..publishing import with_pending_versions
@@ -65,6 +65,7 @@ def filtered_pathway(request: HttpRequest, slug: str, show_pending: bool = False
         "pathway": pathway,
         "preview": preview,
         "filter": filterset,
+        "limits": PARAMETER_LIMITS,
         "entries": entries,
         "total": entries_shown.filter(pathway=pathway).count(),
         "unrecognised": filterset.unrecognised(),

@@ -12,11 +12,11 @@ import json
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger, render_template
 
-from ..filters import EntryFilter, canonical_query
+from ..filters import PARAMETER_LIMITS, PARAMETERS, EntryFilter, canonical_query
 from ..models import AgeRange, Entry, Pathway
 from ..public import filter_entries, public_entries, public_pathway
 from .fhir import FHIR_CONTENT_TYPE, plan_definition
@@ -152,8 +152,8 @@ class EntryList(Schema):
 
 
 class EntryQuery(Schema):
-    """The pathway browser's parameters, declared here for the OpenAPI document; EntryFilter
-    reads them from the request exactly as the browser page does."""
+    """The pathway browser's parameters, for the OpenAPI document only (`query_parameters`);
+    EntryFilter reads them from the request exactly as the browser page does."""
 
     stage: list[str] = Field(
         [], description="Stage slug, e.g. `birth-6-weeks`; entries whose age band overlaps it."
@@ -161,18 +161,19 @@ class EntryQuery(Schema):
     age: str = Field(
         "",
         description="The child's age: `45d`, `10w`, `3m`, `2y` or `1y6m`.",
-        json_schema_extra={"maxLength": 40},
+        json_schema_extra={"maxLength": PARAMETER_LIMITS["age"]},
     )
     dob: str = Field(
         "",
         description="Date of birth instead of `age`: `2026-03-14` or `14/03/2026`; the age is "
         "worked out for today in the UK. Within the last 5 years.",
-        json_schema_extra={"maxLength": 20},
+        json_schema_extra={"maxLength": PARAMETER_LIMITS["dob"]},
     )
-    born_at_weeks: int | None = Field(
-        None,
+    born_at_weeks: str = Field(
+        "",
         description="Weeks of pregnancy at birth, 23 to 36, with `age` or `dob`: below 2 years "
         "the corrected age is used.",
+        json_schema_extra={"maxLength": PARAMETER_LIMITS["born_at_weeks"]},
     )
     service: list[str] = Field([], description="Service slug, e.g. `health-visiting`.")
     tag: list[str] = Field([], description="Tag slug, e.g. `core-purpose-2`.")
@@ -180,7 +181,7 @@ class EntryQuery(Schema):
         "",
         description='Search: words (and "phrases") that must appear in the rationale, criteria '
         "or interventions, -word to leave one out; full-text with stemming on PostgreSQL.",
-        json_schema_extra={"maxLength": 200},
+        json_schema_extra={"maxLength": PARAMETER_LIMITS["q"]},
     )
 
 
@@ -274,7 +275,7 @@ def bad_request(problems: list[dict]) -> dict:
 def checked_filter(request: HttpRequest, pathway: Pathway) -> EntryFilter:
     """The browser's EntryFilter for this request, or ParameterError naming what it could not
     use: unknown parameter names, unrecognised slugs and ages or text it cannot read."""
-    names = list(EntryFilter.base_filters)
+    names = list(PARAMETERS)
     problems = [
         {"parameter": name, "message": f"Unknown parameter: use {', '.join(names)}."}
         for name in request.GET
@@ -355,13 +356,30 @@ def pathway(request: HttpRequest, slug: str):
     }
 
 
+def query_parameters(schema: type[Schema]) -> list[dict]:
+    """A schema's fields as OpenAPI query parameters: the document describes them, while the
+    browser's own EntryFilter reads and checks them, so they are never parsed twice."""
+    properties = schema.model_json_schema()["properties"]
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": spec.pop("description", ""),
+            "schema": {key: value for key, value in spec.items() if key != "title"},
+        }
+        for name, spec in properties.items()
+    ]
+
+
 @api.get(
     "/pathways/{slug}/entries/",
     response={200: EntryList, 400: BadRequest, 404: NotFound},
     url_name="pathway_entries",
     summary="A pathway's entries, filtered like the pathway page",
+    openapi_extra={"parameters": query_parameters(EntryQuery)},
 )
-def pathway_entries(request: HttpRequest, slug: str, filters: Query[EntryQuery]):
+def pathway_entries(request: HttpRequest, slug: str):
     found = public_pathway(slug)
     entries = list(checked_filter(request, found).qs)
     return {

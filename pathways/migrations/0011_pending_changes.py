@@ -52,7 +52,7 @@ def take_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("pathways", "0009_problem_report_client"),
+        ("pathways", "0010_seed_page_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

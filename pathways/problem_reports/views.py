@@ -70,7 +70,12 @@ def reported_entry(slug: str, position: int) -> tuple[Pathway, Entry]:
 @require_http_methods(["GET", "POST"])
 def report_problem(request: HttpRequest, slug: str, position: int) -> HttpResponse:
     pathway, entry = reported_entry(slug, position)
-    context = {"pathway": pathway, "entry": entry, "limit": REPORTS_PER_HOUR}
+    context = {
+        "pathway": pathway,
+        "entry": entry,
+        "limit": REPORTS_PER_HOUR,
+        "back_url": f"{pathway.get_absolute_url()}#entry-{entry.position}",
+    }
     if request.method == "POST":
         if over_limit(request):
             return render(request, "pathways/report_problem_limited.html", context, status=429)

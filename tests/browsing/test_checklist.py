@@ -76,7 +76,7 @@ def test_checklist_empty_state_and_bad_input(client, imh):
     response = client.get(CHECKLIST, {"age": "soon", "service": ["nope", "primary-care-gp"]})
     content = response.content.decode()
     assert response.status_code == 200
-    assert "“nope” not recognised" in content
+    assert "“nope” was not recognised" in content
     assert "Child&#x27;s age: Enter the child&#x27;s age using d, w, m or y" in content
     assert len(response.context["entries"]) == 1
 

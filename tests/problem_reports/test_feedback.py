@@ -220,7 +220,7 @@ def test_staff_outside_the_editors_group_cannot_see_reports(client, imh):
 def test_report_form_works_without_javascript_and_is_accessible(browser, live_imh, live_server):
     from pytest_playwright_axe import Axe
 
-    from .test_browser import WCAG_22_AA
+    from ..browsing.test_browser import WCAG_22_AA
 
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

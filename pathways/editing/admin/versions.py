@@ -293,7 +293,7 @@ class ContentAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             if not may_revert:
                 raise PermissionDenied
-            return self._revert(request, record, current, change_url, history_url)
+            return self._revert(request, record, current)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{capfirst(opts.verbose_name)}: {describe_version(record)}",
@@ -310,7 +310,7 @@ class ContentAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/pathways/version.html", context)
 
-    def _revert(self, request, record, current, change_url, history_url):
+    def _revert(self, request, record, current):
         reason = request.POST.get("change_reason", "").strip() or None
         if revert_needs_approval(record, current):
             try:

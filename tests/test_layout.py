@@ -1,0 +1,142 @@
+"""The shape of the code: no module imports another that imports it back (directly or round a
+longer loop, at module level or inside a function), and every module imports on its own."""
+
+import ast
+import re
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "pathways"
+
+
+def module_name(path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, object]:
+    return {
+        module_name(path): path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "migrations" not in path.parts
+    }
+
+
+def imports_of(name: str, path, known: set[str]) -> set[str]:
+    """The project modules `name` imports anywhere in its file, relative imports resolved."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from . import views` imports a module; `from .models import Entry` a name.
+            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        else:
+            continue
+        found |= {target for target in targets if target in known and target != name}
+    return found
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan's algorithm)."""
+    index, low, stack, on_stack, groups = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    modules = project_modules()
+    graph = {name: imports_of(name, path, set(modules)) for name, path in modules.items()}
+    assert cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_module_imports_on_its_own():
+    # One fresh interpreter per module: an import that only works because another module
+    # happened to be imported first fails here.
+    failures = {}
+    for name in project_modules():
+        code = f"import django; django.setup(); import importlib; importlib.import_module({name!r})"
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": ""},
+            check=False,
+        )
+        if result.returncode:
+            failures[name] = result.stderr.strip().splitlines()[-1]
+    assert failures == {}
+
+
+def readme_paths() -> set[str]:
+    """Every file or folder of the checkout the README names in `code`. In a table row, a
+    bare file name is in the folder the row is about (`api.py` in `pathways/integration/`)."""
+    found = set()
+    for line in (ROOT / "README.md").read_text().splitlines():
+        tokens = re.findall(r"`([^`\s]+)`", line)
+        folder = tokens[0] if line.startswith("|") and tokens and tokens[0].endswith("/") else ""
+        for token in tokens:
+            looks_like_path = "/" in token or re.search(r"\.(py|md|toml|json|html|js|css)$", token)
+            elsewhere = token.startswith(("/", "http", ".venv/bin")) or "<" in token
+            if looks_like_path and not elsewhere:
+                found.add((token if "/" in token else folder + token).rstrip("/"))
+    return found
+
+
+def test_every_path_the_readme_names_exists():
+    paths = readme_paths()
+    assert {"pathways/models.py", "pathways/operations", "tests/data"} <= paths
+    assert sorted(path for path in paths if not (ROOT / path).exists()) == []
+
+
+def test_the_readme_says_nothing_twice():
+    seen = {}
+    repeated = []
+    for number, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1):
+        key = " ".join(line.split())
+        row = re.match(r"\|\s*([^|]+?)\s*\|", key)
+        if row and set(row[1]) <= set("-: "):
+            continue
+        key = row[1] if row else key
+        if len(key) >= (1 if row else 25) and not key.startswith("```"):
+            if key in seen:
+                repeated.append((number, seen[key], key))
+            seen.setdefault(key, number)
+    assert repeated == []
