@@ -112,6 +112,17 @@ def slot_field(relation) -> str:
     raise LookupError(f"{child.__name__} has no unique place among its siblings")
 
 
+def sibling_place(model: type[models.Model]) -> tuple[str, str] | None:
+    """(parent field, place field) when a model's objects hold unique places among their
+    siblings, as entries do within their pathway ("pathway", "position"); else None."""
+    for constraint in model._meta.constraints:
+        fields = list(getattr(constraint, "fields", ()))
+        relations = [name for name in fields if model._meta.get_field(name).is_relation]
+        if len(fields) == 2 and len(relations) == 1:
+            return relations[0], (set(fields) - set(relations)).pop()
+    return None
+
+
 def _slot_ordering(relation) -> list[str]:
     return [slot_field(relation), "pk"]
 

@@ -15,7 +15,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from .history import parts_of, record_version, restore_parts, take_parts
+from .history import (
+    PARKING_OFFSET,
+    parts_of,
+    record_version,
+    restore_parts,
+    sibling_place,
+    take_parts,
+)
 
 
 class Status(models.TextChoices):
@@ -304,6 +311,7 @@ class PendingChange(models.Model):
                     "The live version changed after this change was proposed (another change "
                     "was approved). Reject this one and make the change again."
                 )
+            self._make_room(live)
             self._set_fields(live)
             live.full_clean()
             reason = self.reason or (
@@ -320,6 +328,35 @@ class PendingChange(models.Model):
                 live.save()
             self._decide(user, Decision.APPROVED, comment)
         return live
+
+    def _make_room(self, live: models.Model) -> None:
+        """A move to a place a sibling holds (an entry moved up) swaps the two: the sibling
+        takes the old place, in the same approval, so the unique place is never shared."""
+        place = sibling_place(self.model)
+        if place is None:
+            return
+        parent, slot = place
+        parent_attname = self.model._meta.get_field(parent).attname
+        field = self.model._meta.get_field(slot)
+        wanted = field.to_python(self.proposed["fields"].get(slot))
+        old = getattr(live, slot)
+        if wanted is None or wanted == old:
+            return
+        parent_id = self.proposed["fields"].get(parent_attname, getattr(live, parent_attname))
+        other = (
+            self.model.objects.filter(**{parent_attname: parent_id, slot: wanted})
+            .exclude(pk=live.pk)
+            .first()
+        )
+        if other is None:
+            return
+        setattr(live, slot, PARKING_OFFSET + live.pk)
+        live.save_without_historical_record()
+        setattr(other, slot, old)
+        other._history_user = self.proposed_by
+        other._change_reason = f"Swapped places with “{self.object_repr}”"
+        other._approval = self
+        other.save()
 
     def reject(self, user, comment: str = "") -> None:
         """Drops the change; the live version stays. The proposer may withdraw their own."""

@@ -142,3 +142,85 @@ def test_moving_something_that_is_not_a_part_is_not_found(client, draft_entry, e
     first = draft_entry.interventions.first()
     assert client.post(move_url(draft_entry, first, "sideways")).status_code == 404
     assert client.get(move_url(draft_entry, first, "up")).status_code == 405
+
+
+# Entries: Up and Down in the list swap an entry with its neighbour in the pathway.
+
+
+def entry_positions(pathway) -> list[tuple[int, int]]:
+    return list(
+        Entry.objects.filter(pathway=pathway).order_by("position").values_list("pk", "position")
+    )
+
+
+def test_the_entry_list_offers_up_and_down_buttons(client, imh, editor):
+    client.force_login(editor)
+    entry = Entry.objects.get(pathway=imh, position=20)
+    content = client.get("/admin/pathways/entry/").content.decode()
+    assert f'formaction="/admin/pathways/entry/{entry.pk}/move-entry/up/"' in content
+    assert f'formaction="/admin/pathways/entry/{entry.pk}/move-entry/down/"' in content
+
+
+def test_swapping_two_draft_entries(client, imh, editor):
+    imh.status = Status.DRAFT  # a pathway still being written: nothing is live
+    imh.save()
+    before = entry_positions(imh)
+    (a, pa), (b, pb) = before[0], before[1]
+    client.force_login(editor)
+    response = client.post(f"/admin/pathways/entry/{b}/move-entry/up/")
+    assert response.status_code == 302
+    assert entry_positions(imh)[:2] == [(b, pa), (a, pb)]
+    assert entry_positions(imh)[2:] == before[2:]
+    record = Entry.objects.get(pk=b).history.latest()
+    assert record.history_change_reason.startswith("Swapped places with")
+    assert record.history_user == editor
+
+
+def test_moving_a_live_entry_waits_and_the_approval_swaps_both(client, imh, editor, approver):
+    before = entry_positions(imh)
+    (a, pa), (b, pb) = before[2], before[3]
+    client.force_login(editor)
+    client.post(f"/admin/pathways/entry/{b}/move-entry/up/")
+    change = PendingChange.objects.get()
+    assert change.proposed["fields"]["position"] == pa
+    assert entry_positions(imh) == before  # practitioners' order is unchanged
+    client.logout()
+    page = client.get(IMH_URL).content.decode()
+    assert page.index(f'id="entry-{pa}"') < page.index(f'id="entry-{pb}"')
+    approve_pending(approver)
+    after = entry_positions(imh)
+    assert after[2:4] == [(b, pa), (a, pb)]
+    assert after[:2] + after[4:] == before[:2] + before[4:]
+    moved_back = Entry.objects.get(pk=a).history.latest()
+    assert moved_back.approval == change  # the other half of the swap, same approval
+
+
+def test_moving_the_first_entry_up_changes_nothing(client, imh, editor):
+    before = entry_positions(imh)
+    client.force_login(editor)
+    response = client.post(f"/admin/pathways/entry/{before[0][0]}/move-entry/up/", follow=True)
+    assert "is already first" in response.content.decode()
+    assert entry_positions(imh) == before
+    assert not PendingChange.objects.exists()
+
+
+def test_a_new_entry_without_a_position_goes_last(client, imh, editor):
+    source = Entry.objects.get(pathway=imh, position=190)
+    client.force_login(editor)
+    response = client.post(
+        "/admin/pathways/entry/add/",
+        {
+            "pathway": imh.pk,
+            "position": "",
+            "stage": source.stage_id,
+            "age_band": source.age_band_id,
+            "service": source.service_id,
+            "rationale": "A new last rationale.",
+            "interventions-TOTAL_FORMS": 0,
+            "interventions-INITIAL_FORMS": 0,
+            "interventions-MIN_NUM_FORMS": 0,
+            "interventions-MAX_NUM_FORMS": 1000,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Entry.objects.get(rationale="A new last rationale.").position == 200

@@ -5,9 +5,12 @@ policy documents with their sections."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.db.models import Case, F, IntegerField, Value, When
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Max, Value, When
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
@@ -23,10 +26,11 @@ from ...models import (
     Stage,
     Tag,
 )
-from ...publishing import overdue_condition
+from ...publishing import PendingChange, is_live, overdue_condition, state_of
+from ..ordering import DOWN, UP, neighbour, swap_places
 from .forms import TEXT_FIELDS
 from .publishing import PublishableAdmin
-from .versions import ContentAdmin
+from .versions import ContentAdmin, pending_message, pending_url
 
 
 class OrderedInline:
@@ -169,13 +173,87 @@ class EntryAdmin(PublishableAdmin):
     inlines = [InterventionInline]
     history_list_display = ["status", "approved"]
 
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "order"]
+
+    @admin.display(description="Order")
+    def order(self, entry):
+        buttons = [
+            format_html(
+                '<button type="submit" class="button move-button" formaction="{}" '
+                'formmethod="post" formnovalidate>{}<span class="visually-hidden"> {}</span>'
+                "</button>",
+                reverse("admin:pathways_entry_move_entry", args=[entry.pk, direction]),
+                words,
+                entry.rationale,
+            )
+            for direction, words in (("up", "Up"), ("down", "Down"))
+        ]
+        return format_html("{} {}", *buttons)
+
+    def get_urls(self):
+        move = path(
+            "<path:object_id>/move-entry/<str:direction>/",
+            self.admin_site.admin_view(self.move_entry_view),
+            name="pathways_entry_move_entry",
+        )
+        return [move, *super().get_urls()]
+
+    def move_entry_view(self, request, object_id, direction):
+        """Swaps an entry with the one above or below it in its pathway (a pending change if
+        either is live: the approval swaps both)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        entry = get_object_or_404(Entry, pk=object_id)
+        if direction not in (UP, DOWN):
+            raise Http404
+        if not self.has_change_permission(request, entry):
+            raise PermissionDenied
+        back = (
+            reverse("admin:pathways_entry_changelist") + f"?pathway__id__exact={entry.pathway_id}"
+        )
+        other = neighbour(entry, "pathway_id", "position", direction)
+        if other is None:
+            messages.info(
+                request, f"“{entry.rationale}” is already {'first' if direction == UP else 'last'}."
+            )
+            return HttpResponseRedirect(back)
+        if is_live(entry) or is_live(other):
+            state = state_of(entry)
+            state["fields"]["position"] = other.position
+            pending = PendingChange.propose(
+                entry,
+                state,
+                user=request.user,
+                reason=f"Moved {direction}, swapping places with “{other.rationale}”",
+            )
+            messages.success(request, pending_message(pending))
+            return HttpResponseRedirect(pending_url(pending))
+        swap_places(entry, other, "position", user=request.user)
+        messages.success(request, f"“{entry.rationale}” moved {direction}.")
+        return HttpResponseRedirect(back)
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "position":
+            return forms.IntegerField(
+                required=False,
+                min_value=0,
+                help_text="Leave blank to put a new entry last; reorder with the list's "
+                "Up and Down buttons.",
+            )
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("stage", "age_band", "tag", "service") and formfield is not None:
             # A stage, band, service or tag is shared by many entries: the entry's form must
             # not offer to delete it (Django's red ✕ beside the choice).
             formfield.widget.can_delete_related = False
         return formfield
+
+    def save_model(self, request, obj, form, change):
+        if obj.position is None:
+            # A new entry goes after every entry of its pathway, in steps of ten as loaded.
+            last = Entry.objects.filter(pathway_id=obj.pathway_id).aggregate(Max("position"))
+            obj.position = (last["position__max"] or 0) + 10
+        super().save_model(request, obj, form, change)
 
 
 class AgeRangeAdmin(ContentAdmin):

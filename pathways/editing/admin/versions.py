@@ -57,14 +57,14 @@ class ReadableHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-def _pending_message(pending: PendingChange) -> str:
+def pending_message(pending: PendingChange) -> str:
     return (
         f"Your change to “{pending.object_repr}” is waiting for a publisher’s approval. "
         "Practitioners keep seeing the approved version until it is approved."
     )
 
 
-def _pending_url(pending: PendingChange) -> str:
+def pending_url(pending: PendingChange) -> str:
     return reverse("admin:pathways_pendingchange_change", args=[pending.pk])
 
 
@@ -154,8 +154,8 @@ class ContentAdmin(SimpleHistoryAdmin):
         )
         if needs_approval(obj, obj, may_publish=False):
             pending = PendingChange.propose(obj, state, user=request.user, reason=reason)
-            messages.success(request, _pending_message(pending))
-            return HttpResponseRedirect(_pending_url(pending))
+            messages.success(request, pending_message(pending))
+            return HttpResponseRedirect(pending_url(pending))
         with transaction.atomic():
             restore_parts(obj, {part: state["parts"][part]}, reason, user=request.user)
             obj._history_user = request.user
@@ -173,10 +173,10 @@ class ContentAdmin(SimpleHistoryAdmin):
         pending = getattr(request, "_pending_changes", None)
         if not pending or "_continue" in request.POST or "_addanother" in request.POST:
             if pending:
-                messages.info(request, _pending_message(pending[-1]))
+                messages.info(request, pending_message(pending[-1]))
             return super().response_change(request, obj)
-        messages.success(request, _pending_message(pending[-1]))
-        return HttpResponseRedirect(_pending_url(pending[-1]))
+        messages.success(request, pending_message(pending[-1]))
+        return HttpResponseRedirect(pending_url(pending[-1]))
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -326,8 +326,8 @@ class ContentAdmin(SimpleHistoryAdmin):
                     request, f"Could not revert to {describe_version(record)}: {problems}"
                 )
                 return HttpResponseRedirect(request.path)
-            messages.success(request, _pending_message(pending))
-            return HttpResponseRedirect(_pending_url(pending))
+            messages.success(request, pending_message(pending))
+            return HttpResponseRedirect(pending_url(pending))
         try:
             obj = revert(
                 record, user=request.user, reason=reason, may_publish=self.may_publish(request)
