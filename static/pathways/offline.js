@@ -143,7 +143,9 @@ async function showFiltered(params, savedAtOfPage, { moveFocus = true } = {}) {
     showNotice(savedAtOfPage || "", "Filtering needs a signal: this pathway's data is not saved on this device.");
     return;
   }
-  showNotice(savedAtOfPage || data.savedAt);
+  // The review as the server worded it when the copy was saved: an old copy says how old.
+  const review = data.pathway.review_status;
+  showNotice(savedAtOfPage || data.savedAt, review && `Clinical review when saved: ${review}`);
   const panel = document.getElementById("results-panel");
   const count = document.getElementById("result-count");
   renderResults({ panel, count }, data, filterEntries(data, params, formLabels()), params);
