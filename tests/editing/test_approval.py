@@ -102,6 +102,13 @@ def test_pathway_changes_wait_too_reading_notes_included(client, imh, editor, ap
     data["reading_notes-0-text"] = "Read this Quokkaroute note first."
     response = client.post(f"/admin/pathways/pathway/{imh.pk}/change/", data)
     assert response.status_code == 302, body(response)[:2000]
+    # Staff read the pending reading note in place, marked, with the link to its diff.
+    staff_page = body(client.get(IMH_URL))
+    change = PendingChange.objects.get()
+    heading = staff_page[staff_page.index("<h1>") : staff_page.index('class="reading-notes"')]
+    assert "Pending approval" in heading
+    assert f'href="/admin/pathways/pendingchange/{change.pk}/change/"' in heading
+    assert "Read this Quokkaroute note first." in staff_page
     client.logout()
     surfaces = [IMH_URL, "/", "/api/pathways/", "/api/pathways/infant-mental-health/"]
     for url in surfaces:
