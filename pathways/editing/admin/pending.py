@@ -116,7 +116,7 @@ class PendingChangeAdmin(admin.ModelAdmin):
             else:
                 messages.error(request, "Choose Approve or Reject.")
         except ValidationError as error:
-            messages.error(request, f"Could not approve this change: {error_text(error)}")
+            messages.error(request, f"Could not {decision} this change: {error_text(error)}")
         return HttpResponseRedirect(request.path)
 
 
