@@ -54,28 +54,47 @@ def to_days(years: int = 0, months: int = 0, weeks: int = 0, days: int = 0) -> i
     return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+# What the page says about an age it cannot use; offline.js is handed the same words.
+AGE_MESSAGES = {
+    "empty": "Enter the child's age, for example 10w, 3m or 2y.",
+    "too_long": "The child's age is too long. Enter it like 10w, 3m or 2y.",
+    "no_unit": (
+        "Add a unit to the child's age: d for days, w for weeks, "
+        "m for months or y for years, for example 10w."
+    ),
+    "unreadable": (
+        "Enter the child's age using d, w, m or y, for example 45d, 10w, 3m, 2y or 1y6m."
+    ),
+    "too_old": "Enter a child's age under 19 years.",
+}
+
+
 def parse_age(text: str) -> int:
     """Days for an age such as "45d", "10w", "3m", "2y", "1y6m" or "1 year 6 months"."""
     text = (text or "").strip()
     if not text:
-        raise AgeError("Enter the child's age, for example 10w, 3m or 2y.")
+        raise AgeError(AGE_MESSAGES["empty"])
     if len(text) > MAX_AGE_TEXT_LENGTH:
-        raise AgeError("The child's age is too long. Enter it like 10w, 3m or 2y.")
+        raise AgeError(AGE_MESSAGES["too_long"])
     match = _AGE_RE.match(text)
     if not match or not any(match.groupdict().values()):
-        if text.isdigit():
-            raise AgeError(
-                "Add a unit to the child's age: d for days, w for weeks, "
-                "m for months or y for years, for example 10w."
-            )
-        raise AgeError(
-            "Enter the child's age using d, w, m or y, for example 45d, 10w, 3m, 2y or 1y6m."
-        )
+        raise AgeError(AGE_MESSAGES["no_unit" if text.isdigit() else "unreadable"])
     parts = {unit: int(value or 0) for unit, value in match.groupdict().items()}
     days = to_days(parts["y"], parts["m"], parts["w"], parts["d"])
     if days > MAX_AGE_DAYS:
-        raise AgeError("Enter a child's age under 19 years.")
+        raise AgeError(AGE_MESSAGES["too_old"])
     return days
+
+
+def age_rules_for_browser() -> dict:
+    """How to read a typed age, for offline.js: the pattern (JavaScript's named-group
+    syntax), each unit's size in days, the oldest age and the messages."""
+    return {
+        "pattern": _AGE_RE.pattern.replace("(?P<", "(?<"),
+        "days_per_unit": {unit: float(size) for unit, size in DAYS_PER_UNIT.items()},
+        "max_days": MAX_AGE_DAYS,
+        "messages": AGE_MESSAGES,
+    }
 
 
 def _bound_days(number: str, unit: str) -> int:

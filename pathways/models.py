@@ -7,7 +7,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Concat, Trim
 from django.urls import reverse
 from django.utils.formats import date_format
 
@@ -412,6 +413,13 @@ class ReadingNote(models.Model):
     natural_key.dependencies = ["pathways.pathway"]
 
 
+def _overlaps(age_range) -> Q:
+    """The stage rule: an entry's band overlaps a range when each starts before the other ends."""
+    return Q(
+        age_band__start_days__lt=age_range.end_days, age_band__end_days__gt=age_range.start_days
+    )
+
+
 class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
     # An entry is published only inside a published pathway.
     published_condition = {"status": Status.PUBLISHED, "pathway__status": Status.PUBLISHED}
@@ -439,11 +447,18 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
         """Entries whose age band overlaps any of the given ranges (a stage's, say)."""
         condition = Q()
         for age_range in ranges:
-            condition |= Q(
-                age_band__start_days__lt=age_range.end_days,
-                age_band__end_days__gt=age_range.start_days,
-            )
+            condition |= _overlaps(age_range)
         return self.filter(condition) if ranges else self
+
+    def with_stages_overlapped(self, stages) -> EntryQuerySet:
+        """Annotates `stages_overlapped`: the slugs of the given stages each entry's band
+        overlaps, space-separated, so the offline page filters by stage with the same rule."""
+        slugs = [
+            Case(When(_overlaps(stage), then=Value(f"{stage.slug} ")), default=Value(""))
+            for stage in stages
+        ]
+        together = Concat(*slugs, Value("")) if slugs else Value("")
+        return self.annotate(stages_overlapped=Trim(together, output_field=models.CharField()))
 
     def for_age(self, days: int) -> EntryQuerySet:
         """Entries whose age band contains a child aged `days` days."""

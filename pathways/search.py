@@ -10,18 +10,60 @@ appear, case-insensitively, and -word must not. Matches are marked with <mark> e
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from html import escape
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
 # Marks travel through SQL and Python as control characters that cannot occur in content
 # (fixtures and forms refuse them), so the text can be escaped whole before they become tags.
 START, STOP = "\x02", "\x03"
-_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+TERM_PATTERN = r'(-?)"([^"]*)"?|(-?)(\S+)'
+_TERM = re.compile(TERM_PATTERN)
+# Apostrophes and dashes as phones and word processors type them, each read as the plain one:
+# "children’s" is "children's", "parent–infant" is "parent-infant".
+SAME_AS = {
+    **dict.fromkeys("\u2018\u2019\u201b\u02bc\u00b4`", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+}
+_SAME_AS = str.maketrans(SAME_AS)
+
+
+def normalise(text: str) -> str:
+    """Text as offline search compares it: one apostrophe and one dash, accents stripped,
+    lower case. offline.js reads typed words with the same steps (SAME_AS is handed over)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SAME_AS))
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
+
+
+def searchable_text(entry) -> str:
+    """What search looks through in an entry, normalised: rationale, criteria, and each
+    intervention's text and bullets. One line each, so a phrase never spans two of them."""
+    parts = [entry.rationale, entry.criteria]
+    for intervention in entry.interventions.all():
+        parts += [intervention.text, intervention.bullets]
+    return normalise("\n".join(part for part in parts if part))
+
+
+# Each word of an entry's text as PostgreSQL's full-text search reads it (the same text the
+# search vector of migration 0006 is built from), with its stem: {"visiting": "visit",
+# "the": ""} (a stop word has none). Offline search matches typed words by these stems.
+_WORDS_AND_STEMS = """(
+  SELECT json_object_agg(w.token, w.stem)::text FROM (
+    SELECT DISTINCT lower(d.token) AS token, coalesce(d.lexemes[1], '') AS stem
+    FROM ts_debug('english',
+      coalesce("pathways_entry"."rationale", '') || ' ' ||
+      coalesce("pathways_entry"."criteria", '') || ' ' ||
+      coalesce((SELECT string_agg(i.text || ' ' || i.bullets, ' ')
+                FROM pathways_intervention i WHERE i.entry_id = "pathways_entry"."id"), '')) d
+    WHERE d.lexemes IS NOT NULL
+  ) w
+)"""
 
 
 @dataclass
@@ -82,6 +124,13 @@ class SearchableQuerySet(models.QuerySet):
             )
             queryset = queryset.filter(found if wanted else ~found)
         return queryset
+
+    def with_search_words(self):
+        """On PostgreSQL, annotates `search_words`: the entry's words and their stems as JSON,
+        for the offline page to match stemmed words as the server does."""
+        if connections[self.db].vendor != "postgresql":
+            return self
+        return self.annotate(search_words=RawSQL(_WORDS_AND_STEMS, [], output_field=TextField()))
 
     def with_marks(self, text: str):
         """Adds `<field>_marked` texts with the search's matches marked, for highlighting."""

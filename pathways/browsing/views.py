@@ -13,10 +13,17 @@ from django_htmx.http import push_url
 from .. import ages
 from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query
 from ..models import ContextDocument, Entry, Pathway, can_preview
+from ..offline import rules as offline_rules
 from ..operations.caching import cached_htmx_fragment
 from ..publishing import with_pending_versions
 from ..search import mark_in_python
 from .changes import published_changes
+
+# What the page says, exactly, when no rationale matches (offline.js is handed it too).
+NO_MATCHES = [
+    "There are no rationales that match your filters.",
+    "Please amend your choices to see more rationales.",
+]
 
 
 def render_page_or_partial(
@@ -45,29 +52,42 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-def filtered_pathway(request: HttpRequest, slug: str, show_pending: bool = False) -> dict:
+def filtered_pathway(
+    request: HttpRequest, slug: str, *, for_offline: bool = False, show_pending: bool = False
+) -> dict:
     """What the browser and the checklist share: the pathway, the entries this person may
     see filtered by the query string (search matches marked), and the filters in words.
-    With `show_pending`, staff see pending changes in place (the browser marks them)."""
+
+    `for_offline` adds what the page's cards carry so offline.js can filter them. With
+    `show_pending`, staff see pending changes in place (the browser marks them)."""
     pathway = get_pathway_with_page(request, slug)
     entries_shown = Entry.objects.visible_to(request.user)
     filterset = EntryFilter(request.GET, queryset=entries_shown.for_browser(pathway))
-    entries = list(filterset.qs.with_marks(filterset.search_text))
+    queryset = filterset.qs.with_marks(filterset.search_text)
+    query = canonical_query(request.GET)
+    # Only the unfiltered page is saved for offline use and filtered in the browser, so only
+    # it carries the cards' words and stems (PostgreSQL reads them at some cost per card).
+    all_cards = for_offline and not query
+    if for_offline:
+        queryset = queryset.with_stages_overlapped(filterset.stages)
+    if all_cards:
+        queryset = queryset.with_search_words()
+    entries = list(queryset)
     preview = can_preview(request.user)
     if preview and show_pending:
         # Staff read what is waiting for approval where it will appear, marked as pending.
         entries = with_pending_versions(entries)
         [pathway] = with_pending_versions([pathway])
     mark_in_python(entries, filterset.search_text)
-    query = canonical_query(request.GET)
+    total = entries_shown.filter(pathway=pathway).count()
     suffix = f"?{query}" if query else ""
-    return {
+    context = {
         "pathway": pathway,
         "preview": preview,
         "filter": filterset,
         "limits": PARAMETER_LIMITS,
         "entries": entries,
-        "total": entries_shown.filter(pathway=pathway).count(),
+        "total": total,
         "unrecognised": filterset.unrecognised(),
         "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
         "active": filterset.active(),
@@ -75,13 +95,25 @@ def filtered_pathway(request: HttpRequest, slug: str, show_pending: bool = False
         "page_path": pathway.get_absolute_url() + suffix,
         "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
         "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
+        "no_matches": NO_MATCHES,
     }
+    if for_offline:
+        context["offline_rules"] = offline_rules.for_page(
+            filterset,
+            all_cards=all_cards,
+            no_matches=NO_MATCHES,
+            review_status=pathway.review_status,
+        )
+        context["blank_filters"] = [
+            dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
+        ]
+    return context
 
 
 @require_GET
 @cached_htmx_fragment
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
-    context = filtered_pathway(request, slug, show_pending=True)
+    context = filtered_pathway(request, slug, for_offline=True, show_pending=True)
     response = render_page_or_partial(request, "pathways/pathway_browser.html", "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.

@@ -24,7 +24,6 @@ SHELL = [
     "vendor/nhsuk-frontend/nhsuk-frontend.min.js",
     "pathways/site.js",
     "pathways/offline.js",
-    "pathways/offline-results.js",
     "django_htmx/htmx-2.min.js",
     f"{ICONS}favicon.svg",
     f"{ICONS}nhsuk-icon-192.png",

@@ -1,10 +1,11 @@
-"""Template filters for showing pathway text with search matches marked."""
+"""Template filters for showing pathway text with search matches marked, and for the text
+offline search reads."""
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from pathways.search import START, STOP, render_marked
+from pathways.search import START, STOP, render_marked, searchable_text
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def marked_lines(obj, field: str) -> list[SafeString]:
         render_marked(line if line.count(STOP) >= line.count(START) else line + STOP)
         for line in lines
     ]
+
+
+@register.filter
+def search_text(entry) -> str:
+    """The entry's text as offline search reads it (see pathways.search.searchable_text)."""
+    return searchable_text(entry)

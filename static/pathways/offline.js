@@ -1,60 +1,45 @@
 // Offline use on home visits. Registers the service worker; on a pathway page, has the
-// pathway's data saved (its JSON from our API) and says so; and when there is no network,
-// filters that saved data in the page instead of asking the server, for any combination of
-// filters, with a notice saying the results come from the copy saved on a given date.
-//
-// No network means one of: the service worker answered the page from its saved copy (it
-// marks <html data-offline-copy="<when saved>">), the browser says it is offline, or a
-// request for filtered results failed.
-
-import { canonicalQuery, filterEntries, renderResults } from "./offline-results.js";
+// pathway's unfiltered page saved and says so; with no network, filters the cards the server
+// rendered on that page to the address asked for, saying which saved copy it shows. Each card
+// carries what filtering needs, worked out by the server (data-start, data-end, data-stages,
+// data-service, data-tag, data-search; data-words on PostgreSQL). This script only reads the
+// typed age and search words, with the rules in #offline-rules (pathways/offline/rules.py).
 
 const root = document.documentElement;
 const form = document.getElementById("filters");
-const source = document.querySelector('link[rel="alternate"][type="application/json"]');
-const isPathwayPage = Boolean(form && source);
+const rulesData = document.getElementById("offline-rules");
+const rules = rulesData ? JSON.parse(rulesData.textContent) : null;
+const isPathwayPage = Boolean(form && rules);
 let offline = root.dataset.offlineCopy !== undefined || navigator.onLine === false;
-let saved = null; // the pathway's saved data, once read
-
-function dataUrls() {
-  const pathway = new URL(source.href, window.location.href).href;
-  return { pathway, entries: new URL("entries/", pathway).href };
-}
-
-function pageUrl() {
-  return window.location.href.split("#")[0];
-}
+// Only a page holding every card of the pathway can be filtered here; after an htmx update
+// it holds the server's selection, and the saved copy is opened instead.
+let allCards = Boolean(rules?.all_cards);
+const paragraph = (text) => Object.assign(document.createElement("p"), { textContent: text });
 
 // Saving. -------------------------------------------------------------------------------
 
 async function savePathway(registration) {
-  const urls = dataUrls();
   const channel = new MessageChannel();
   const answer = new Promise((resolve) => {
     channel.port1.onmessage = (event) => resolve(event.data);
   });
-  registration.active.postMessage(
-    { type: "save", page: pageUrl(), data: [urls.pathway, urls.entries] },
-    [channel.port2],
-  );
-  const { saved: done } = await answer;
-  root.dataset.offlineSaved = done ? "yes" : "no";
-  if (done) showSaved();
-}
-
-function showSaved() {
-  if (document.querySelector(".offline-saved")) return;
-  const note = document.createElement("p");
-  note.className = "nhsuk-body-s offline-saved";
-  note.textContent = "Saved on this device: this pathway and its filters work without a signal.";
-  document.querySelector("#maincontent h1")?.after(note);
+  const page = window.location.href.split("#")[0];
+  const unfiltered = new URL(form.getAttribute("action"), page).href;
+  registration.active.postMessage({ type: "save", page, unfiltered }, [channel.port2]);
+  const { saved } = await answer;
+  root.dataset.offlineSaved = saved ? "yes" : "no";
+  if (saved && !document.querySelector(".offline-saved")) {
+    const note = paragraph(
+      "Saved on this device: this pathway and its filters work without a signal.",
+    );
+    note.className = "nhsuk-body-s offline-saved";
+    document.querySelector("#maincontent h1")?.after(note);
+  }
 }
 
 function startServiceWorker() {
   navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).catch(() => {});
-  if (isPathwayPage && !offline) {
-    navigator.serviceWorker.ready.then(savePathway).catch(() => {});
-  }
+  if (isPathwayPage && !offline) navigator.serviceWorker.ready.then(savePathway).catch(() => {});
 }
 
 if ("serviceWorker" in navigator) {
@@ -72,7 +57,7 @@ function describe(date) {
   return `${day} at ${time}`;
 }
 
-function showNotice(savedAt, extra) {
+function showNotice(lines = []) {
   let notice = document.querySelector(".offline-notice");
   if (!notice) {
     notice = document.createElement("div");
@@ -80,131 +65,237 @@ function showNotice(savedAt, extra) {
     notice.setAttribute("role", "status");
     document.getElementById("maincontent")?.prepend(notice);
   }
-  const lines = [`You are offline: showing the copy saved on ${describe(new Date(savedAt))}.`];
-  if (extra) lines.push(extra);
-  notice.replaceChildren(...lines.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
+  // A page opened online and filtered here shows the copy loaded when it was opened.
+  const savedAt = new Date(root.dataset.offlineCopy ?? performance.timeOrigin);
+  const first = `You are offline: showing the copy saved on ${describe(savedAt)}.`;
+  // The review as the server worded it when the copy was saved: an old copy says how old.
+  const review = rules?.review ? [`Clinical review when saved: ${rules.review}`] : [];
+  notice.replaceChildren(...[first, ...review, ...lines].map(paragraph));
 }
 
-function hideNotice() {
-  document.querySelector(".offline-notice")?.remove();
+// Reading what was typed, with the server's rules. ----------------------------------------
+
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+
+function tooLong(name, text) {
+  const length = [...text].length;
+  const limit = rules.limits[name];
+  return length > limit ? fill(rules.too_long[name], { limit, length }) : null;
 }
 
-// Filtering from the saved data. --------------------------------------------------------
+/** The child's age in days ({days}), or the page's message ({error}). */
+export function readAge(text) {
+  const { pattern, days_per_unit: sizes, max_days: oldest, messages } = rules.age;
+  const error = tooLong("age", text);
+  if (error) return { error };
+  const parts = new RegExp(pattern, "i").exec(text)?.groups ?? {};
+  if (!Object.values(parts).some(Boolean)) {
+    return { error: /^\d+$/.test(text) ? messages.no_unit : messages.unreadable };
+  }
+  let total = 0;
+  for (const [unit, size] of Object.entries(sizes)) total += Number(parts[unit] || 0) * size;
+  const days = Math.floor(total + 0.5); // to the nearest day, halves up (exact: sizes are n/16)
+  return days > oldest ? { error: messages.too_old } : { days };
+}
 
-async function readSaved() {
-  if (saved) return saved;
-  const urls = dataUrls();
-  // Through the service worker: the network if there is one, else its saved copy.
-  const [pathwayResponse, entriesResponse] = await Promise.all([
-    fetch(urls.pathway),
-    fetch(urls.entries),
-  ]);
-  if (!pathwayResponse.ok || !entriesResponse.ok) throw new Error("not saved");
-  const pathway = await pathwayResponse.json();
-  const entries = await entriesResponse.json();
-  saved = {
-    pathway,
-    filters: pathway.filters,
-    total: entries.total,
-    entries: entries.entries,
-    savedAt: entriesResponse.headers.get("X-Saved-At") || new Date().toISOString(),
+function normalise(text) {
+  const same = [...text].map((char) => rules.search.same_as[char] ?? char).join("");
+  return same.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+// On PostgreSQL each card lists its words with their stems, from the database: a typed word
+// the pathway uses is matched by its stem, as the server's full-text search matches it.
+const wordsOf = (card) => JSON.parse(card.dataset.words || "{}");
+let stems = null;
+
+/** A search as a test of a card; null for none; {error} for a search too long. */
+function readSearch(text) {
+  const error = tooLong("q", text);
+  if (error || !text) return error ? { error } : null;
+  const terms = [];
+  const pattern = new RegExp(rules.search.pattern, "g");
+  for (const [, minusPhrase, phrase, minusWord, word] of text.matchAll(pattern)) {
+    const spaced = (phrase || word || "").split(/\s+/).filter(Boolean).join(" ");
+    const value = normalise(spaced).replace(/^"+|"+$/g, "");
+    const stem = stems?.get(value);
+    // An empty stem is a stop word, which full-text search leaves out.
+    if (!value || value === "-" || stem === "") continue;
+    terms.push({ wanted: !(minusPhrase || minusWord), value, stem });
+  }
+  // Full-text search with nothing left to look for finds nothing.
+  if (rules.search.stemmed && !terms.length) return { test: () => false };
+  const found = (card, { value, stem }) => {
+    if (stem === undefined) return card.dataset.search.includes(value);
+    card.stems ??= new Set(Object.values(wordsOf(card)));
+    return card.stems.has(stem);
   };
-  return saved;
+  return { test: (card) => terms.every((term) => found(card, term) === term.wanted) };
 }
 
-function formLabels() {
-  const labels = {};
-  for (const name of ["stage", "service", "tag"]) {
-    const input = form.querySelector(`input[name="${name}"]`);
-    labels[name] = input?.closest("fieldset")?.querySelector("legend")?.textContent.trim() || name;
+// Filtering the cards. --------------------------------------------------------------------
+
+const lastValue = (params, name) => params.getAll(name).at(-1) ?? "";
+// The values of a parameter that the form offers, in the form's order; others are ignored.
+const chosen = (params, name) =>
+  Array.from(form.querySelectorAll(`input[name="${name}"]`), (input) => input.value).filter(
+    (value) => params.getAll(name).includes(value),
+  );
+// The saved page's stage sections with their cards, as the server rendered them.
+let sections = null;
+
+/** Puts back the cards that apply for `params` (URLSearchParams), as the server would show
+ * them, with the count, the empty state and "Filters in use"; returns notices to show. */
+export function filterCards(params) {
+  const results = document.getElementById("results");
+  sections ??= Array.from(results.querySelectorAll(".results__stage"), (section) => ({
+    section,
+    heading: section.querySelector(".results__stage-heading"),
+    cards: Array.from(section.querySelectorAll(".entry")),
+  }));
+  if (rules.search.stemmed) {
+    const cards = sections.flatMap((section) => section.cards);
+    stems ??= new Map(cards.flatMap((card) => Object.entries(wordsOf(card))));
   }
-  for (const name of ["age", "born_at_weeks", "q"]) {
-    labels[name] = form.querySelector(`label[for="id_${name}"]`)?.textContent.trim() || name;
+  const notices = [];
+  const [stages, services, tags] = ["stage", "service", "tag"].map((name) => chosen(params, name));
+  const age = lastValue(params, "age").trim() ? readAge(lastValue(params, "age").trim()) : {};
+  if (age.error) notices.push(`${rules.labels.age}: ${age.error}`);
+  for (const name of ["dob", "born_at_weeks"]) {
+    const label = rules.labels[name];
+    if (lastValue(params, name).trim()) notices.push(fill(rules.needs_signal, { label }));
   }
-  // The form asks "Or their date of birth"; messages name the field as the server does.
-  labels.dob = "Date of birth";
-  return labels;
+  const search = readSearch(lastValue(params, "q").trim());
+  if (search?.error) notices.push(`${rules.labels.q}: ${search.error}`);
+  const applies = (card) => {
+    const { stages: overlapped, start, end, service, tag } = card.dataset;
+    return (
+      (!stages.length || overlapped.split(" ").some((slug) => stages.includes(slug))) &&
+      (age.days === undefined || (Number(start) <= age.days && age.days < Number(end))) &&
+      (!services.length || services.includes(service)) &&
+      (!tags.length || tags.includes(tag)) &&
+      (!search?.test || search.test(card))
+    );
+  };
+  let shown = 0;
+  const shownSections = [];
+  for (const { section, heading, cards } of sections) {
+    const shownCards = cards.filter(applies);
+    section.replaceChildren(heading, ...shownCards);
+    shown += shownCards.length;
+    if (shownCards.length) shownSections.push(section);
+  }
+  results.replaceChildren(...shownSections);
+  const count = document.getElementById("result-count");
+  count.textContent = count.textContent.replace(/\d+/, String(shown));
+  if (!shown) {
+    const empty = Object.assign(document.createElement("div"), { className: "results__empty" });
+    empty.append(...rules.no_matches.map((words) => paragraph(words.join(" "))));
+    results.append(empty);
+  }
+  const typed = (name, used) => (used ? [lastValue(params, name)] : []);
+  const used = { stage: stages, age: typed("age", age.days !== undefined), service: services };
+  showFiltersInUse(params, { ...used, tag: tags, q: typed("q", search?.test) });
+  return notices;
 }
+
+// "Filters in use" from the server's own markup (a blank item to copy), and the links to
+// these results.
+function showFiltersInUse(params, used) {
+  const panel = document.getElementById("results-panel");
+  panel.querySelector(".active-filters")?.remove();
+  const queryWithout = (name, value) =>
+    query(new URLSearchParams([...params].filter(([key, item]) => key !== name || item !== value)));
+  for (const link of panel.querySelectorAll(".results__download a, .results__actions a")) {
+    link.search = query(params);
+  }
+  const template = document.getElementById("active-filters-template");
+  const block = template.content.firstElementChild.cloneNode(true);
+  const blank = block.querySelector(".active-filters__remove").parentElement;
+  for (const [name, values] of Object.entries(used)) {
+    for (const value of values) {
+      const item = blank.cloneNode(true);
+      const link = item.querySelector("a");
+      const input = form.querySelector(`input[name="${name}"][value="${CSS.escape(value)}"]`);
+      const text = input ? form.querySelector(`label[for="${input.id}"]`).textContent : value;
+      const words = `${rules.labels[name]}: ${text.trim()}`;
+      link.querySelector(".active-filters__text").textContent = words;
+      Object.assign(link.dataset, { filterParameter: name, filterValue: value });
+      link.setAttribute("href", `?${queryWithout(name, value)}`);
+      blank.before(item);
+    }
+  }
+  blank.remove();
+  if (block.querySelector("a[data-filter-parameter]")) {
+    panel.querySelector(".results__print-summary").after(block);
+  }
+}
+
+// The query string the server would push: the form's fields without the empty ones.
+const query = (params) => new URLSearchParams([...params].filter(([, v]) => v.trim())).toString();
+const addressFor = (params) =>
+  window.location.pathname + (query(params) ? `?${query(params)}` : "");
 
 function setFormFrom(params) {
   for (const input of form.elements) {
-    if (!input.name) continue;
-    const values = params.getAll(input.name);
+    const values = input.name ? params.getAll(input.name) : [];
     if (input.type === "checkbox") input.checked = values.includes(input.value);
     else if (input.type === "text" || input.type === "search") input.value = values.at(-1) ?? "";
   }
 }
 
-async function showFiltered(params, savedAtOfPage, { moveFocus = true } = {}) {
-  let data;
-  try {
-    data = await readSaved();
-  } catch {
-    showNotice(savedAtOfPage || "", "Filtering needs a signal: this pathway's data is not saved on this device.");
-    return;
-  }
-  // The review as the server worded it when the copy was saved: an old copy says how old.
-  const review = data.pathway.review_status;
-  showNotice(savedAtOfPage || data.savedAt, review && `Clinical review when saved: ${review}`);
-  const panel = document.getElementById("results-panel");
-  const count = document.getElementById("result-count");
-  renderResults({ panel, count }, data, filterEntries(data, params, formLabels()), params);
+function showFiltered(params, { moveFocus = true } = {}) {
+  showNotice(allCards ? filterCards(params) : [rules.not_saved]);
   // As after an htmx update: keep keyboard users in the results if their control went.
   if (moveFocus && (!document.activeElement || document.activeElement === document.body)) {
-    panel.focus();
+    document.getElementById("results-panel").focus();
   }
 }
 
-function addressFor(params) {
-  const query = canonicalQuery(params);
-  return query ? `${window.location.pathname}?${query}` : window.location.pathname;
+function filterOffline(event) {
+  event.preventDefault();
+  const address = addressFor(new URLSearchParams(new FormData(form)));
+  // Cards the server already narrowed down cannot be filtered here: open the saved copy.
+  if (!allCards) return window.location.assign(address);
+  window.history.pushState({ offlineFilters: true }, "", address);
+  showFiltered(new URLSearchParams(window.location.search));
 }
 
 if (isPathwayPage) {
   if (root.dataset.offlineCopy !== undefined) {
-    // A saved copy of this page, maybe with other filters: show what this address asks for.
+    // The saved copy of this pathway, opened at this address: show what the address asks for
+    // (a copy saved at this very address already does).
     const params = new URLSearchParams(window.location.search);
+    const renderedFor = new URL(form.dataset.renderedFor, window.location.href);
     setFormFrom(params);
     // Opening a page leaves focus at its top, where the offline notice is.
-    showFiltered(params, root.dataset.offlineCopy, { moveFocus: false });
+    if (query(new URLSearchParams(renderedFor.search)) === query(params)) showNotice();
+    else showFiltered(params, { moveFocus: false });
   }
-
-  // While offline, the form filters the saved data instead of sending a request.
+  // While offline, the form filters the cards instead of sending a request.
   document.body.addEventListener("htmx:beforeRequest", (event) => {
-    if (!offline || event.detail.elt !== form) return;
-    event.preventDefault();
-    const params = new URLSearchParams(new FormData(form));
-    window.history.pushState({ offlineFilters: true }, "", addressFor(params));
-    showFiltered(params, root.dataset.offlineCopy);
+    if (offline && event.detail.elt === form) filterOffline(event);
   });
-
-  // The request failed for want of a network: from now on, filter the saved data.
+  // The request failed for want of a network: from now on, filter here.
   document.body.addEventListener("htmx:sendError", (event) => {
     if (event.detail.elt !== form) return;
     offline = true;
-    const params = new URLSearchParams(new FormData(form));
-    window.history.pushState({ offlineFilters: true }, "", addressFor(params));
-    showFiltered(params, root.dataset.offlineCopy);
+    filterOffline(event);
   });
-
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
   window.addEventListener("popstate", (event) => {
     if (!event.state?.offlineFilters) return;
     const params = new URLSearchParams(window.location.search);
     setFormFrom(params);
-    showFiltered(params, root.dataset.offlineCopy);
+    showFiltered(params);
   });
-
-  // Results fetched from the server again: they are live, not the saved copy.
+  // Results fetched from the server again: they are live, and no longer every card.
   document.body.addEventListener("htmx:afterSwap", () => {
-    if (!offline) hideNotice();
+    allCards = false;
+    if (!offline) document.querySelector(".offline-notice")?.remove();
   });
 }
 
-if (!isPathwayPage && root.dataset.offlineCopy !== undefined) {
-  showNotice(root.dataset.offlineCopy);
-}
-
+if (!isPathwayPage && root.dataset.offlineCopy !== undefined) showNotice();
 window.addEventListener("offline", () => {
   offline = true;
 });

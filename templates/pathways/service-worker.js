@@ -1,21 +1,21 @@
-// Pathway Navigator's service worker: keeps the pages a practitioner has opened, and the data
-// of each pathway opened, so that they work on a home visit with no signal.
+// Pathway Navigator's service worker: keeps the pages a practitioner has opened, and the
+// unfiltered page of each pathway opened, so that they work on a home visit with no signal.
 //
-// Pages and data: network first, the saved copy when the network fails. A page answered
-// from the saved copy is marked (data-offline-copy on <html>, holding when it was saved), so
-// offline.js can say so and filter from the saved data. Static files: the saved copy at once,
-// refreshed in the background. Never kept: /admin/, htmx fragments (offline.js filters from
-// the saved data instead), anything but GET, and any response marked private or no-store,
-// which is every response to a signed-in person (pathways.offline.views sets that).
+// Pages: network first, the saved copy when the network fails; any address of a pathway is
+// answered with its saved unfiltered page, whose cards offline.js filters to the address. A
+// page answered from a saved copy is marked (data-offline-copy on <html>, holding when it
+// was saved). Static files: the saved copy at once, refreshed in the background. Never
+// kept: /admin/, htmx fragments, anything but GET, and any response marked private or
+// no-store, which is every response to a signed-in person (pathways.offline.views sets that).
 
-const VERSION = "v1";
+// v2: saved pathway pages carry their cards' filtering data; v1's copies and API data do not.
+const VERSION = "v2";
 const STATIC_CACHE = `pathways-static-${VERSION}`;
 const SAVED_CACHE = `pathways-saved-${VERSION}`;
 const SHELL = {{ shell|safe }};
 const STYLESHEETS = {{ stylesheets|safe }};
 const STATIC_PREFIX = {{ static_prefix|safe }};
 const NEVER = {{ never|safe }};
-const DATA_PREFIX = "/api/pathways/";
 const SAVED_AT = "X-Saved-At";
 
 self.addEventListener("install", (event) => {
@@ -49,23 +49,20 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(staticFile(event));
   } else if (request.mode === "navigate") {
     event.respondWith(page(event));
-  } else if (url.pathname.startsWith(DATA_PREFIX)) {
-    event.respondWith(data(event));
   }
 });
 
-// offline.js asks for a pathway's data to be saved, and for its page unless a copy is already
-// saved (the first page seen is fetched before this worker is in charge); the answer says
-// whether both are now saved.
+// offline.js asks for the page it is on to be saved (the first page seen is fetched before
+// this worker is in charge) and for its pathway's unfiltered page, fetched again each time so
+// it stays current (a 304 when unchanged); the answer says whether both are now saved.
 self.addEventListener("message", (event) => {
   if (event.data?.type !== "save") return;
-  const { page, data } = event.data;
+  const { page, unfiltered } = event.data;
   const port = event.ports[0];
+  const pages = [saved(new Request(page)).then((copy) => Boolean(copy) || saveFromNetwork(page))];
+  if (unfiltered !== page) pages.push(saveFromNetwork(unfiltered));
   event.waitUntil(
-    Promise.all([
-      saved(new Request(page)).then((copy) => Boolean(copy) || saveFromNetwork(page)),
-      ...data.map((url) => saveFromNetwork(url)),
-    ]).then((results) => port?.postMessage({ saved: results.every(Boolean) })),
+    Promise.all(pages).then((results) => port?.postMessage({ saved: results.every(Boolean) })),
   );
 });
 
@@ -87,7 +84,7 @@ async function keep(cacheName, url, response) {
 
 async function saveFromNetwork(url) {
   try {
-    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
     if (!keepable(response)) return false;
     await keep(SAVED_CACHE, url, response);
     return true;
@@ -111,8 +108,10 @@ async function page(event) {
     }
     return response;
   } catch (error) {
-    // The same page with other filters will do: offline.js filters it to this address.
-    const copy = (await saved(request)) || (await saved(request, { ignoreSearch: true }));
+    // The unfiltered page first, which offline.js filters to this address; else this one.
+    const unfiltered = new URL(request.url);
+    unfiltered.search = "";
+    const copy = (await saved(new Request(unfiltered))) || (await saved(request));
     return copy ? markedOffline(copy) : notSaved();
   }
 }
@@ -135,19 +134,6 @@ ${STYLESHEETS.map((href) => `<link rel="stylesheet" href="${href}">`).join("")}<
 open one from the <a href="/">home page</a>, or try again when you have a signal.</p>
 </main></div></body></html>`;
   return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
-}
-
-async function data(event) {
-  const request = event.request;
-  try {
-    const response = await fetch(request);
-    if (keepable(response)) event.waitUntil(keep(SAVED_CACHE, request.url, response.clone()));
-    return response;
-  } catch (error) {
-    const copy = await saved(request);
-    if (copy) return copy;
-    throw error;
-  }
 }
 
 async function staticFile(event) {

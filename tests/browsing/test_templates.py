@@ -8,9 +8,18 @@ import pytest
 from ..conftest import IMH_URL, ROOT
 
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+# Data for scripts (json_script, type="application/json") is never run, so CSP allows it.
+INLINE_SCRIPT = re.compile(
+    r'<script(?![^>]*\bsrc=)(?![^>]*\btype="application/json")[^>]*>', re.IGNORECASE
+)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def test_script_data_is_not_taken_for_an_inline_script():
+    assert not INLINE_SCRIPT.search('<script id="x" type="application/json">{}</script>')
+    assert INLINE_SCRIPT.search("<script>alert(1)</script>")
+    assert INLINE_SCRIPT.search('<script type="module">import "x";</script>')
 
 
 def test_there_are_templates_to_check():

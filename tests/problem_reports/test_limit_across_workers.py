@@ -71,7 +71,7 @@ def two_workers(transactional_db):
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)

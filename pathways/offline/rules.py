@@ -1,0 +1,48 @@
+"""What the offline page needs to filter its saved cards by itself: the rules and the words
+the server hands to offline.js (as json_script), so the browser keeps no copy of its own."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxLengthValidator
+from django.db import connections
+
+from .. import ages, search
+from ..filters import PARAMETER_LIMITS, EntryFilter
+
+NEEDS_SIGNAL = "{label}: working this out needs a signal, so these results are not filtered by it."
+NOT_SAVED = "Filtering needs a signal: this pathway's full page is not saved on this device."
+# Stands for the typed length in Django's own message, which the browser fills in.
+_LENGTH = 987654321
+
+
+def _too_long(limit: int) -> str:
+    """Django's message for a value over `limit` characters, with "{length}" to fill in."""
+    message = MaxLengthValidator.message % {"limit_value": limit, "show_value": _LENGTH}
+    return str(message).replace(str(_LENGTH), "{length}")
+
+
+def for_page(
+    filterset: EntryFilter, *, all_cards: bool, no_matches: list[str], review_status: str = ""
+) -> dict:
+    """The rules for one rendering of the pathway page. `all_cards` says whether it is the
+    unfiltered page, whose cards (all the pathway's, none marked) the browser may filter.
+    `review_status` is the pathway's review in words, as it stood when the page was made."""
+    return {
+        "review": review_status,
+        "all_cards": all_cards,
+        "labels": {name: str(field.label) for name, field in filterset.form.fields.items()},
+        "limits": PARAMETER_LIMITS,
+        "age": ages.age_rules_for_browser(),
+        "too_long": {name: _too_long(limit) for name, limit in PARAMETER_LIMITS.items()},
+        "search": {
+            "pattern": search.TERM_PATTERN,
+            "same_as": search.SAME_AS,
+            # PostgreSQL matches stems: each card then carries its words' stems.
+            "stemmed": connections[filterset.queryset.db].vendor == "postgresql",
+        },
+        "needs_signal": NEEDS_SIGNAL,
+        "not_saved": NOT_SAVED,
+        # Word by word: the page holds the sentences as text only when nothing matches
+        # (PRODUCT.md), and a page scanned for them must not find them in this data.
+        "no_matches": [sentence.split(" ") for sentence in no_matches],
+    }

@@ -1,0 +1,145 @@
+"""Offline filtering agrees with the server, over generated combinations of every filter.
+
+The saved, unfiltered pathway page is opened with the network off, once; then for each
+generated query string the test calls offline.js's own `filterCards` (the code path the form,
+Back and Forward use) and reads the page. What is compared with the server's page for the
+same query string (fetched with Django's test client):
+
+- the set of visible entry ids (`entry-<position>`): a set, because on PostgreSQL the server
+  ranks search results within a stage while the saved page keeps seed order;
+- the count line ("Showing N of M rationales"), word for word;
+- the stage headings shown (none without a card under it);
+- the empty state: shown offline exactly when the server shows it, with the server's words;
+- the notices offline gives for a typed age or search it cannot use are among the server's.
+
+Search words are taken from the pathway's own text (letters only, any case, some negated
+with -). On SQLite both sides match them as case-insensitive substrings; on PostgreSQL the
+server matches stems (full text) and each saved card carries its words' stems from the same
+database, so the browser matches the stem of a word the pathway uses, stop words included.
+"""
+
+import random
+import re
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from pathways.models import AgeBand, Entry, Service, Stage, Tag
+from pathways.search import normalise
+
+from ..conftest import IMH_URL
+
+SAVED = "Saved on this device: this pathway and its filters work without a signal."
+COMBINATIONS = 240
+# Band edges from the issue, and unit forms; the bands' own edges are added from the data.
+AGES = ["41d", "42d", "55d", "56d", "182d", "183d", "364d", "365d", "1095d", "1096d"]
+AGES += ["1825d", "1826d", "0d", "6w", "8w", "10w", "26w", "6m", "13m", "2y", "1y6m", "5y"]
+AGES += ["3 weeks", "1 year 6 months", " 9W ", "20y", "10", "ten weeks", "4" * 41]
+
+
+def server_answer(client: Client, query: str) -> dict:
+    html = client.get(f"{IMH_URL}?{query}").content.decode()
+    results = html[html.index('id="result-count"') :]
+    return {
+        "ids": set(re.findall(r'<article class="nhsuk-card entry" id="(entry-\d+)"', results)),
+        "count": re.search(r"Showing \d+ of \d+ rationales", results)[0],
+        "stages": re.findall(r'class="results__stage-heading"[^>]*>([^<]+)<', results),
+        "empty": re.findall(
+            r'<div class="results__empty">\s*<p>([^<]+)</p>\s*<p>([^<]+)</p>', results
+        ),
+        "notices": {
+            line.strip()
+            for block in re.findall(r'results__notices">(.*?)</ul>', results, re.S)
+            for line in re.findall(r"<li>([^<]+)</li>", block.replace("&#x27;", "'"))
+        },
+    }
+
+
+FILTER_IN_PAGE = """async (query) => {
+  const site = document.querySelector('script[src*="site.js"]').src;
+  const { filterCards } = await import(new URL("offline.js", site).href);
+  const notices = filterCards(new URLSearchParams(query));
+  const shown = (selector) => Array.from(document.querySelectorAll(selector));
+  return {
+    ids: shown("#results .entry").map((card) => card.id),
+    count: document.getElementById("result-count").textContent.trim(),
+    stages: shown("#results .results__stage-heading").map((h) => h.textContent),
+    empty: shown("#results .results__empty").map((empty) =>
+      Array.from(empty.querySelectorAll("p"), (p) => p.textContent)),
+    notices,
+  };
+}"""
+
+
+def generated_queries(rng: random.Random) -> list[str]:
+    """Query strings mixing every parameter, from the pathway's own values and words."""
+    edges = {days for band in AgeBand.objects.all() for days in (band.start_days, band.end_days)}
+    ages = AGES + [f"{days + step}d" for days in sorted(edges) for step in (-1, 0)]
+    choices = {
+        "stage": [*Stage.objects.values_list("slug", flat=True), "never"],
+        "service": [*Service.objects.values_list("slug", flat=True), "nope"],
+        "tag": [*Tag.objects.values_list("slug", flat=True)],
+    }
+    text = " ".join(
+        normalise(
+            " ".join(
+                [
+                    entry.rationale,
+                    entry.criteria,
+                    *[f"{i.text} {i.bullets}" for i in entry.interventions.all()],
+                ]
+            )
+        )
+        for entry in Entry.objects.prefetch_related("interventions")
+    )
+    words = sorted(set(re.findall(r"[a-z]{3,}", text)))
+    assert len(words) > 100
+
+    def word() -> str:
+        chosen = rng.choice(words + ["zebra", "qqq"])
+        chosen = rng.choice([chosen, chosen.upper(), chosen.title()])
+        return f"-{chosen}" if rng.random() < 0.2 else chosen
+
+    queries = []
+    for _ in range(COMBINATIONS):
+        params = []
+        for name in rng.sample(["stage", "service", "tag", "age", "q"], rng.randint(1, 4)):
+            if name == "age":
+                params.append(("age", rng.choice(ages)))
+            elif name == "q":
+                params.append(("q", " ".join(word() for _ in range(rng.randint(1, 2)))))
+            else:
+                params += [(name, rng.choice(choices[name])) for _ in range(rng.randint(1, 2))]
+        queries.append("&".join(f"{k}={v}" for k, v in params).replace(" ", "+"))
+    return queries
+
+
+@pytest.mark.browser
+def test_offline_filtering_agrees_with_the_server_on_generated_combinations(page: Page, live_imh):
+    queries = generated_queries(random.Random(20261202))
+    assert len(set(queries)) >= 200
+    # Every band edge and every parameter is in the mix.
+    assert {"age=41d", "age=42d", "age=1825d", "age=1826d"} <= {
+        part for query in queries for part in query.split("&")
+    }
+    page.goto(live_imh)
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator(".offline-notice")).to_be_visible()
+    assert page.evaluate("document.documentElement.dataset.offlineCopy") is not None
+
+    client = Client()
+    outcomes = set()
+    for query in queries:
+        server = server_answer(client, query)
+        offline = page.evaluate(FILTER_IN_PAGE, query)
+        assert set(offline["ids"]) == server["ids"], query
+        assert offline["count"] == server["count"], query
+        assert offline["stages"] == server["stages"], query
+        assert [tuple(e) for e in offline["empty"]] == server["empty"], query
+        assert set(offline["notices"]) <= server["notices"], query
+        outcomes.add(len(server["ids"]))
+    # The combinations reach empty, partial and full results, not one answer over and over.
+    assert 0 in outcomes and 19 in outcomes and len(outcomes) >= 8
