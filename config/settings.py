@@ -6,6 +6,7 @@ cookies and the redirect to HTTPS. The security headers are the same in every en
 the tests see what production sends. `.env.example` lists every variable.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -260,3 +261,25 @@ LOGGING = {
         "django.security": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# The site's own address, as practitioners reach it. Canonical URLs of the FHIR resources and
+# the links on CDS Hooks cards are built from it, never from the Host of a request: an EHR
+# stores them, and a request can come in through any name the server answers to.
+# Unset in production, it is the first of ALLOWED_HOSTS over HTTPS.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if not SITE_URL:
+    SITE_URL = f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
+
+# CDS Hooks (pathways.integration.cds_hooks, docs/integration.md). Each EHR that may call the
+# service is an issuer of signed JWTs with its public keys: a JSON object from "iss" to either
+# {"jwks_url": "https://..."} or {"jwks": {"keys": [...]}}.
+CDS_HOOKS_CLIENTS = json.loads(os.environ.get("CDS_HOOKS_CLIENTS", "") or "{}")
+# Calls without a JWT are refused unless this is on; it is on only in development.
+CDS_HOOKS_ALLOW_UNSIGNED = DEBUG and env_flag("CDS_HOOKS_ALLOW_UNSIGNED", default=True)
+# Seconds to wait for the EHR's FHIR server when the service fetches the child's record itself.
+CDS_HOOKS_FHIR_TIMEOUT = float(os.environ.get("CDS_HOOKS_FHIR_TIMEOUT", "3"))
+# Browser-based EHRs allowed to call the service (comma-separated origins); empty: any origin.
+# Authentication is the JWT in the Authorization header, never a cookie, so any origin may ask.
+CDS_HOOKS_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("CDS_HOOKS_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]

@@ -4,7 +4,7 @@ The JSON API is mounted in config/urls.py; the admin too."""
 from django.urls import path
 
 from .browsing import views
-from .integration import exports
+from .integration import cds_hooks, exports, fhir
 from .offline import views as offline
 from .operations import health
 from .problem_reports import views as problem_reports
@@ -20,6 +20,14 @@ urlpatterns = [
     path("documents/<slug:slug>/", views.document_detail, name="document"),
     # Other systems: the same entries as a spreadsheet (the JSON API is under /api/).
     path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
+    # Electronic records: the codes our FHIR resources use, and CDS Hooks (docs/integration.md).
+    path(
+        f"fhir/CodeSystem/{fhir.CODE_SYSTEM_ID}",
+        fhir.code_system_resource,
+        name="fhir_code_system",
+    ),
+    path("cds-services", cds_hooks.discovery, name="cds_discovery"),
+    path("cds-services/<str:service_id>", cds_hooks.service, name="cds_service"),
     # Readers' problem reports.
     path(
         "pathways/<slug:slug>/entries/<int:position>/report/",

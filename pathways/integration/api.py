@@ -186,7 +186,10 @@ class EntryQuery(Schema):
 
 
 FHIR_RESPONSE = {
-    "description": "An HL7 FHIR R4 PlanDefinition: one action per stage, one per entry within.",
+    "description": (
+        "An HL7 FHIR R4 PlanDefinition (CPG-on-FHIR computable plan): stage actions, and "
+        "entry actions inside the stage whose age range contains them."
+    ),
     "content": {
         "application/fhir+json": {
             "schema": {
@@ -399,5 +402,5 @@ def pathway_entries(request: HttpRequest, slug: str):
 )
 def pathway_fhir(request: HttpRequest, slug: str):
     found = public_pathway(slug)
-    resource = plan_definition(request, found, list(public_entries(found)))
+    resource = plan_definition(found, list(public_entries(found)))
     return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)

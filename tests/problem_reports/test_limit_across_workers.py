@@ -72,6 +72,8 @@ def two_workers(transactional_db):
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
+                # TimeoutError: a worker still starting on a busy machine accepted but did
+                # not answer within the 2 s.
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)

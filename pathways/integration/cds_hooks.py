@@ -1,0 +1,483 @@
+"""CDS Hooks 2.0 service: an electronic record shows, on opening a child's record
+(`patient-view`), a card saying what each published pathway says to do at the child's age.
+
+Discovery is `GET /cds-services`; each public pathway is a service, `POST /cds-services/<slug>`.
+The child's birth date comes from the prefetched Patient, or from the record's FHIR server
+when nothing was prefetched; gestation at birth from an Observation coded LOINC 76516-4. What
+applies is worked out by the pathway browser's own FilterSet over published content only
+(pathways.public), so a card and the page it links to always agree. Callers are EHRs that sign
+a JWT with a key they publish (settings.CDS_HOOKS_CLIENTS); docs/integration.md has the rest.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.client
+import json
+import logging
+import re
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import date
+from urllib.parse import quote, urlencode, urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from ..models import Entry, Pathway
+from ..public import filter_entries, public_pathway
+from .fhir import absolute_url
+
+logger = logging.getLogger("pathways.cds_hooks")
+
+HOOK = "patient-view"
+LOINC = "http://loinc.org"
+GESTATION_AT_BIRTH = "76516-4"
+PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "gestation": f"Observation?patient={{{{context.patientId}}}}&code={LOINC}|{GESTATION_AT_BIRTH}",
+}
+# The spec forbids "none" and shared-secret (HMAC) signatures: only public-key algorithms.
+ALGORITHMS = [
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+]
+# Clocks of an EHR and of this server may differ by a little.
+CLOCK_LEEWAY_SECONDS = 30
+SUMMARY_LIMIT = 140
+# Born at 37 weeks or later is at term: there is nothing to correct for.
+TERM_DAYS = 37 * 7
+# The most we read from an EHR's FHIR server for one resource: a Patient is a few kilobytes.
+MAX_FHIR_RESPONSE_BYTES = 1_000_000
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+class CdsError(Exception):
+    """A request the service cannot answer with cards; the message is for the EHR's log."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# HTTP: CORS for browser-based EHRs, JSON in and out.
+
+
+def with_cors(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The headers a browser needs before it lets an EHR's page read our answer."""
+    allowed = settings.CDS_HOOKS_ALLOWED_ORIGINS
+    origin = request.headers.get("Origin", "")
+    if not allowed:
+        response["Access-Control-Allow-Origin"] = "*"
+    elif origin in allowed:
+        response["Access-Control-Allow-Origin"] = origin
+    if allowed:
+        patch_vary_headers(response, ["Origin"])
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    response["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def answer(request: HttpRequest, data: dict, status: int = 200) -> HttpResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    # Cards are about one child: no cache anywhere may keep them.
+    response["Cache-Control"] = "no-store"
+    return with_cors(request, response)
+
+
+def preflight(request: HttpRequest) -> HttpResponse:
+    return with_cors(request, HttpResponse(status=204))
+
+
+# Discovery.
+
+
+def service_description(pathway: Pathway) -> dict:
+    return {
+        "hook": HOOK,
+        "id": pathway.slug,
+        "title": f"{pathway.title} pathway",
+        "description": (
+            f"What the {pathway.title} pathway says to do for a child of this age (corrected "
+            "for prematurity below 2 years), with a link to the pathway filtered for the child."
+        ),
+        "prefetch": PREFETCH,
+    }
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def discovery(request: HttpRequest) -> HttpResponse:
+    """The services: one per public pathway. Open to all: it holds nothing about a patient."""
+    if request.method == "OPTIONS":
+        return preflight(request)
+    services = [service_description(pathway) for pathway in Pathway.objects.public()]
+    return with_cors(request, JsonResponse({"services": services}))
+
+
+# Calling a service.
+
+
+@csrf_exempt
+@require_http_methods(["POST", "OPTIONS"])
+def service(request: HttpRequest, service_id: str) -> HttpResponse:
+    """Cards for the child in `patient-view`: 400 for a request we cannot read, 401 for a
+    caller we do not trust, 412 when the child's record cannot be had."""
+    if request.method == "OPTIONS":
+        return preflight(request)
+    try:
+        authenticate(request, service_id)
+        try:
+            pathway = public_pathway(service_id)
+        except Http404:
+            raise CdsError(404, f"There is no CDS service {service_id!r}.") from None
+        hook_request = read_request(request)
+        born, gestation_days = child_details(hook_request)
+        return answer(request, {"cards": cards(pathway, born, gestation_days)})
+    except CdsError as error:
+        response = answer(request, {"error": error.message}, status=error.status)
+        if error.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="cds-services"'
+        return response
+
+
+def read_request(request: HttpRequest) -> dict:
+    try:
+        data = json.loads(request.body)
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than Python will follow.
+        raise CdsError(400, "The request body is not JSON.") from None
+    if not isinstance(data, dict):
+        raise CdsError(400, "The request body must be a JSON object.")
+    if data.get("hook") != HOOK:
+        raise CdsError(400, f'This service answers the "{HOOK}" hook only.')
+    if not isinstance(data.get("context"), dict):
+        raise CdsError(400, "The request has no context object.")
+    prefetch = data.get("prefetch", {})
+    if prefetch is None:
+        prefetch = {}
+    if not isinstance(prefetch, dict):
+        raise CdsError(400, "prefetch must be a JSON object.")
+    data["prefetch"] = prefetch
+    return data
+
+
+# Security: the caller's JWT.
+
+
+def authenticate(request: HttpRequest, service_id: str) -> dict | None:
+    """The verified claims of the caller's JWT, or None for an unsigned call where allowed."""
+    # PyJWT loads OpenSSL's bindings, a fifth of a second: only calls to the service need
+    # it, not every worker as it starts.
+    import jwt
+
+    header = request.headers.get("Authorization", "")
+    if not header:
+        if settings.CDS_HOOKS_ALLOW_UNSIGNED:
+            return None
+        raise CdsError(401, "A signed JWT is required: Authorization: Bearer <JWT>.")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise CdsError(401, "The Authorization header must be: Bearer <JWT>.")
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+        key_id = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        raise CdsError(401, "The bearer token is not a JWT.") from None
+    issuer = unverified.get("iss")
+    client = settings.CDS_HOOKS_CLIENTS.get(issuer) if isinstance(issuer, str) else None
+    if not isinstance(client, dict):
+        raise CdsError(401, "The JWT's issuer is not a client of this service.")
+    audience = absolute_url(reverse("pathways:cds_service", args=[service_id]))
+    try:
+        claims = jwt.decode(
+            token,
+            signing_key(client, key_id),
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            leeway=CLOCK_LEEWAY_SECONDS,
+            options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise CdsError(401, "The JWT has expired.") from None
+    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        raise CdsError(401, f"The JWT was refused: {error}") from None
+    # A JWT is good for one call: the same jti again is a replay.
+    lifetime = max(int(claims["exp"] - time.time()) + CLOCK_LEEWAY_SECONDS, 1)
+    seen = hashlib.sha256(json.dumps([issuer, claims["jti"]]).encode()).hexdigest()
+    if not cache.add(f"cds-hooks-jti:{seen}", True, timeout=lifetime):
+        raise CdsError(401, "The JWT has been used before.")
+    return claims
+
+
+_jwks_clients: dict = {}  # a jwt.PyJWKClient for each JWK Set URL, with its cached keys
+
+
+def signing_key(client: dict, key_id: str | None):
+    """The client's public key named by the JWT's `kid`, from its JWK Set."""
+    import jwt
+
+    try:
+        if "jwks" in client:
+            keys = jwt.PyJWKSet.from_dict(client["jwks"]).keys
+            matching = [key for key in keys if key.key_id == key_id]
+            if not matching:
+                raise CdsError(401, "No key of the issuer matches the JWT's kid.")
+            return matching[0].key
+        url = client.get("jwks_url")
+        if not isinstance(url, str):
+            raise CdsError(401, "The issuer has no keys configured.")
+        if url not in _jwks_clients:
+            timeout = int(max(settings.CDS_HOOKS_FHIR_TIMEOUT, 1))
+            _jwks_clients[url] = jwt.PyJWKClient(url, cache_keys=True, timeout=timeout)
+        return _jwks_clients[url].get_signing_key(key_id).key
+    except jwt.PyJWTError as error:
+        raise CdsError(401, f"The issuer's keys could not be used: {error}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        # A mistake in CDS_HOOKS_CLIENTS: the server's log says so, the caller is refused.
+        logger.error("CDS Hooks: the keys configured for an issuer are unusable: %r", error)
+        raise CdsError(401, "The issuer's keys could not be used.") from None
+
+
+# The child: birth date and gestation, prefetched or fetched.
+
+
+def child_details(hook_request: dict) -> tuple[date, int | None]:
+    """The child's date of birth and gestation at birth in days (None when not known)."""
+    prefetch = hook_request["prefetch"]
+    patient = prefetch.get("patient")
+    if patient is None:
+        patient = fetch(hook_request, "Patient/{id}", required=True)
+    if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
+        raise CdsError(400, "The patient is not a FHIR Patient resource.")
+    born = birth_date(patient)
+    observations = prefetch.get("gestation")
+    if observations is None and "gestation" not in prefetch and hook_request.get("fhirServer"):
+        # The record did not say whether it has a gestation: ask it, but a baby's age alone
+        # still gives an answer, so a failure here is not the caller's problem.
+        observations = fetch(
+            hook_request,
+            f"Observation?patient={{id}}&code={quote(f'{LOINC}|{GESTATION_AT_BIRTH}')}",
+            required=False,
+        )
+    return born, gestation_days(observations)
+
+
+def birth_date(patient: dict) -> date:
+    value = patient.get("birthDate")
+    if not isinstance(value, str) or not FULL_DATE.fullmatch(value):
+        raise CdsError(400, "The Patient has no full birth date (YYYY-MM-DD).")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CdsError(400, f"The Patient's birth date {value!r} is not a real date.") from None
+
+
+class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would resend the EHR's access token to wherever a redirect points."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None  # so the 3xx is an HTTPError, a failed fetch
+
+
+@functools.cache
+def fhir_opener() -> urllib.request.OpenerDirector:
+    # Built on first use: it loads the system's CA certificates, which every app server
+    # worker would otherwise pay for at start, called or not.
+    return urllib.request.build_opener(RefuseRedirects)
+
+
+def fetch(hook_request: dict, template: str, *, required: bool):
+    """A resource from the EHR's FHIR server, with its access token and a time limit."""
+    server = hook_request.get("fhirServer")
+    if server is None:
+        raise CdsError(
+            412, "The Patient was not prefetched and there is no fhirServer to fetch it from."
+        )
+    if not isinstance(server, str):
+        raise CdsError(400, "fhirServer must be a URL.")
+    try:
+        parts = urlsplit(server)
+    except ValueError:
+        raise CdsError(400, "fhirServer is not a URL.") from None
+    schemes = {"https"} if settings.PRODUCTION else {"http", "https"}
+    if parts.scheme not in schemes or not parts.netloc:
+        raise CdsError(400, f"fhirServer must be an {' or '.join(sorted(schemes))} URL.")
+    patient_id = hook_request["context"].get("patientId")
+    if not isinstance(patient_id, str) or not FHIR_ID.fullmatch(patient_id):
+        raise CdsError(400, "context.patientId is missing or not a FHIR id.")
+    url = f"{server.rstrip('/')}/{template.format(id=patient_id)}"
+    headers = {"Accept": "application/fhir+json"}
+    authorization = hook_request.get("fhirAuthorization")
+    if isinstance(authorization, dict) and isinstance(authorization.get("access_token"), str):
+        headers["Authorization"] = f"Bearer {authorization['access_token']}"
+    try:
+        with fhir_opener().open(
+            urllib.request.Request(url, headers=headers), timeout=settings.CDS_HOOKS_FHIR_TIMEOUT
+        ) as response:
+            body = response.read(MAX_FHIR_RESPONSE_BYTES + 1)
+        if len(body) > MAX_FHIR_RESPONSE_BYTES:
+            raise ValueError("response too large")
+        return json.loads(body)
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        # urllib's URLError and HTTPError, and timeouts, are OSErrors.
+        logger.warning("CDS Hooks: fetching %s failed: %s", url, error)
+        if required:
+            raise CdsError(412, "The Patient could not be fetched from fhirServer.") from None
+        return None
+
+
+def gestation_days(observations) -> int | None:
+    """Gestation at birth in days from an Observation, or the first usable one in a Bundle."""
+    if isinstance(observations, dict) and observations.get("resourceType") == "Bundle":
+        entries = observations.get("entry")
+        candidates = (
+            [entry.get("resource") for entry in entries or [] if isinstance(entry, dict)]
+            if isinstance(entries, list)
+            else []
+        )
+    else:
+        candidates = [observations]
+    for observation in candidates:
+        found = observation_days(observation)
+        if found is not None:
+            return found
+    return None
+
+
+def observation_days(observation) -> int | None:
+    if not isinstance(observation, dict) or observation.get("resourceType") != "Observation":
+        return None
+    if observation.get("status") == "entered-in-error":
+        return None
+    code = observation.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    if not isinstance(codings, list) or not any(
+        isinstance(c, dict) and c.get("system") == LOINC and c.get("code") == GESTATION_AT_BIRTH
+        for c in codings
+    ):
+        return None
+    quantity = observation.get("valueQuantity")
+    if not isinstance(quantity, dict):
+        return None
+    value = quantity.get("value")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 400:
+        return None
+    unit = quantity.get("code") or quantity.get("unit")
+    if unit in {"wk", "week", "weeks"}:
+        return round(value * 7)
+    if unit in {"d", "day", "days"} and value >= 1:
+        return round(value)
+    return None
+
+
+# What applies, and the card that says it.
+
+
+def applicable(pathway: Pathway, born: date, gestation: int | None):
+    """The browser's FilterSet for the child, and a note when the gestation was not used."""
+    params = QueryDict(mutable=True)
+    params["dob"] = born.isoformat()
+    note = None
+    if gestation is not None and gestation < TERM_DAYS:
+        weeks, extra = divmod(gestation, 7)
+        # Weeks and days where the filter reads them ("32+4"), whole weeks where it does not.
+        choices = [f"{weeks}+{extra}", str(weeks)] if extra else [str(weeks)]
+        for value in choices:
+            params["born_at_weeks"] = value
+            filterset = filter_entries(pathway, params)
+            problems = filterset.form.errors.get("born_at_weeks")
+            if not problems:
+                return filterset, None
+        note = f"Gestation at birth ({weeks}+{extra} weeks) was not used: {problems[0]}"
+        del params["born_at_weeks"]
+    return filter_entries(pathway, params), note
+
+
+def cards(pathway: Pathway, born: date, gestation: int | None) -> list[dict]:
+    filterset, note = applicable(pathway, born, gestation)
+    problems = filterset.form.errors.as_data()
+    if "dob" in problems:
+        if any(problem.code == "too_old" for problem in problems["dob"]):
+            return []  # Older than the pathway's children: nothing to say, no card.
+        raise CdsError(400, f"The birth date cannot be used: {problems['dob'][0].messages[0]}")
+    child_age = filterset.child_age
+    entries = list(filterset.qs)
+    if child_age is None or not entries:
+        return []
+    return [card(pathway, filterset, child_age, entries, note)]
+
+
+def markdown(text: str) -> str:
+    """Content as literal text in markdown: no character of it starts formatting."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def summary(pathway: Pathway, count: int, child_age) -> str:
+    rationales = "rationale applies" if count == 1 else "rationales apply"
+    age = child_age.actual_in_words
+    if child_age.is_corrected:
+        corrected = "not yet due" if child_age.before_due_date else child_age.in_words
+        age = f"{age} (corrected age {corrected})"
+    text = f"{count} {pathway.title} {rationales} at {age}"
+    if len(text) >= SUMMARY_LIMIT:
+        text = f"{count} {rationales} at {age}"
+    return text[: SUMMARY_LIMIT - 1]
+
+
+def card(pathway: Pathway, filterset, child_age, entries: list[Entry], note) -> dict:
+    lines = [markdown(sentence) for sentence in child_age.sentences()]
+    if note:
+        lines.append(markdown(note))
+    lines.append("")
+    for entry in entries:
+        facts = [entry.age_band.label, entry.service.name]
+        if entry.tag:
+            facts.append(entry.tag.name)
+        lines.append(f"- **{markdown(entry.rationale)}** ({markdown('; '.join(facts))})")
+        if entry.criteria:
+            lines.append(f"  {markdown(entry.criteria)}")
+    overdue = pathway.is_review_overdue
+    if overdue:
+        due = f"{pathway.next_review_due.day} {pathway.next_review_due:%B %Y}"
+        lines += ["", f"This pathway's review was due on {due}: check it against current practice."]
+    page = pathway.get_absolute_url()
+    query = {"dob": filterset.data["dob"]}
+    if "born_at_weeks" in filterset.data:
+        query["born_at_weeks"] = filterset.data["born_at_weeks"]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary(pathway, len(entries), child_age),
+        "detail": "\n".join(lines),
+        "indicator": "warning" if overdue else "info",
+        "source": {"label": f"Pathway Navigator: {pathway.title}", "url": absolute_url(page)},
+        "links": [
+            {
+                "label": f"{pathway.title}: what applies to this child",
+                "url": absolute_url(f"{page}?{urlencode(query)}"),
+                "type": "absolute",
+            }
+        ],
+    }

@@ -1,0 +1,731 @@
+"""The CDS Hooks 2.0 service: discovery, cards for a child's age (corrected for prematurity),
+errors that say what is wrong and are never a 5xx, JWT-signed callers only, CORS for browser
+EHRs, and the child's record fetched from the EHR's FHIR server when it was not prefetched."""
+
+import datetime
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.http import QueryDict
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from pathways import ages
+from pathways.models import Entry
+from pathways.public import filter_entries
+
+SITE = "https://pathways.example.nhs.uk"
+DISCOVERY = "/cds-services"
+SERVICE = "/cds-services/infant-mental-health"
+AUDIENCE = f"{SITE}{SERVICE}"
+ISSUER = "https://ehr.example.nhs.uk"
+KID = "ehr-key-1"
+PAGE = f"{SITE}/pathways/infant-mental-health/"
+GESTATION_CODE = {"coding": [{"system": "http://loinc.org", "code": "76516-4"}]}
+
+EHR_KEY = ec.generate_private_key(ec.SECP384R1())
+OTHER_KEY = ec.generate_private_key(ec.SECP384R1())
+
+
+def public_jwk(private_key, kid=KID) -> dict:
+    jwk = jwt.algorithms.ECAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    return {**jwk, "kid": kid, "use": "sig", "alg": "ES384"}
+
+
+def signed(key=EHR_KEY, *, kid=KID, **claims) -> str:
+    """A JWT as an EHR signs it for a call to the service (CDS Hooks 2.0, "Trusting clients")."""
+    now = int(time.time())
+    payload = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+        **claims,
+    }
+    return jwt.encode(payload, key, algorithm="ES384", headers={"kid": kid})
+
+
+def trust_the_test_ehr(settings):
+    """The site at SITE, trusting the test EHR's key and nobody unsigned."""
+    settings.SITE_URL = SITE
+    settings.CDS_HOOKS_CLIENTS = {ISSUER: {"jwks": {"keys": [public_jwk(EHR_KEY)]}}}
+    settings.CDS_HOOKS_ALLOW_UNSIGNED = False
+    settings.CDS_HOOKS_ALLOWED_ORIGINS = []
+    settings.CDS_HOOKS_FHIR_TIMEOUT = 2
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def cds_settings(settings):
+    return trust_the_test_ehr(settings)
+
+
+def born(days_ago: int) -> str:
+    return (ages.uk_today() - datetime.timedelta(days=days_ago)).isoformat()
+
+
+def patient(birth_date: str | None, patient_id="child-1") -> dict:
+    resource = {"resourceType": "Patient", "id": patient_id}
+    if birth_date is not None:
+        resource["birthDate"] = birth_date
+    return resource
+
+
+def gestation(value, unit="wk") -> dict:
+    """The gestation prefetch: a search Bundle holding one Observation."""
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": GESTATION_CODE,
+        "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": unit},
+    }
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": observation}]}
+
+
+def hook_request(**prefetch) -> dict:
+    body = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/hv-1", "patientId": "child-1"},
+    }
+    if prefetch:
+        body["prefetch"] = prefetch
+    return body
+
+
+def call(client, body, *, token="sign", path=SERVICE, **headers):
+    if token == "sign":
+        token = signed()
+    if token:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    content = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(path, content, content_type="application/json", **headers)
+
+
+def only_card(response) -> dict:
+    assert response.status_code == 200, response.content
+    (card,) = response.json()["cards"]
+    return card
+
+
+def rationales_in(card) -> list[str]:
+    return [
+        line.removeprefix("- **").split("**")[0]
+        for line in card["detail"].splitlines()
+        if line.startswith("- **")
+    ]
+
+
+def positions_at(imh, query: str) -> list[int]:
+    return [entry.position for entry in filter_entries(imh, QueryDict(query)).qs]
+
+
+def rationale_of(imh, positions) -> list[str]:
+    by_position = dict(Entry.objects.filter(pathway=imh).values_list("position", "rationale"))
+    return [by_position[p] for p in positions]
+
+
+# Discovery.
+
+
+def test_discovery_lists_the_patient_view_service_with_its_prefetch(client, imh):
+    response = client.get(DISCOVERY)
+    assert response.status_code == 200
+    assert response.json() == {
+        "services": [
+            {
+                "hook": "patient-view",
+                "id": "infant-mental-health",
+                "title": "Infant Mental Health pathway",
+                "description": "What the Infant Mental Health pathway says to do for a child "
+                "of this age (corrected for prematurity below 2 years), with a link to the "
+                "pathway filtered for the child.",
+                "prefetch": {
+                    "patient": "Patient/{{context.patientId}}",
+                    "gestation": "Observation?patient={{context.patientId}}"
+                    "&code=http://loinc.org|76516-4",
+                },
+            }
+        ]
+    }
+
+
+# Cards.
+
+
+def test_a_card_for_a_baby_of_10_weeks(client, imh):
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    assert card["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert len(card["summary"]) < 140
+    assert card["indicator"] == "info"
+    assert card["source"] == {"label": "Pathway Navigator: Infant Mental Health", "url": PAGE}
+    assert rationales_in(card) == rationale_of(imh, [70, 80, 90, 130, 180, 190])
+    assert "(6 weeks - 1 year; Childrens Centres & EYFS; Core Purpose 2)" in card["detail"]
+    assert card["links"] == [
+        {
+            "label": "Infant Mental Health: what applies to this child",
+            "url": f"{PAGE}?dob={born(70)}",
+            "type": "absolute",
+        }
+    ]
+    uuid.UUID(card["uuid"])
+
+
+def test_the_card_link_opens_the_same_entries_on_the_page(client, imh):
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    query = card["links"][0]["url"].split("?", 1)[1]
+    assert rationales_in(card) == rationale_of(imh, positions_at(imh, query))
+
+
+def test_a_card_for_a_child_of_2_years(client, imh):
+    card = only_card(call(client, hook_request(patient=patient(born(731)))))
+    assert card["summary"] == "5 Infant Mental Health rationales apply at 2 years"
+    assert rationales_in(card) == rationale_of(imh, [140, 150, 160, 180, 190])
+
+
+def test_a_card_for_a_preterm_baby_uses_the_corrected_age(client, imh):
+    # Born at 32 weeks, 8 weeks early, 14 weeks ago: corrected age 6 weeks.
+    body = hook_request(patient=patient(born(98)), gestation=gestation(32))
+    card = only_card(call(client, body))
+    shown = rationales_in(card)
+    assert card["summary"] == (
+        f"{len(shown)} Infant Mental Health rationales apply at 14 weeks (corrected age 6 weeks)"
+    )
+    assert card["links"][0]["url"] == f"{PAGE}?dob={born(98)}&born_at_weeks=32"
+    # Exactly what the page shows for the same child, which holds what applies at 6 weeks.
+    assert shown == rationale_of(imh, positions_at(imh, f"dob={born(98)}&born_at_weeks=32"))
+    assert set(rationale_of(imh, [80, 90, 130, 180, 190])) <= set(shown)
+    assert "corrected age" in card["detail"]
+
+
+def test_a_gestation_in_weeks_and_days_or_in_days_is_read(client, imh):
+    for value, unit in [(32.57, "wk"), (228, "d")]:
+        body = hook_request(patient=patient(born(98)), gestation=gestation(value, unit))
+        card = only_card(call(client, body))
+        assert "born_at_weeks=32" in card["links"][0]["url"]
+
+
+def test_a_term_baby_and_an_unusable_gestation_are_read_at_actual_age(client, imh):
+    term = only_card(call(client, hook_request(patient=patient(born(70)), gestation=gestation(39))))
+    assert term["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert "born_at_weeks" not in term["links"][0]["url"]
+    early = only_card(
+        call(client, hook_request(patient=patient(born(70)), gestation=gestation(20)))
+    )
+    assert "born_at_weeks" not in early["links"][0]["url"]
+    assert "Gestation at birth (20+0 weeks) was not used" in early["detail"]
+
+
+def test_no_card_for_a_child_over_5(client, imh):
+    response = call(client, hook_request(patient=patient(born(6 * 365))))
+    assert response.status_code == 200
+    assert response.json() == {"cards": []}
+    adult = call(client, hook_request(patient=patient("1970-01-01")))
+    assert adult.json() == {"cards": []}
+
+
+def test_a_warning_when_the_pathways_review_is_overdue(client, imh):
+    imh.last_reviewed = datetime.date(2024, 1, 1)
+    imh.next_review_due = datetime.date(2025, 1, 1)
+    imh.save()
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    assert card["indicator"] == "warning"
+    assert "This pathway's review was due on 1 January 2025" in card["detail"]
+
+
+def test_a_pending_draft_entry_never_reaches_a_card(client, imh):
+    source = Entry.objects.get(pathway=imh, position=180)  # Birth - 5 years
+    Entry.objects.create(
+        pathway=imh,
+        position=185,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="Zebracrossing draft wording.",
+        service=source.service,
+    )
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    assert "Zebracrossing" not in json.dumps(card)
+    assert card["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+
+
+def test_content_cannot_inject_markdown_into_the_card(client, imh):
+    Entry.objects.filter(pathway=imh, position=180).update(
+        rationale="See [a link](https://evil.example) and *shout*"
+    )
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    assert r"See \[a link\](https://evil.example) and \*shout\*" in card["detail"]
+
+
+def no_null_or_empty(value, where="response"):
+    """CDS Hooks 2.0: JSON elements are never null or empty ("", [], {}) unless stated."""
+    assert value not in (None, "", [], {}), where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            no_null_or_empty(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            no_null_or_empty(item, f"{where}[{number}]")
+
+
+def check_card(card: dict) -> None:
+    """A card as the CDS Hooks 2.0 specification describes it ("Card Attributes")."""
+    allowed = {"uuid", "summary", "detail", "indicator", "source", "suggestions"}
+    allowed |= {"selectionBehavior", "overrideReasons", "links"}
+    assert set(card) <= allowed
+    assert {"summary", "indicator", "source"} <= set(card)
+    no_null_or_empty(card, "card")
+    assert isinstance(card["summary"], str) and len(card["summary"]) < 140
+    assert card["indicator"] in {"info", "warning", "critical"}
+    assert set(card["source"]) <= {"label", "url", "icon", "topic"} and card["source"]["label"]
+    assert card["source"]["url"].startswith("https://")
+    for link in card.get("links", []):
+        assert set(link) <= {"label", "url", "type", "appContext"}
+        assert link["type"] in {"absolute", "smart"}
+        assert link["url"].startswith("https://")
+        assert "appContext" not in link or link["type"] == "smart"
+    uuid.UUID(card["uuid"])
+
+
+def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
+    imh.last_reviewed = datetime.date(2024, 1, 1)
+    imh.next_review_due = datetime.date(2025, 1, 1)
+    imh.save()
+    bodies = [
+        hook_request(patient=patient(born(70))),
+        hook_request(patient=patient(born(731))),
+        hook_request(patient=patient(born(98)), gestation=gestation(32)),
+        hook_request(patient=patient(born(70)), gestation=gestation(20)),
+    ]
+    for body in bodies:
+        answer = call(client, body).json()
+        assert set(answer) == {"cards"}
+        for card in answer["cards"]:
+            check_card(card)
+    discovery = client.get(DISCOVERY).json()
+    no_null_or_empty(discovery)
+    for service in discovery["services"]:
+        assert {"hook", "description", "id"} <= set(service)
+        assert set(service) <= {
+            "hook",
+            "title",
+            "description",
+            "id",
+            "prefetch",
+            "usageRequirements",
+        }
+
+
+# Errors: 400 for what cannot be read, 412 for data that cannot be had, never a 5xx.
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json", "The request body is not JSON."),
+        ("[" * 50_000 + "]" * 50_000, "The request body is not JSON."),  # too deep to follow
+        ("[1, 2]", "The request body must be a JSON object."),
+        ({"hook": "order-sign", "context": {}}, 'This service answers the "patient-view" hook'),
+        ({"hook": "patient-view"}, "The request has no context object."),
+        (hook_request(patient=patient(None)), "The Patient has no full birth date"),
+        (hook_request(patient=patient("2024")), "The Patient has no full birth date"),
+        (hook_request(patient=patient("2024-02-30")), "is not a real date"),
+        (hook_request(patient={"resourceType": "Group"}), "is not a FHIR Patient"),
+        (hook_request(patient=patient("2999-01-01")), "The date of birth is in the future."),
+    ],
+)
+def test_a_request_that_cannot_be_read_is_a_400(client, imh, body, message):
+    response = call(client, body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_no_prefetch_and_no_fhir_server_is_a_412(client, imh):
+    response = call(client, hook_request())
+    assert response.status_code == 412
+    assert "no fhirServer" in response.json()["error"]
+
+
+def test_an_unknown_service_is_a_404(client, imh):
+    path = "/cds-services/parental-mental-health-and-wellbeing"  # no entries, so no service
+    token = signed(aud=f"{SITE}{path}")
+    response = call(client, hook_request(patient=patient(born(70))), token=token, path=path)
+    assert response.status_code == 404
+
+
+# Security: the caller's JWT.
+
+
+def test_a_jwt_signed_by_a_trusted_ehr_is_accepted(client, imh):
+    assert call(client, hook_request(patient=patient(born(70))), token=signed()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("make_token", "message"),
+    [
+        # Tokens are made when the test runs: made at collection, they could expire first.
+        (lambda: None, "A signed JWT is required"),
+        (lambda: "not-a-jwt", "not a JWT"),
+        (lambda: signed(OTHER_KEY), "Signature verification failed"),
+        (lambda: signed(iss="https://stranger.example.com"), "issuer is not a client"),
+        (lambda: signed(exp=int(time.time()) - 600), "expired"),
+        (lambda: signed(aud=f"{SITE}/cds-services/another-service"), "Audience doesn't match"),
+        (lambda: signed(kid="unknown-kid"), "No key of the issuer matches"),
+    ],
+    ids=["unsigned", "garbage", "bad-signature", "unknown-issuer", "expired", "audience", "kid"],
+)
+def test_a_jwt_that_cannot_be_trusted_is_refused(client, imh, make_token, message):
+    token = make_token()
+    response = call(client, hook_request(patient=patient(born(70))), token=token)
+    assert response.status_code == 401
+    assert message in response.json()["error"]
+    assert "cards" not in response.json()
+    assert response["WWW-Authenticate"] == 'Bearer realm="cds-services"'
+
+
+def test_a_jwt_signed_with_a_shared_secret_is_refused(client, imh):
+    # The spec forbids HMAC: a secret both sides know identifies neither of them.
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": "x"}
+    token = jwt.encode(claims, "s" * 32, algorithm="HS256", headers={"kid": KID})
+    assert call(client, hook_request(patient=patient(born(70))), token=token).status_code == 401
+
+
+def test_a_jwt_signed_with_another_kind_of_key_is_refused(client, imh):
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": "y"}
+    token = jwt.encode(claims, rsa_key, algorithm="RS384", headers={"kid": KID})
+    assert call(client, hook_request(patient=patient(born(70))), token=token).status_code == 401
+
+
+def test_a_jwt_is_good_for_one_call_only(client, imh):
+    token = signed()
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body, token=token).status_code == 200
+    replay = call(client, body, token=token)
+    assert replay.status_code == 401
+    assert "used before" in replay.json()["error"]
+
+
+def test_unsigned_calls_are_allowed_only_when_the_setting_says(client, imh, cds_settings):
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body, token=None).status_code == 401
+    cds_settings.CDS_HOOKS_ALLOW_UNSIGNED = True
+    assert call(client, body, token=None).status_code == 200
+
+
+def test_keys_can_come_from_the_ehrs_jwks_url(client, imh, cds_settings, fhir_server):
+    fhir_server.jwks = {"keys": [public_jwk(EHR_KEY)]}
+    cds_settings.CDS_HOOKS_CLIENTS = {ISSUER: {"jwks_url": f"{fhir_server.url}/jwks.json"}}
+    assert call(client, hook_request(patient=patient(born(70)))).status_code == 200
+    assert call(client, hook_request(), token=signed(OTHER_KEY)).status_code == 401
+
+
+# CORS.
+
+
+def test_a_browser_preflight_is_answered(client, imh):
+    for path in (DISCOVERY, SERVICE):
+        response = client.options(
+            path,
+            HTTP_ORIGIN="https://ehr.example.nhs.uk",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+            HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type",
+        )
+        assert response.status_code == 204
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS"
+        assert response["Access-Control-Allow-Headers"] == "Authorization, Content-Type"
+
+
+def test_answers_carry_cors_headers_and_are_never_cached(client, imh, cds_settings):
+    response = call(client, hook_request(patient=patient(born(70))), HTTP_ORIGIN="https://x.org")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Cache-Control"] == "no-store"
+    refused = call(client, hook_request(), token=None, HTTP_ORIGIN="https://x.org")
+    assert refused.status_code == 401
+    assert refused["Access-Control-Allow-Origin"] == "*"  # the EHR's page can read why
+    cds_settings.CDS_HOOKS_ALLOWED_ORIGINS = ["https://ehr.example.nhs.uk"]
+    allowed = call(client, hook_request(), HTTP_ORIGIN="https://ehr.example.nhs.uk")
+    assert allowed["Access-Control-Allow-Origin"] == "https://ehr.example.nhs.uk"
+    assert "Origin" in allowed["Vary"]
+    other = call(client, hook_request(), HTTP_ORIGIN="https://elsewhere.example.com")
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_the_service_needs_no_csrf_token(imh):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert call(strict, hook_request(patient=patient(born(70)))).status_code == 200
+
+
+# Fetching the child's record from the EHR's FHIR server.
+
+
+class FhirServer:
+    """A small FHIR server on 127.0.0.1 that serves one child's record and remembers what it
+    was asked, with the Authorization header of each request."""
+
+    def __init__(self):
+        self.resources: dict[str, dict] = {}
+        self.jwks: dict | None = None
+        self.requests: list[tuple[str, str | None]] = []
+        self.delay = 0.0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the name http.server calls)
+                server.requests.append((self.path, self.headers.get("Authorization")))
+                if server.delay:
+                    time.sleep(server.delay)
+                if self.path == "/jwks.json" and server.jwks:
+                    return self.reply(200, server.jwks)
+                if self.path == "/fhir/Patient/moved":
+                    self.send_response(302)
+                    self.send_header("Location", f"{server.url}/elsewhere/Patient/moved")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if self.headers.get("Authorization") != "Bearer ehr-access-token":
+                    return self.reply(401, {"resourceType": "OperationOutcome"})
+                path = self.path.removeprefix("/fhir/")
+                if path in server.resources:
+                    return self.reply(200, server.resources[path])
+                if path.startswith("Observation?"):
+                    return self.reply(200, {"resourceType": "Bundle", "type": "searchset"})
+                return self.reply(404, {"resourceType": "OperationOutcome"})
+
+            def reply(self, status, body):
+                content = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/fhir+json")
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the service gave up waiting: that is what a timeout test wants
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def fhir_server():
+    with FhirServer() as server:
+        yield server
+
+
+def fetching_request(server: FhirServer, **fields) -> dict:
+    body = hook_request()
+    body["fhirServer"] = f"{server.url}/fhir"
+    body["fhirAuthorization"] = {
+        "access_token": "ehr-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/Patient.read patient/Observation.read",
+        "subject": "pathway-navigator",
+    }
+    return {**body, **fields}
+
+
+def test_without_prefetch_the_patient_is_fetched_with_the_ehrs_token(client, imh, fhir_server):
+    fhir_server.resources["Patient/child-1"] = patient(born(98))
+    fhir_server.resources["Observation?patient=child-1&code=http%3A//loinc.org%7C76516-4"] = (
+        gestation(32)
+    )
+    card = only_card(call(client, fetching_request(fhir_server)))
+    assert card["summary"].endswith("(corrected age 6 weeks)")
+    assert [path for path, _ in fhir_server.requests] == [
+        "/fhir/Patient/child-1",
+        "/fhir/Observation?patient=child-1&code=http%3A//loinc.org%7C76516-4",
+    ]
+    assert {auth for _, auth in fhir_server.requests} == {"Bearer ehr-access-token"}
+
+
+def test_a_prefetched_patient_is_not_fetched_again(client, imh, fhir_server):
+    body = fetching_request(fhir_server, prefetch={"patient": patient(born(70)), "gestation": None})
+    card = only_card(call(client, body))
+    assert card["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert fhir_server.requests == []
+
+
+def test_a_patient_the_fhir_server_will_not_give_is_a_412(client, imh, fhir_server):
+    missing = call(client, fetching_request(fhir_server))  # nothing stored: 404
+    assert missing.status_code == 412
+    fhir_server.resources["Patient/child-1"] = patient(born(70))
+    wrong_token = fetching_request(fhir_server)
+    wrong_token["fhirAuthorization"]["access_token"] = "stale"
+    assert call(client, wrong_token).status_code == 412
+
+
+def test_a_redirect_is_not_followed_with_the_ehrs_token(client, imh, fhir_server):
+    body = fetching_request(fhir_server)
+    body["context"]["patientId"] = "moved"
+    assert call(client, body).status_code == 412
+    assert [path for path, _ in fhir_server.requests] == ["/fhir/Patient/moved"]
+
+
+def test_a_fhir_server_that_does_not_answer_in_time_is_a_412(client, imh, fhir_server, settings):
+    settings.CDS_HOOKS_FHIR_TIMEOUT = 0.2
+    fhir_server.delay = 1.0
+    fhir_server.resources["Patient/child-1"] = patient(born(70))
+    response = call(client, fetching_request(fhir_server))
+    assert response.status_code == 412
+    assert "could not be fetched" in response.json()["error"]
+
+
+def test_a_fhir_server_that_is_not_a_web_url_is_a_400(client, imh):
+    for server in ["file:///etc/passwd", "ftp://ehr.example.com", 42, "http://[::1"]:
+        body = hook_request()
+        body["fhirServer"] = server
+        assert call(client, body).status_code == 400
+
+
+def test_a_patient_id_that_is_not_a_fhir_id_is_never_fetched(client, imh, fhir_server):
+    body = fetching_request(fhir_server)
+    body["context"]["patientId"] = "../admin"
+    assert call(client, body).status_code == 400
+    assert fhir_server.requests == []
+
+
+# Anything at all: never a 5xx.
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+dates = st.one_of(
+    st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 1, 1)).map(str),
+    st.text(max_size=12),
+)
+shaped_requests = st.fixed_dictionaries(
+    {"hook": st.sampled_from(["patient-view", "order-sign"]) | json_values},
+    optional={
+        "context": st.fixed_dictionaries({}, optional={"patientId": json_values}) | json_values,
+        "fhirServer": json_values,
+        "fhirAuthorization": json_values,
+        "prefetch": st.fixed_dictionaries(
+            {},
+            optional={
+                "patient": st.fixed_dictionaries(
+                    {"resourceType": st.just("Patient")}, optional={"birthDate": dates}
+                )
+                | json_values,
+                "gestation": st.builds(gestation, json_values, st.sampled_from(["wk", "d", "x"]))
+                | json_values,
+            },
+        )
+        | json_values,
+    },
+)
+
+
+# Requests an EHR might really send, with odd values where it might go wrong.
+plausible_requests = st.fixed_dictionaries(
+    {
+        "hook": st.just("patient-view"),
+        "context": st.fixed_dictionaries({"patientId": st.text(max_size=10)}),
+        "prefetch": st.fixed_dictionaries(
+            {
+                "patient": st.fixed_dictionaries(
+                    {
+                        "resourceType": st.just("Patient"),
+                        "birthDate": st.integers(-30, 7 * 365).map(born) | dates,
+                    }
+                )
+            },
+            optional={
+                "gestation": st.builds(
+                    gestation,
+                    st.integers(-5, 300) | st.floats(allow_nan=True) | json_values,
+                    st.sampled_from(["wk", "d", "weeks", "mo"]),
+                )
+                | json_values
+            },
+        ),
+    },
+    optional={"fhirServer": json_values},
+)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    # The settings and the patched urlopen are the same for every example.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(body=plausible_requests | shaped_requests | json_values)
+def test_arbitrary_json_never_gets_a_5xx(client, imh, cds_settings, monkeypatch, body):
+    cds_settings.CDS_HOOKS_ALLOW_UNSIGNED = True
+
+    class NoNetwork:
+        def open(self, *args, **kwargs):
+            raise OSError("no network in this test")
+
+    monkeypatch.setattr("pathways.integration.cds_hooks.fhir_opener", NoNetwork)
+    response = call(client, body, token=None)
+    event(f"status {response.status_code}")
+    assert response.status_code in {200, 400, 412}
+    data = response.json()
+    if response.status_code == 200:
+        for card in data["cards"]:
+            assert len(card["summary"]) < 140
+            assert card["indicator"] in {"info", "warning"}
+    else:
+        assert data["error"]
+
+
+# Settings.
+
+
+def test_unsigned_calls_can_be_allowed_in_development_only(monkeypatch):
+    from ..operations.test_security import PRODUCTION, load_settings
+
+    for name in ("DJANGO_DEBUG", "CDS_HOOKS_ALLOW_UNSIGNED", "SITE_URL", "CDS_HOOKS_CLIENTS"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings(monkeypatch, DJANGO_DEBUG="1").CDS_HOOKS_ALLOW_UNSIGNED is True
+    monkeypatch.delenv("DJANGO_DEBUG")
+    assert load_settings(monkeypatch).CDS_HOOKS_ALLOW_UNSIGNED is False
+    asked = load_settings(monkeypatch, CDS_HOOKS_ALLOW_UNSIGNED="1")
+    assert asked.CDS_HOOKS_ALLOW_UNSIGNED is False  # not without debug
+    monkeypatch.setenv("DJANGO_DEBUG", "1")  # production turns debug off whatever it says
+    production = load_settings(monkeypatch, CDS_HOOKS_ALLOW_UNSIGNED="1", **PRODUCTION)
+    assert production.CDS_HOOKS_ALLOW_UNSIGNED is False
+    assert production.SITE_URL == "https://pathways.example.nhs.uk"
+    assert production.CDS_HOOKS_CLIENTS == {}
+
+
+def test_site_url_and_trusted_clients_come_from_the_environment(monkeypatch):
+    from ..operations.test_security import load_settings
+
+    trusted = {ISSUER: {"jwks_url": f"{ISSUER}/jwks.json"}}
+    configured = load_settings(
+        monkeypatch, SITE_URL=f"{SITE}/", CDS_HOOKS_CLIENTS=json.dumps(trusted)
+    )
+    assert configured.SITE_URL == SITE
+    assert trusted == configured.CDS_HOOKS_CLIENTS
