@@ -14,8 +14,6 @@ from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from .publishing import Status
-
 # Where a part waits while its siblings are renumbered, so that no two parts ever hold the same
 # place (the database refuses that). Far above any real position or section number.
 PARKING_OFFSET = 1_000_000_000
@@ -24,7 +22,24 @@ PARKING_OFFSET = 1_000_000_000
 BASELINE_REASON = "First version: content as loaded"
 
 
-class PartsSnapshot(models.Model):
+class ApprovalRecord(models.Model):
+    """The pending change a version went live through, if any: who proposed it (also the
+    record's `history_user`), who approved it, when and with what comment."""
+
+    approval = models.ForeignKey(
+        "pathways.PendingChange",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class PartsSnapshot(ApprovalRecord):
     """The extra column of a historical record: the object's parts as they were then."""
 
     parts = models.JSONField(default=dict, blank=True)
@@ -46,8 +61,7 @@ class ContentHistory(HistoricalRecords):
 
     def __init__(self, parts=(), **kwargs):
         self.parts = tuple(parts)
-        if self.parts:
-            kwargs.setdefault("bases", [PartsSnapshot])
+        kwargs.setdefault("bases", [PartsSnapshot] if self.parts else [ApprovalRecord])
         super().__init__(**kwargs)
 
     def contribute_to_class(self, cls, name):
@@ -87,7 +101,7 @@ def take_parts(obj: models.Model) -> dict[str, Any]:
     return snapshot
 
 
-def _slot_field(relation) -> str:
+def slot_field(relation) -> str:
     """The child's place among its siblings: the other field of its unique constraint with
     the parent ("position" of an intervention, "number" of a section)."""
     child = relation.related_model
@@ -98,8 +112,19 @@ def _slot_field(relation) -> str:
     raise LookupError(f"{child.__name__} has no unique place among its siblings")
 
 
+def sibling_place(model: type[models.Model]) -> tuple[str, str] | None:
+    """(parent field, place field) when a model's objects hold unique places among their
+    siblings, as entries do within their pathway ("pathway", "position"); else None."""
+    for constraint in model._meta.constraints:
+        fields = list(getattr(constraint, "fields", ()))
+        relations = [name for name in fields if model._meta.get_field(name).is_relation]
+        if len(fields) == 2 and len(relations) == 1:
+            return relations[0], (set(fields) - set(relations)).pop()
+    return None
+
+
 def _slot_ordering(relation) -> list[str]:
-    return [_slot_field(relation), "pk"]
+    return [slot_field(relation), "pk"]
 
 
 def _keep_parts_of_deleted_object(sender, instance, **kwargs):
@@ -110,6 +135,8 @@ def _keep_parts_of_deleted_object(sender, instance, **kwargs):
 
 
 def _store_parts(sender, instance, history_instance, **kwargs):
+    if hasattr(history_instance, "approval_id"):
+        history_instance.approval = getattr(instance, "_approval", None)
     if not parts_of(type(instance)):
         return
     kept = getattr(instance, "_parts_when_deleted", None)
@@ -135,9 +162,12 @@ def describe_version(record) -> str:
     return f"the version of {date_format(when, 'j F Y, H:i')}"
 
 
-def restore_parts(obj: models.Model, snapshot: dict[str, Any], reason: str | None) -> None:
+def restore_parts(
+    obj: models.Model, snapshot: dict[str, Any], reason: str | None, user=None
+) -> None:
     """Makes the object's parts exactly those of the snapshot: same ids, same fields, same
-    order; parts added since are deleted, parts deleted since are recreated."""
+    order; parts added since are deleted, parts deleted since are recreated. Each part's own
+    record names `user` when given (the proposer of an approved change)."""
     for name in parts_of(type(obj)):
         if name not in snapshot:
             continue
@@ -150,7 +180,7 @@ def restore_parts(obj: models.Model, snapshot: dict[str, Any], reason: str | Non
                 manager.set(wanted)
             continue
         child_model = relation.related_model
-        slot = _slot_field(relation)
+        slot = slot_field(relation)
         fields = _child_fields(relation)
         wanted_rows = snapshot[name]
         wanted_ids = {row["id"] for row in wanted_rows}
@@ -158,6 +188,8 @@ def restore_parts(obj: models.Model, snapshot: dict[str, Any], reason: str | Non
         for pk, child in current.items():
             if pk not in wanted_ids:
                 child._change_reason = reason
+                if user is not None:
+                    child._history_user = user
                 child.delete()
         # An id now used by another parent's child cannot be taken back: that part is
         # recreated with a new id instead.
@@ -183,6 +215,8 @@ def restore_parts(obj: models.Model, snapshot: dict[str, Any], reason: str | Non
             for attname, value in values.items():
                 setattr(child, attname, value)
             child._change_reason = reason
+            if user is not None:
+                child._history_user = user
             child.save()
 
 
@@ -201,7 +235,9 @@ def revert(record, *, user, reason: str | None = None, may_publish: bool = True)
     model = type(obj)
     current = model.objects.filter(pk=obj.pk).first()
     if hasattr(obj, "status") and not may_publish:
-        obj.status = current.status if current is not None else Status.DRAFT
+        obj.status = (
+            current.status if current is not None else model._meta.get_field("status").default
+        )
     reason = reason or f"Reverted to {describe_version(record)}"
     # Checked as the object it replaces, not as a newcomer clashing with itself.
     obj._state.adding = current is None
@@ -238,7 +274,7 @@ def parts_changes(model, old: dict[str, Any], new: dict[str, Any]) -> list[dict[
                 }
             )
             continue
-        slot = _slot_field(relation)
+        slot = slot_field(relation)
         fields = [f for f in _child_fields(relation) if f != slot]
         old_rows = {row["id"]: row for row in before}
         new_rows = {row["id"]: row for row in after}

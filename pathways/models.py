@@ -10,9 +10,12 @@ from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Concat, Trim
 from django.urls import reverse
+from django.utils.formats import date_format
 
+from .ages import parse_band_label
 from .history import ContentHistory
 from .publishing import (
+    PendingChange,
     Publishable,
     PublishableQuerySet,
     Status,
@@ -29,6 +32,7 @@ __all__ = [
     "Entry",
     "Intervention",
     "Pathway",
+    "PendingChange",
     "ProblemReport",
     "ReadingNote",
     "Service",
@@ -45,6 +49,14 @@ class SlugNaturalKeyManager(models.Manager):
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+
+def unreadable_label(label: str) -> str:
+    return (
+        f"“{label}” cannot be read as an age range. Write it as the pathway does, from a "
+        "start to an end: “Birth - 6 weeks”, “3 - 8 weeks”, “6-12 months” or “1 - 3 years” "
+        "(weeks, months or years)."
+    )
 
 
 class AgeRange(models.Model):
@@ -72,9 +84,25 @@ class AgeRange(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # The label is the range: its days are worked out from it (PRODUCT.md's units and
+        # rounding), so "6-12 months" can only ever filter on days 183 to 364.
+        if self.label:
+            try:
+                self.start_days, self.end_days = parse_band_label(self.label)
+            except ValueError:
+                raise ValidationError({"label": unreadable_label(self.label)}) from None
+            if self.start_days >= self.end_days:
+                raise ValidationError({"label": "The end must be after the start."})
         both_set = self.start_days is not None and self.end_days is not None
         if both_set and self.start_days >= self.end_days:
             raise ValidationError({"end_days": "The end must be after the start."})
+
+    @property
+    def covers(self) -> str:
+        """The whole days the range covers, as editors check it: "covers days 42 to 364"."""
+        if self.start_days is None or self.end_days is None:
+            return ""
+        return f"covers days {self.start_days} to {self.end_days - 1}"
 
     def overlaps(self, other: AgeRange) -> bool:
         return self.start_days < other.end_days and other.start_days < self.end_days
@@ -220,6 +248,10 @@ class DocumentSection(models.Model):
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
 
 
+# What every surface says of a pathway nobody has reviewed: silence would read as "fine".
+NO_REVIEW = "No clinical review recorded"
+
+
 class PathwayQuerySet(PublishableQuerySet):
     def with_has_entries(self, user=None) -> PathwayQuerySet:
         """Annotates has_entries: a pathway without entries `user` may see has no page, so it
@@ -319,6 +351,33 @@ class Pathway(Publishable):
     @property
     def is_review_overdue(self) -> bool:
         return review_is_overdue(self.next_review_due)
+
+    @property
+    def review_status(self) -> str:
+        """The clinical review in one sentence, said the same way on the page, the checklist
+        and in every data format."""
+        if self.last_reviewed:
+            said = f"Last reviewed {date_format(self.last_reviewed, 'j F Y')}"
+            if self.reviewed_by:
+                said += f" by {self.reviewed_by}"
+        else:
+            said = NO_REVIEW
+        if self.next_review_due:
+            due = date_format(self.next_review_due, "j F Y")
+            if self.is_review_overdue:
+                return f"{said}. Overdue for review: it was due on {due}."
+            said += f"; next review due {due}"
+        return f"{said}."
+
+    def review_data(self) -> dict:
+        """The review for the API and CSV: dates in ISO 8601, and whether it is overdue."""
+        return {
+            "last_reviewed": self.last_reviewed.isoformat() if self.last_reviewed else None,
+            "next_review_due": self.next_review_due.isoformat() if self.next_review_due else None,
+            "reviewed_by": self.reviewed_by or None,
+            "review_overdue": self.is_review_overdue,
+            "review_status": self.review_status,
+        }
 
 
 class ReadingNoteManager(models.Manager):

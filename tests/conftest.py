@@ -120,6 +120,26 @@ def publisher(db):
 
 
 @pytest.fixture
+def approver(db):
+    """Ola, a second clinical lead in the Publishers group: approves what others propose."""
+    user = User.objects.create_user(
+        "ola", "ola@example.nhs.uk", "a-long-enough-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Publishers"))
+    return user
+
+
+def approve_pending(user, comment: str = "") -> int:
+    """Approves every pending change, oldest first, as `user`; returns how many."""
+    from pathways.publishing import PendingChange
+
+    changes = list(PendingChange.objects.pending().order_by("proposed_at", "pk"))
+    for change in changes:
+        change.approve(user, comment)
+    return len(changes)
+
+
+@pytest.fixture
 def practitioner(db):
     """Hana, a health visitor with an account but no staff rights."""
     return User.objects.create_user("hana", "hana@example.nhs.uk", "a-long-enough-password")

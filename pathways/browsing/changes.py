@@ -1,15 +1,19 @@
 """What changed in a pathway, in words, for practitioners: built from the history of the
-pathway and its entries, listing only what was public (published) before or after a change.
-Edits to drafts are never listed: practitioners never saw them."""
+pathway and its entries. The history holds approved versions only (a pending change writes
+none), and a version is listed only if it was public: the entry published inside a pathway
+that was published at that moment. Edits to drafts are never listed."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from dataclasses import dataclass
+import bisect
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..history import BASELINE_REASON
-from ..models import AgeBand, Entry, Pathway, Status
+from django.utils.text import capfirst
+
+from ..history import BASELINE_REASON, parts_changes
+from ..models import AgeBand, Entry, Pathway, Service, Stage, Status, Tag
+from ..publishing import ChangeKind
 
 # Fields whose change a practitioner would notice, with how to say it. An entry's position
 # only orders the page and its pathway is implied, so neither is worth a line of its own.
@@ -37,28 +41,61 @@ PARTS_CHANGES = {
 
 
 @dataclass(frozen=True)
+class Detail:
+    """One changed field of a change: its name and its words before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class Change:
-    """One line of the "What changed" page."""
+    """One item of the "What changed" page: a summary line, what changed field by field, and
+    where to read the content now (None once it is gone)."""
 
     when: datetime
     text: str
+    details: tuple[Detail, ...] = field(default=())
+    url: str | None = None
 
 
-def _is_public(record, pathway_records=None) -> bool:
-    """Whether practitioners could see this version when it was made: published, not deleted
-    and, for an entry (`pathway_records` given), in a pathway that was published then too."""
-    if record is None or record.history_type == "-" or record.status != Status.PUBLISHED:
-        return False
-    if pathway_records is None:
-        return True
-    return _is_public(_as_of(pathway_records, record.history_date))
+class _Names:
+    """Names of what entries and pathways point at, read once per page, so the page's queries
+    do not grow with the history."""
+
+    def __init__(self):
+        self.by_field = {
+            "stage_id": dict(Stage.objects.values_list("pk", "label")),
+            "age_band_id": dict(AgeBand.objects.values_list("pk", "label")),
+            "service_id": dict(Service.objects.values_list("pk", "name")),
+            "tag_id": dict(Tag.objects.values_list("pk", "name")),
+        }
+
+    def shown(self, attname: str, value) -> str:
+        if value in (None, ""):
+            return ""
+        names = self.by_field.get(attname)
+        return names.get(value, "(removed)") if names is not None else str(value)
 
 
-def _as_of(records, when):
-    """The version among `records` (oldest first) current at `when`; before the first one
-    was recorded, the first, as history begins with the content as loaded."""
-    at = bisect_right([record.history_date for record in records], when)
-    return records[max(at - 1, 0)] if records else None
+def _label(model, attname: str) -> str:
+    return capfirst(model._meta.get_field(attname.removesuffix("_id")).verbose_name)
+
+
+def _details(model, before, after, fields: dict[str, str], names: _Names) -> list[Detail]:
+    details = [
+        Detail(
+            _label(model, name),
+            names.shown(name, getattr(before, name)),
+            names.shown(name, getattr(after, name)),
+        )
+        for name in fields
+        if getattr(before, name) != getattr(after, name)
+    ]
+    for item in parts_changes(model, before.parts or {}, after.parts or {}):
+        details.append(Detail(item["field"], item["old"], item["new"]))
+    return details
 
 
 def _what_changed(before, after, fields: dict[str, str]) -> list[str]:
@@ -73,27 +110,56 @@ def _what_changed(before, after, fields: dict[str, str]) -> list[str]:
     return said
 
 
-def _describe(records, name, fields: dict[str, str], pathway_records=None) -> list[Change]:
+class _PathwayStatus:
+    """Whether the pathway was published at a given moment, from its own history."""
+
+    def __init__(self, records):
+        self.dates = [record.history_date for record in records]
+        self.public = [
+            record.history_type != "-" and record.status == Status.PUBLISHED for record in records
+        ]
+
+    def at(self, when: datetime) -> bool:
+        index = bisect.bisect_right(self.dates, when) - 1
+        # Content loaded before history was kept has no earlier record: as first recorded.
+        return self.public[max(index, 0)] if self.public else False
+
+
+def _describe(records, name, fields, *, model, names, is_public, url, seen=None) -> list[Change]:
     """The public changes in one object's records, oldest first. The first version recorded
-    when content was loaded is where the story starts, not a change."""
+    when content was loaded is where the story starts, not a change. Records `seen` says
+    nobody could see (an entry's while its pathway was a draft) are passed over: the
+    pathway's own line says it was withdrawn."""
     changes = []
     previous = None
     for record in records:
-        before_public = _is_public(previous, pathway_records)
-        now_public = _is_public(record, pathway_records)
+        if seen is not None and not seen(record):
+            previous = previous or record
+            continue
+        before_public, now_public = is_public(previous), is_public(record)
         if previous is None and record.history_change_reason == BASELINE_REASON:
             previous = record
             continue
         if now_public and not before_public:
             words = "added and published" if record.history_type == "+" else "published"
-            changes.append(Change(record.history_date, f"{name(record)}: {words}"))
+            changes.append(Change(record.history_date, f"{name(record)}: {words}", url=url(record)))
         elif before_public and not now_public:
             words = "removed" if record.history_type == "-" else "withdrawn for review"
             changes.append(Change(record.history_date, f"{name(previous)}: {words}"))
         elif before_public and now_public:
             said = _what_changed(previous, record, fields)
             if said:
-                changes.append(Change(record.history_date, f"{name(record)}: {_join(said)}"))
+                approval = record.approval
+                if approval is not None and approval.kind == ChangeKind.REVERT:
+                    said = ["reverted to an earlier version"]
+                changes.append(
+                    Change(
+                        record.history_date,
+                        f"{name(record)}: {_join(said)}",
+                        tuple(_details(model, previous, record, fields, names)),
+                        url(record),
+                    )
+                )
         previous = record
     return changes
 
@@ -104,22 +170,60 @@ def _join(words: list[str]) -> str:
 
 def published_changes(pathway: Pathway) -> list[Change]:
     """The "What changed" page's list for a pathway, newest first."""
-    bands = dict(AgeBand.objects.values_list("pk", "label"))
+    names = _Names()
+    bands = names.by_field["age_band_id"]
+    page = pathway.get_absolute_url()
+    pathway_records = list(
+        Pathway.history.filter(id=pathway.pk)
+        .select_related("approval")
+        .order_by("history_date", "pk")
+    )
+    pathway_status = _PathwayStatus(pathway_records)
 
     def entry_name(record) -> str:
         band = bands.get(record.age_band_id)
         return f"Entry ‘{record.rationale}’" + (f" ({band})" if band else "")
 
-    def pathway_name(record) -> str:
-        return f"Pathway ‘{record.title}’"
+    def entry_is_public(record) -> bool:
+        return (
+            record is not None
+            and record.history_type != "-"
+            and record.status == Status.PUBLISHED
+            and record.pathway_id == pathway.pk
+        )
+
+    def pathway_is_public(record) -> bool:
+        return (
+            record is not None and record.history_type != "-" and record.status == Status.PUBLISHED
+        )
 
     by_entry: dict[int, list] = {}
-    entry_records = Entry.history.filter(pathway_id=pathway.pk).order_by("history_date", "pk")
+    entry_records = (
+        Entry.history.filter(pathway_id=pathway.pk)
+        .select_related("approval")
+        .order_by("history_date", "pk")
+    )
     for record in entry_records:
         by_entry.setdefault(record.id, []).append(record)
-    pathway_records = list(Pathway.history.filter(id=pathway.pk).order_by("history_date", "pk"))
     changes = []
     for records in by_entry.values():
-        changes += _describe(records, entry_name, ENTRY_CHANGES, pathway_records)
-    changes += _describe(pathway_records, pathway_name, PATHWAY_CHANGES)
+        changes += _describe(
+            records,
+            entry_name,
+            ENTRY_CHANGES,
+            model=Entry,
+            names=names,
+            is_public=entry_is_public,
+            url=lambda record: f"{page}#entry-{record.position}",
+            seen=lambda record: pathway_status.at(record.history_date),
+        )
+    changes += _describe(
+        pathway_records,
+        lambda record: f"Pathway ‘{record.title}’",
+        PATHWAY_CHANGES,
+        model=Pathway,
+        names=names,
+        is_public=pathway_is_public,
+        url=lambda record: page,
+    )
     return sorted(changes, key=lambda change: change.when, reverse=True)

@@ -19,6 +19,7 @@ from ..models import ContextDocument, Entry, Intervention, Pathway, Stage, can_p
 from ..offline import rules as offline_rules
 from ..operations.caching import built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
+from ..publishing import with_pending_versions
 from ..search import mark_in_python
 from .changes import published_changes
 
@@ -57,17 +58,23 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = False) -> dict:
+def filtered_pathway(
+    request: HttpRequest, slug: str, *, for_offline: bool = False, show_pending: bool = False
+) -> dict:
     """What the browser and the checklist share: the pathway, the entries this person may
     see filtered by the query string (search matches marked), and the filters in words.
 
     `for_offline` (the browser) also gives each entry its result card's HTML as `entry.card`,
     carrying what offline.js filters the cards by. For people who see published content only,
     what depends on the content alone (the pathway with its notes, the filter options, the
-    count, each card without search marks) is built once per content version and reused."""
+    count, each card without search marks) is built once per content version and reused.
+    With `show_pending`, staff see pending changes in place (the browser marks them)."""
     preview = can_preview(request.user)
     version = None if preview else content_version(request)
     pathway = built(version, f"pathway:{slug}", lambda: get_pathway_with_page(request, slug))
+    if preview and show_pending:
+        # Staff read what is waiting for approval where it will appear, marked as pending.
+        [pathway] = with_pending_versions([pathway])
     entries_shown = Entry.objects.visible_to(request.user)
     pathway_entries = entries_shown.for_browser(pathway)
     filterset = EntryFilter(
@@ -106,6 +113,8 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
         if all_cards:
             queryset = queryset.with_search_words()
         entries = list(queryset)
+        if preview and show_pending:
+            entries = with_pending_versions(entries)
         mark_in_python(entries, search)
     if for_offline:
         add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
@@ -134,7 +143,10 @@ def filtered_pathway(request: HttpRequest, slug: str, *, for_offline: bool = Fal
     }
     if for_offline:
         context["offline_rules"] = offline_rules.for_page(
-            filterset, all_cards=all_cards, no_matches=NO_MATCHES
+            filterset,
+            all_cards=all_cards,
+            no_matches=NO_MATCHES,
+            review_status=pathway.review_status,
         )
         context["blank_filters"] = [
             dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
@@ -193,7 +205,7 @@ def add_cards(
 @require_safe
 @shared_when_anonymous
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
-    context = filtered_pathway(request, slug, for_offline=True)
+    context = filtered_pathway(request, slug, for_offline=True, show_pending=True)
     response = render_page_or_partial(request, BROWSER, "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.

@@ -106,6 +106,13 @@ class PathwayOut(Schema):
     entries_url: str
     csv_url: str
     fhir_url: str
+    last_reviewed: str | None = Field(description="When a clinician last reviewed it (ISO 8601).")
+    next_review_due: str | None = Field(description="When its next review is due (ISO 8601).")
+    reviewed_by: str | None = Field(description="Who approved the last review.")
+    review_overdue: bool = Field(description="True once the next review date has passed.")
+    review_status: str = Field(
+        description='The review in words, e.g. "No clinical review recorded.", as pages say it.'
+    )
 
 
 class PathwayList(Schema):
@@ -217,6 +224,7 @@ def pathway_data(request: HttpRequest, pathway: Pathway) -> dict:
         "entries_url": absolute(request, reverse("api:pathway_entries", args=[slug])),
         "csv_url": absolute(request, reverse("pathways:export_csv", args=[slug])),
         "fhir_url": absolute(request, reverse("api:pathway_fhir", args=[slug])),
+        **pathway.review_data(),
     }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from ..models import Entry
+from ..models import Entry, Pathway
 from ..public import filter_entries, public_pathway
 
 HEADER = [
@@ -22,6 +22,12 @@ HEADER = [
     "Criteria",
     "Intervention",
     "Line type",
+    # The pathway's clinical review, on every row, so a copied-out row keeps its warning.
+    "Last reviewed",
+    "Next review due",
+    "Reviewed by",
+    "Review overdue",
+    "Review status",
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula (or as the start of
 # one, after a tab or carriage return), so such cells get a leading quote to stay text.
@@ -33,7 +39,18 @@ def safe_cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def entry_rows(entry: Entry) -> Iterator[list]:
+def review_cells(pathway: Pathway) -> list:
+    review = pathway.review_data()
+    return [
+        review["last_reviewed"] or "",
+        review["next_review_due"] or "",
+        review["reviewed_by"] or "",
+        "yes" if review["review_overdue"] else "no",
+        review["review_status"],
+    ]
+
+
+def entry_rows(entry: Entry, review: list | None = None) -> Iterator[list]:
     """One row per intervention line: each paragraph, then each of its bullet points. An entry
     without interventions still has its row, so no entry goes missing from the sheet."""
     about = [
@@ -51,7 +68,7 @@ def entry_rows(entry: Entry) -> Iterator[list]:
             lines.append([intervention.text, "paragraph"])
         lines.extend([point, "bullet point"] for point in intervention.bullet_points)
     for line in lines or [["", ""]]:
-        yield about + line
+        yield about + line + (review or [])
 
 
 @require_safe
@@ -65,6 +82,7 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(HEADER)
+    review = review_cells(pathway)
     for entry in entries:
-        writer.writerows([safe_cell(cell) for cell in row] for row in entry_rows(entry))
+        writer.writerows([safe_cell(cell) for cell in row] for row in entry_rows(entry, review))
     return response

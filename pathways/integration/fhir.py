@@ -76,6 +76,12 @@ def coding(code: str, display: str) -> dict:
     return {"system": code_system_url(), "code": code, "display": display}
 
 
+# FHIR has no element for "overdue" or for a review never recorded: two extensions of ours,
+# named under the site's own address, say them.
+REVIEW_OVERDUE = "/fhir/StructureDefinition/review-overdue"
+REVIEW_STATUS = "/fhir/StructureDefinition/review-status"
+
+
 def days(value: int) -> dict:
     """A quantity of whole days, as UCUM writes it."""
     return {"value": value, "unit": "day" if value == 1 else "days", "system": UCUM, "code": "d"}
@@ -257,6 +263,12 @@ def plan_definition(pathway: Pathway, entries: list[Entry]) -> dict:
             }
         ],
     }
+    resource["extension"] = [
+        {"url": absolute_url(REVIEW_STATUS), "valueString": pathway.review_status},
+        {"url": absolute_url(REVIEW_OVERDUE), "valueBoolean": pathway.is_review_overdue},
+    ]
+    if pathway.reviewed_by:
+        resource["reviewer"] = [{"name": pathway.reviewed_by}]
     notes = [note.text for note in pathway.reading_notes.all()]
     if notes:
         resource["usage"] = "\n".join(notes)

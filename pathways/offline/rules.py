@@ -21,10 +21,14 @@ def _too_long(limit: int) -> str:
     return str(message).replace(str(_LENGTH), "{length}")
 
 
-def for_page(filterset: EntryFilter, *, all_cards: bool, no_matches: list[str]) -> dict:
+def for_page(
+    filterset: EntryFilter, *, all_cards: bool, no_matches: list[str], review_status: str = ""
+) -> dict:
     """The rules for one rendering of the pathway page. `all_cards` says whether it is the
-    unfiltered page, whose cards (all the pathway's, none marked) the browser may filter."""
+    unfiltered page, whose cards (all the pathway's, none marked) the browser may filter.
+    `review_status` is the pathway's review in words, as it stood when the page was made."""
     return {
+        "review": review_status,
         "all_cards": all_cards,
         "labels": {name: str(field.label) for name, field in filterset.form.fields.items()},
         "limits": PARAMETER_LIMITS,

@@ -67,7 +67,9 @@ function showNotice(lines = []) {
   }
   // A page opened online and filtered here shows the copy loaded when it was opened.
   const savedAt = new Date(root.dataset.offlineCopy ?? performance.timeOrigin);
-  const first = `You are offline: showing the copy saved on ${describe(savedAt)}.`;
+  let first = `You are offline: showing the copy saved on ${describe(savedAt)}.`;
+  // The review as the server worded it when the copy was saved: an old copy says how old.
+  if (rules?.review) first += ` Clinical review when saved: ${rules.review}`;
   notice.replaceChildren(...[first, ...lines].map(paragraph));
 }
 

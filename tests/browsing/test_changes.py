@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from pathways.browsing.changes import published_changes
 from pathways.models import Entry, Status
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 from ..editing.test_admin import change_form_data
 
 CHANGES_URL = f"{IMH_URL}changes/"
@@ -18,7 +18,7 @@ def change_lines(client) -> list[str]:
     content = client.get(CHANGES_URL).content.decode()
     return [
         re.sub(r"<[^>]+>", "", line).strip()
-        for line in re.findall(r'<li class="change">(.*?)</li>', content, re.S)
+        for line in re.findall(r'<p class="change__summary">(.*?)</p>', content, re.S)
     ]
 
 
@@ -29,18 +29,23 @@ def test_nothing_changed_since_the_content_was_loaded(client, imh):
     assert f'href="{CHANGES_URL}"' in client.get(IMH_URL).content.decode()
 
 
-def test_published_edits_are_listed_in_words_newest_first(client, imh, editor):
+def test_published_edits_are_listed_in_words_newest_first(client, imh, editor, approver):
     client.force_login(editor)
     entry = Entry.objects.get(pathway=imh, position=140)
     data = change_form_data(entry)
     data["interventions-0-bullets"] += "\nAttend the group"
     client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    approve_pending(approver)
     other = Entry.objects.get(pathway=imh, position=190)
     client.post(
         f"/admin/pathways/entry/{other.pk}/change/",
         change_form_data(other, criteria="Where the GP has concerns."),
     )
     client.logout()
+    # The second change is not approved yet: practitioners are not told of it.
+    [only] = change_lines(client)
+    assert only.endswith("Entry ‘Follow-up Visiting schedule.’ (1 - 3 years): interventions edited")
+    approve_pending(approver)
     lines = change_lines(client)
     assert len(lines) == 2
     assert lines[0].endswith(
@@ -145,3 +150,71 @@ def test_wording_made_while_the_pathway_was_a_draft_is_never_listed(client, imh)
     assert len(lines) == 2
     assert lines[0].endswith("Pathway ‘Infant Mental Health’: published")
     assert lines[1].endswith("Pathway ‘Infant Mental Health’: withdrawn for review")
+
+
+def change_items(client) -> list[str]:
+    """Each item of the page as text: the summary, then each field with before and after."""
+    content = client.get(CHANGES_URL).content.decode()
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(r'<li class="change">(.*?)</li>', content, re.S)
+    ]
+
+
+def test_an_approved_change_says_which_field_and_the_words_before_and_after(
+    client, imh, editor, approver
+):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/",
+        change_form_data(entry, criteria="Where the GP has concerns."),
+    )
+    client.logout()
+    assert change_lines(client) == []  # pending: not news yet
+    approve_pending(approver)
+    [item] = change_items(client)
+    assert item.endswith(
+        "Entry ‘Facilitate Joint working and support integrated care planning.’ "
+        "(Birth - 5 years): criteria edited "
+        "Criteria Before: (none) After: “Where the GP has concerns.”"
+    )
+    content = client.get(CHANGES_URL).content.decode()
+    assert f'<a href="{IMH_URL}#entry-190">Entry ‘Facilitate Joint' in content
+
+
+def test_a_revert_is_listed_as_reverted_with_its_words(client, imh, editor, approver):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    original = entry.history.earliest()
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/",
+        change_form_data(entry, service=entry.service_id, criteria="Where the GP has concerns."),
+    )
+    approve_pending(approver)
+    client.post(f"/admin/pathways/entry/{entry.pk}/history/{original.history_id}/")
+    approve_pending(approver)
+    client.logout()
+    newest = change_items(client)[0]
+    assert ": reverted to an earlier version" in newest
+    assert newest.endswith("Criteria Before: “Where the GP has concerns.” After: (none)")
+
+
+def test_entry_versions_made_while_the_pathway_was_a_draft_are_never_listed(client, imh):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    imh.status = Status.DRAFT
+    imh.save()
+    entry.criteria = "Zebracrossing wording nobody saw."
+    entry.save()
+    entry.criteria = ""
+    entry.save()
+    imh.status = Status.PUBLISHED
+    imh.save()
+    text = client.get(CHANGES_URL).content.decode()
+    assert "Zebracrossing" not in text
+    assert "criteria edited" not in text
+    # The pathway itself was withdrawn and published again: that is what practitioners saw.
+    assert [line.split(": ", 1)[1] for line in change_lines(client)] == [
+        "Pathway ‘Infant Mental Health’: published",
+        "Pathway ‘Infant Mental Health’: withdrawn for review",
+    ]

@@ -52,7 +52,11 @@ def test_checklist_states_age_service_date_review_and_link_back(client, imh, mon
     assert "Showing what applies to a child aged 2 weeks (corrected age)." in content
     assert "Health Visiting</dd>" in content
     assert "23 November 2026" in content
-    assert "No review date recorded" in content
+    # The fixtures record a review (before they did not, and this said "No review date").
+    assert (
+        "Last reviewed 2 March 2026 by Infant Mental Health clinical lead, Health Visiting; "
+        "next review due 2 March 2027."
+    ) in content
     assert 'class="checklist__notes"' in content
     back = f"{IMH_URL}?age=10w&amp;born_at_weeks=32&amp;service=health-visiting"
     assert f'<a href="{back}">Back to the pathway</a>' in content
@@ -99,3 +103,15 @@ def test_browser_links_to_checklist_and_share_link_for_the_same_results(client, 
         f'href="http://testserver{IMH_URL}?service=primary-care-gp" data-copy-link>'
         "Copy link to these results" in content
     )
+
+
+def test_checklist_carries_the_reading_notes_related_pathway_and_policy_context(client, imh):
+    from ..pagetext import visible_lines
+
+    lines = visible_lines(client.get(CHECKLIST).content.decode())
+    notes = [note.text for note in imh.reading_notes.order_by("position")]
+    start = lines.index(notes[0])
+    assert lines[start : start + len(notes)] == notes
+    assert any(line.startswith("Parental Mental Health and Wellbeing") for line in lines)
+    assert imh.policy_context.title in lines
+    assert lines.index(notes[0]) < lines.index("Birth - 6 weeks")  # read before the entries

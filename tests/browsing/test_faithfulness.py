@@ -9,9 +9,10 @@ from ..conftest import IMH_URL
 from ..pagetext import is_subsequence, normalise, visible_lines
 
 DATA = Path(__file__).parent.parent / "data"
-# Visible in the results but not the seed's words: the count, and each entry's link to
-# report a problem with its content.
-OURS = {"results__count", "entry__actions"}
+# Visible in the results but not the seed's words: the count, each entry's link to report a
+# problem with its content, and the note on entries the seed gives no actions.
+OURS = {"results__count", "entry__actions", "entry__no-actions"}
+NO_ACTIONS = "No actions listed in the source pathway"
 EMPTY_STATE = [
     "There are no rationales that match your filters.",
     "Please amend your choices to see more rationales.",
@@ -61,15 +62,33 @@ def test_results_are_the_seed_line_for_line(client, imh):
 
 
 def test_the_skipped_report_links_hide_nothing_of_the_seed(client, imh):
-    """The only visible lines the skip list drops are the 19 "Report a problem" links."""
+    """The only visible lines the skip list drops are the 19 "Report a problem" links and the
+    note on each entry without interventions."""
+    from pathways.models import Entry
+
     html = client.get(IMH_URL).content.decode()
     everything = visible_lines(html, within_id="results", skip_classes={"results__count"})
     links = [line for line in everything if line == "Report a problem with this content"]
+    notes = [line for line in everything if line == NO_ACTIONS]
     seed = pathway_seed_lines()
     assert len(links) == 19
-    assert [line for line in everything if line not in links] == seed[
+    assert len(notes) == Entry.objects.filter(interventions__isnull=True).count() > 0
+    assert [line for line in everything if line not in {*links, *notes}] == seed[
         seed.index("Birth - 6 weeks") :
     ]
+
+
+def test_an_entry_without_interventions_says_so(client, imh):
+    from pathways.models import Entry
+
+    empty = Entry.objects.filter(interventions__isnull=True).order_by("position").first()
+    html = client.get(IMH_URL).content.decode()
+    card = re.search(rf'<article[^>]*id="entry-{empty.position}".*?</article>', html, re.S)[0]
+    assert NO_ACTIONS in card
+    full = re.search(r'<article[^>]*id="entry-10".*?</article>', html, re.S)[0]
+    assert NO_ACTIONS not in full
+    checklist = client.get(f"{IMH_URL}checklist/").content.decode()
+    assert checklist.count(NO_ACTIONS) == Entry.objects.filter(interventions__isnull=True).count()
 
 
 def test_reading_notes_come_right_after_the_title(client, imh):

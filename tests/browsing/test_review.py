@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pathways.models import Pathway
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 from ..pagetext import visible_lines
 from .test_faithfulness import pathway_seed_lines
 
@@ -22,10 +22,23 @@ def review(pathway, last, due, by="Dr Amal Clinician, Consultant Perinatal Psych
     pathway.save()
 
 
-def test_the_seed_has_no_review_dates_so_none_are_shown(client, imh):
-    assert (imh.last_reviewed, imh.next_review_due, imh.reviewed_by) == (None, None, "")
+def test_the_fixtures_record_a_review_and_the_page_says_so(client, imh):
+    assert (imh.last_reviewed, imh.next_review_due, imh.reviewed_by) == (
+        datetime.date(2026, 3, 2),
+        datetime.date(2027, 3, 2),
+        "Infant Mental Health clinical lead, Health Visiting",
+    )
+    content = client.get(IMH_URL).content.decode()
+    assert "Page last reviewed: 2 March 2026<br>Next review due: 2 March 2027" in content
+    assert "Reviewed by Infant Mental Health clinical lead, Health Visiting" in content
+    assert "No clinical review recorded" not in content
+
+
+def test_a_pathway_never_reviewed_says_so(client, imh):
+    review(imh, None, None, "")
     content = client.get(IMH_URL).content.decode()
     assert "Page last reviewed" not in content and "Next review due" not in content
+    assert "No clinical review recorded." in content
     assert "overdue" not in content
 
 
@@ -47,7 +60,9 @@ def test_practitioners_are_warned_when_the_review_is_overdue(client, imh):
     assert html.index("review-overdue") < html.index("<h1>")
     # The warning stays outside the results: the results still read as the seed.
     results = visible_lines(
-        html, within_id="results", skip_classes={"results__count", "entry__actions"}
+        html,
+        within_id="results",
+        skip_classes={"results__count", "entry__actions", "entry__no-actions"},
     )
     seed = pathway_seed_lines()
     assert results == seed[seed.index("Birth - 6 weeks") :]
@@ -81,7 +96,7 @@ def test_editors_see_overdue_pathways_first(client, imh, editor):
     assert content.index("Infant Mental Health") < content.index("Parental Mental Health")
 
 
-def test_editor_records_a_review_in_the_admin(client, imh, editor):
+def test_editor_records_a_review_in_the_admin(client, imh, editor, approver):
     client.force_login(editor)
     url = f"/admin/pathways/pathway/{imh.pk}/change/"
     notes = list(imh.reading_notes.order_by("position"))
@@ -113,6 +128,7 @@ def test_editor_records_a_review_in_the_admin(client, imh, editor):
         )
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    assert approve_pending(approver) == 1  # the pathway is live: a publisher approves
     imh.refresh_from_db()
     assert imh.reviewed_by == "Dr Amal Clinician"
     assert imh.history.latest().history_change_reason == "Annual clinical review"
@@ -120,3 +136,90 @@ def test_editor_records_a_review_in_the_admin(client, imh, editor):
     assert "Page last reviewed: 15 January 2026<br>Next review due: 15 January 2029" in content
     changes = client.get(f"{IMH_URL}changes/").content.decode()
     assert "Pathway ‘Infant Mental Health’: reviewed, next review date changed" in changes
+
+
+# Every surface carries the review status: a printout, a spreadsheet row or another system
+# must not lose the warning the page shows.
+
+
+def csv_rows(client):
+    import csv
+    import io
+
+    response = client.get(f"{IMH_URL}export.csv")
+    text = b"".join(response).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_no_review_recorded_is_said_on_every_surface(client, imh):
+    review(imh, None, None, "")
+    assert "No clinical review recorded." in client.get(IMH_URL).content.decode()
+    checklist = client.get(f"{IMH_URL}checklist/").content.decode()
+    assert (
+        '<dd class="nhsuk-summary-list__value checklist__review">No clinical review recorded.'
+        in (checklist)
+    )
+    api = client.get("/api/pathways/infant-mental-health/").json()
+    assert {k: api[k] for k in ("last_reviewed", "next_review_due", "reviewed_by")} == {
+        "last_reviewed": None,
+        "next_review_due": None,
+        "reviewed_by": None,
+    }
+    assert (api["review_overdue"], api["review_status"]) == (False, "No clinical review recorded.")
+    rows = csv_rows(client)
+    assert {row["Review status"] for row in rows} == {"No clinical review recorded."}
+    assert {row["Review overdue"] for row in rows} == {"no"}
+    fhir = client.get("/api/pathways/infant-mental-health/fhir").json()
+    assert "lastReviewDate" not in fhir and "effectivePeriod" not in fhir
+    assert {e["url"].rsplit("/", 1)[1]: list(e.values())[1] for e in fhir["extension"]} == {
+        "review-status": "No clinical review recorded.",
+        "review-overdue": False,
+    }
+
+
+def test_only_a_due_date_still_says_no_review_was_recorded(client, imh):
+    review(imh, None, TODAY + datetime.timedelta(days=30), "")
+    due = (TODAY + datetime.timedelta(days=30)).strftime("%-d %B %Y")
+    checklist = client.get(f"{IMH_URL}checklist/").content.decode()
+    assert f"No clinical review recorded; next review due {due}." in checklist
+
+
+def test_an_overdue_review_is_flagged_on_every_surface(client, imh):
+    last, due = TODAY - datetime.timedelta(days=400), TODAY - datetime.timedelta(days=35)
+    review(imh, last, due, "Dr Amal Clinician")
+    warning = "This pathway is overdue for review"
+    assert warning in client.get(IMH_URL).content.decode()
+    assert warning in client.get(f"{IMH_URL}checklist/").content.decode()
+    status = (
+        f"Last reviewed {last.strftime('%-d %B %Y')} by Dr Amal Clinician. "
+        f"Overdue for review: it was due on {due.strftime('%-d %B %Y')}."
+    )
+    api = client.get("/api/pathways/infant-mental-health/").json()
+    assert api["last_reviewed"] == last.isoformat()
+    assert api["next_review_due"] == due.isoformat()
+    assert api["reviewed_by"] == "Dr Amal Clinician"
+    assert (api["review_overdue"], api["review_status"]) == (True, status)
+    entries = client.get("/api/pathways/infant-mental-health/entries/").json()
+    assert entries["pathway"]["review_overdue"] is True
+    rows = csv_rows(client)
+    assert len(rows) > 19
+    assert {
+        (r["Last reviewed"], r["Next review due"], r["Reviewed by"], r["Review overdue"])
+        for r in rows
+    } == {(last.isoformat(), due.isoformat(), "Dr Amal Clinician", "yes")}
+    assert {row["Review status"] for row in rows} == {status}
+    fhir = client.get("/api/pathways/infant-mental-health/fhir").json()
+    assert fhir["lastReviewDate"] == last.isoformat()
+    assert fhir["effectivePeriod"] == {"start": last.isoformat(), "end": due.isoformat()}
+    assert fhir["reviewer"] == [{"name": "Dr Amal Clinician"}]
+    assert {e["url"].rsplit("/", 1)[1]: list(e.values())[1] for e in fhir["extension"]} == {
+        "review-status": status,
+        "review-overdue": True,
+    }
+
+
+def test_a_review_that_is_not_overdue_is_not_flagged(client, imh):
+    api = client.get("/api/pathways/infant-mental-health/").json()
+    assert api["review_overdue"] is False
+    assert {row["Review overdue"] for row in csv_rows(client)} == {"no"}
+    assert "overdue" not in client.get(f"{IMH_URL}checklist/").content.decode()

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 
 from pathways.models import Entry
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 
 NICU_BULLETS = ["NICU", "Post Natal Ward", "Home with relative", "Paediatric Ward"]
 CONTENT_MODELS = [
@@ -43,15 +43,22 @@ def test_practitioner_without_staff_rights_is_sent_to_login(client, imh, practit
 # Editors work through readers' problem reports; reports only come from the public form, so
 # nobody is given "add".
 PROBLEM_REPORTS = {"view_problemreport", "change_problemreport", "delete_problemreport"}
+# Editors see the changes waiting for approval (their own and others'); only publishers
+# decide them, and nobody writes one by hand.
+PENDING_CHANGES = {"view_pendingchange"}
 
 
 def test_editors_group_has_exactly_the_content_permissions(db):
     editors = Group.objects.get(name="Editors")
-    expected = {
-        f"{action}_{model}"
-        for action in ("add", "change", "delete", "view")
-        for model in CONTENT_MODELS
-    } | PROBLEM_REPORTS
+    expected = (
+        {
+            f"{action}_{model}"
+            for action in ("add", "change", "delete", "view")
+            for model in CONTENT_MODELS
+        }
+        | PROBLEM_REPORTS
+        | PENDING_CHANGES
+    )
     assert set(editors.permissions.values_list("codename", flat=True)) == expected
     assert not editors.permissions.filter(content_type__app_label="auth").exists()
     # Everything else in the app: the history models' permissions (nobody needs them: history
@@ -63,6 +70,10 @@ def test_editors_group_has_exactly_the_content_permissions(db):
         "publish_entry",
         "publish_pathway",
         "add_problemreport",  # reports come only from the public form
+        "approve_pendingchange",  # the Publishers'
+        "add_pendingchange",  # proposed by saving content, decided, never edited
+        "change_pendingchange",
+        "delete_pendingchange",
     }
 
 
@@ -125,7 +136,9 @@ def change_form_data(entry, **changes):
     return data
 
 
-def test_editor_edits_an_entry_and_its_interventions_and_the_page_shows_it(client, imh, editor):
+def test_editor_edits_an_entry_and_its_interventions_and_the_page_shows_it(
+    client, imh, editor, approver
+):
     client.force_login(editor)
     entry = Entry.objects.get(pathway=imh, position=20)
     url = f"/admin/pathways/entry/{entry.pk}/change/"
@@ -139,6 +152,8 @@ def test_editor_edits_an_entry_and_its_interventions_and_the_page_shows_it(clien
         ),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    # The entry is live: the edit waits for a publisher (tests/editing/test_approval.py).
+    assert approve_pending(approver) == 1
     entry.refresh_from_db()
     assert entry.rationale == "Ensure appropriate ongoing and consistent care provision, reviewed."
     page = client.get(IMH_URL).content.decode()
@@ -165,8 +180,10 @@ def test_admin_refuses_an_age_band_ending_before_it_starts(client, imh, editor):
     client.force_login(editor)
     response = client.post(
         "/admin/pathways/ageband/add/",
+        # The days come from the label now (tests/editing/test_age_bands.py); typed days are
+        # ignored.
         {
-            "label": "Backwards",
+            "label": "12 - 6 weeks",
             "slug": "backwards",
             "start_days": 100,
             "end_days": 50,

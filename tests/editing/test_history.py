@@ -12,7 +12,7 @@ from django.core.management import call_command
 from pathways.models import Entry, Intervention, Service, Stage, Status, Tag
 
 from ..browsing.test_faithfulness import pathway_seed_lines
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 from ..pagetext import visible_lines
 from .test_admin import change_form_data
 
@@ -32,8 +32,9 @@ def state(entry):
     return fields, interventions
 
 
-def edit_heavily(client, entry, reason="Rewritten after the March clinical review"):
-    """An editor changes fields, edits one intervention, deletes one and adds one."""
+def edit_heavily(client, entry, approver, reason="Rewritten after the March clinical review"):
+    """An editor changes fields, edits one intervention, deletes one and adds one; the entry
+    is live, so `approver` approves the change."""
     data = change_form_data(
         entry,
         rationale="Follow-up visits, rewritten.",
@@ -55,12 +56,13 @@ def edit_heavily(client, entry, reason="Rewritten after the March clinical revie
     )
     response = client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    assert approve_pending(approver) == 1
 
 
-def test_an_edit_records_who_when_why_and_the_interventions(client, imh, editor):
+def test_an_edit_records_who_when_why_and_the_interventions(client, imh, editor, approver):
     entry = follow_up_1_3_years(imh)
     client.force_login(editor)
-    edit_heavily(client, entry)
+    edit_heavily(client, entry, approver)
     record = entry.history.latest()
     assert record.history_user == editor
     assert record.history_change_reason == "Rewritten after the March clinical review"
@@ -78,11 +80,13 @@ def test_an_edit_records_who_when_why_and_the_interventions(client, imh, editor)
     assert entry.history.count() == 2
 
 
-def test_history_page_shows_a_readable_diff_of_fields_and_interventions(client, imh, editor):
+def test_history_page_shows_a_readable_diff_of_fields_and_interventions(
+    client, imh, editor, approver
+):
     entry = follow_up_1_3_years(imh)
     first_text = entry.interventions.order_by("position").first().text
     client.force_login(editor)
-    edit_heavily(client, entry)
+    edit_heavily(client, entry, approver)
     page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
     page = re.sub(r"</?(ins|del)>", "", page)  # read as text; the marking is tested below
     assert "Rewritten after the March clinical review" in page
@@ -95,12 +99,12 @@ def test_history_page_shows_a_readable_diff_of_fields_and_interventions(client, 
     assert "Intervention 2 removed:</strong>" in page
 
 
-def test_revert_restores_every_field_and_the_interventions_exactly(client, imh, editor):
+def test_revert_restores_every_field_and_the_interventions_exactly(client, imh, editor, approver):
     entry = follow_up_1_3_years(imh)
     before = state(entry)
     original = entry.history.earliest()
     client.force_login(editor)
-    edit_heavily(client, entry)
+    edit_heavily(client, entry, approver)
     assert state(entry) != before
 
     url = f"/admin/pathways/entry/{entry.pk}/history/{original.history_id}/"
@@ -111,6 +115,7 @@ def test_revert_restores_every_field_and_the_interventions_exactly(client, imh, 
 
     response = client.post(url, {"change_reason": "The rewrite was not approved"})
     assert response.status_code == 302
+    assert approve_pending(approver) == 1  # a revert of live content is a change like any
     assert state(entry) == before  # every field; every intervention with its id and order
     latest = entry.history.latest()
     assert latest.history_change_reason == "The rewrite was not approved"
@@ -119,24 +124,28 @@ def test_revert_restores_every_field_and_the_interventions_exactly(client, imh, 
     # Practitioners see the seed again, line for line.
     html = client.get(IMH_URL).content.decode()
     results = visible_lines(
-        html, within_id="results", skip_classes={"results__count", "draft-tag", "entry__actions"}
+        html,
+        within_id="results",
+        skip_classes={"results__count", "draft-tag", "entry__actions", "entry__no-actions"},
     )
     seed = pathway_seed_lines()
     assert results == seed[seed.index("Birth - 6 weeks") :]
 
 
-def test_a_revert_can_itself_be_undone(client, imh, editor):
+def test_a_revert_can_itself_be_undone(client, imh, editor, approver):
     entry = follow_up_1_3_years(imh)
     client.force_login(editor)
-    edit_heavily(client, entry)
+    edit_heavily(client, entry, approver)
     edited = state(entry)
     edited_version = entry.history.latest()
     change_url = f"/admin/pathways/entry/{entry.pk}/change/"
     first = client.post(f"/admin/pathways/entry/{entry.pk}/history/{entry.history.earliest().pk}/")
     assert (first.status_code, first["Location"]) == (302, change_url)
+    approve_pending(approver)
     assert state(entry)[0] != edited[0]
     again = client.post(f"/admin/pathways/entry/{entry.pk}/history/{edited_version.pk}/")
     assert (again.status_code, again["Location"]) == (302, change_url)
+    approve_pending(approver)
     assert state(entry)[0] == edited[0]
     assert [(i["position"], i["text"], i["bullets"]) for i in state(entry)[1]] == [
         (i["position"], i["text"], i["bullets"]) for i in edited[1]
@@ -187,12 +196,13 @@ def test_an_editor_reverting_does_not_change_the_status(client, imh, editor, pub
     assert "Its status stays Draft: only publishers change it." in response.content.decode()
 
 
-def test_revert_that_no_longer_fits_is_refused_with_a_message(client, imh, editor):
+def test_revert_that_no_longer_fits_is_refused_with_a_message(client, imh, editor, approver):
     entry = follow_up_1_3_years(imh)
     original = entry.history.earliest()
     client.force_login(editor)
     data = change_form_data(entry, position=145)
     assert client.post(f"/admin/pathways/entry/{entry.pk}/change/", data).status_code == 302
+    approve_pending(approver)
     # Another entry now takes the old position.
     other = Entry.objects.get(pathway=imh, position=150)
     other.position = 140
@@ -311,13 +321,14 @@ def test_baseline_is_recorded_once(imh):
     assert Entry.history.count() == before
 
 
-def test_the_diff_marks_the_words_that_changed(client, imh, editor):
+def test_the_diff_marks_the_words_that_changed(client, imh, editor, approver):
     entry = follow_up_1_3_years(imh)
     client.force_login(editor)
     data = change_form_data(entry)
     data["interventions-1-text"] = data["interventions-1-text"].replace("with GP", "with the GP")
     response = client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
     assert (response.status_code, response["Location"]) == (302, "/admin/pathways/entry/")
+    approve_pending(approver)
     page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
     assert "communication with GP and/or" in page  # the old text, whole
     assert "communication with<ins> the</ins> GP and/or" in page

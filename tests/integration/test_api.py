@@ -38,6 +38,12 @@ def test_lists_the_public_pathways_with_the_addresses_of_their_data(client, imh)
                 "entries_url": f"{HOST}{ENTRIES}",
                 "csv_url": f"{HOST}{IMH_URL}export.csv",
                 "fhir_url": f"{HOST}{IMH_API}fhir",
+                "last_reviewed": "2026-03-02",
+                "next_review_due": "2027-03-02",
+                "reviewed_by": "Infant Mental Health clinical lead, Health Visiting",
+                "review_overdue": False,
+                "review_status": "Last reviewed 2 March 2026 by Infant Mental Health clinical "
+                "lead, Health Visiting; next review due 2 March 2027.",
             }
         ]
     }  # Parental Mental Health and Wellbeing has no entries, so no page and no data

@@ -356,6 +356,9 @@ def test_every_code_is_in_our_code_system_served_at_its_canonical_url(client, pl
 
 
 def test_review_dates_come_from_the_pathways_review(client, imh):
+    # The fixtures record a review (issue 12): without one, FHIR carries no dates.
+    imh.last_reviewed = imh.next_review_due = None
+    imh.save()
     plan = client.get(FHIR_URL).json()
     assert "lastReviewDate" not in plan and "effectivePeriod" not in plan
     imh.last_reviewed = datetime.date(2026, 3, 1)

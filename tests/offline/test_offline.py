@@ -84,6 +84,11 @@ def test_a_saved_pathway_filters_with_the_network_off(page: Page, live_imh):
         "Facilitate Joint working and support integrated care planning."
     )
     expect(page).to_have_url(re.compile(r"\?service=primary-care-gp$"))
+    # The copy says when it was saved and how the review stood then, in the server's words.
+    expect(page.locator(".offline-notice")).to_contain_text(
+        "Clinical review when saved: Last reviewed 2 March 2026 by Infant Mental Health "
+        "clinical lead, Health Visiting; next review due 2 March 2027."
+    )
 
 
 POSTGRES = connection.vendor == "postgresql"

@@ -4,9 +4,15 @@ policy documents with their sections."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.db.models import Case, F, IntegerField, Value, When
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Max, Value, When
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from ...models import (
     AgeBand,
@@ -20,17 +26,69 @@ from ...models import (
     Stage,
     Tag,
 )
-from ...publishing import overdue_condition
+from ...publishing import PendingChange, is_live, overdue_condition, state_of
+from ..ordering import DOWN, UP, neighbour, swap_places
 from .forms import TEXT_FIELDS
 from .publishing import PublishableAdmin
-from .versions import ContentAdmin
+from .versions import ContentAdmin, pending_message, pending_url
 
 
-class ReadingNoteInline(admin.TabularInline):
+class OrderedInline:
+    """Parts kept in order by Move up / Move down buttons (plain form posts, no JavaScript
+    needed), not by typed positions: a new part goes last, and two parts never claim the
+    same place. `part` names the parent's relation to these parts."""
+
+    part: str
+    readonly_fields = ["move"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "position":
+            return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.slot_field = "position"
+        return formset
+
+    @admin.display(description="Order")
+    def move(self, part):
+        if part.pk is None:
+            return "Goes last"
+        parent_opts = self.parent_model._meta
+        name = f"admin:{parent_opts.app_label}_{parent_opts.model_name}_move"
+        parent_id = getattr(part, part._meta.get_field(self.fk_field_name()).attname)
+        buttons = [
+            format_html(
+                '<button type="submit" class="button move-button" formaction="{}" '
+                'formmethod="post" formnovalidate>{}<span class="visually-hidden"> {}</span>'
+                "</button>",
+                reverse(name, args=[parent_id, self.part, part.pk, direction]),
+                words,
+                part._meta.verbose_name,
+            )
+            for direction, words in (("up", "Move up"), ("down", "Move down"))
+        ]
+        return format_html(
+            "{} {}<br><small>Save other edits first: moving does not save them.</small>",
+            *buttons,
+        )
+
+    def fk_field_name(self) -> str:
+        return next(
+            f.name
+            for f in self.model._meta.concrete_fields
+            if f.is_relation and f.related_model is self.parent_model
+        )
+
+
+class ReadingNoteInline(OrderedInline, admin.TabularInline):
     model = ReadingNote
+    part = "reading_notes"
     formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
+    fields = ["position", "text", "is_bullet", "move"]
 
 
 @admin.register(Pathway)
@@ -73,12 +131,13 @@ class PathwayAdmin(PublishableAdmin):
         return f"OVERDUE since {due}" if pathway.is_review_overdue else f"Due {due}"
 
 
-class InterventionInline(admin.StackedInline):
+class InterventionInline(OrderedInline, admin.StackedInline):
     model = Intervention
+    part = "interventions"
     formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
-    fields = ["position", "text", "bullets"]
+    fields = ["position", "text", "bullets", "move"]
 
 
 @admin.register(Entry)
@@ -112,14 +171,113 @@ class EntryAdmin(PublishableAdmin):
         "change_reason",
     ]
     inlines = [InterventionInline]
-    history_list_display = ["status"]
+    history_list_display = ["status", "approved"]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "order"]
+
+    @admin.display(description="Order")
+    def order(self, entry):
+        buttons = [
+            format_html(
+                '<button type="submit" class="button move-button" formaction="{}" '
+                'formmethod="post" formnovalidate>{}<span class="visually-hidden"> {}</span>'
+                "</button>",
+                reverse("admin:pathways_entry_move_entry", args=[entry.pk, direction]),
+                words,
+                entry.rationale,
+            )
+            for direction, words in (("up", "Up"), ("down", "Down"))
+        ]
+        return format_html("{} {}", *buttons)
+
+    def get_urls(self):
+        move = path(
+            "<path:object_id>/move-entry/<str:direction>/",
+            self.admin_site.admin_view(self.move_entry_view),
+            name="pathways_entry_move_entry",
+        )
+        return [move, *super().get_urls()]
+
+    def move_entry_view(self, request, object_id, direction):
+        """Swaps an entry with the one above or below it in its pathway (a pending change if
+        either is live: the approval swaps both)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        entry = get_object_or_404(Entry, pk=object_id)
+        if direction not in (UP, DOWN):
+            raise Http404
+        if not self.has_change_permission(request, entry):
+            raise PermissionDenied
+        back = (
+            reverse("admin:pathways_entry_changelist") + f"?pathway__id__exact={entry.pathway_id}"
+        )
+        other = neighbour(entry, "pathway_id", "position", direction)
+        if other is None:
+            messages.info(
+                request, f"“{entry.rationale}” is already {'first' if direction == UP else 'last'}."
+            )
+            return HttpResponseRedirect(back)
+        if is_live(entry) or is_live(other):
+            state = state_of(entry)
+            state["fields"]["position"] = other.position
+            pending = PendingChange.propose(
+                entry,
+                state,
+                user=request.user,
+                reason=f"Moved {direction}, swapping places with “{other.rationale}”",
+            )
+            messages.success(request, pending_message(pending))
+            return HttpResponseRedirect(pending_url(pending))
+        swap_places(entry, other, "position", user=request.user)
+        messages.success(request, f"“{entry.rationale}” moved {direction}.")
+        return HttpResponseRedirect(back)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "position":
+            return forms.IntegerField(
+                required=False,
+                min_value=0,
+                help_text="Leave blank to put a new entry last; reorder with the list's "
+                "Up and Down buttons.",
+            )
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("stage", "age_band", "tag", "service") and formfield is not None:
+            # A stage, band, service or tag is shared by many entries: the entry's form must
+            # not offer to delete it (Django's red ✕ beside the choice).
+            formfield.widget.can_delete_related = False
+        return formfield
+
+    def save_model(self, request, obj, form, change):
+        if obj.position is None:
+            # A new entry goes after every entry of its pathway, in steps of ten as loaded.
+            last = Entry.objects.filter(pathway_id=obj.pathway_id).aggregate(Max("position"))
+            obj.position = (last["position__max"] or 0) + 10
+        super().save_model(request, obj, form, change)
 
 
 class AgeRangeAdmin(ContentAdmin):
-    list_display = ["label", "slug", "start_days", "end_days", "position"]
+    """Editors type the label; the days are worked out from it and shown, never typed."""
+
+    list_display = ["label", "slug", "covers", "position"]
     list_editable = ["position"]
     search_fields = ["label"]
     prepopulated_fields = {"slug": ["label"]}
+    fields = ["label", "slug", "covers", "position", "change_reason"]
+    readonly_fields = ["covers"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "label" in form.base_fields:
+            form.base_fields["label"].help_text = (
+                "As the pathway prints it, e.g. “6 weeks - 1 year”. The days it covers are "
+                "worked out from it: a week is 7 days, a month 30.4375, a year 365.25."
+            )
+        return form
+
+    @admin.display(description="Days")
+    def covers(self, age_range) -> str:
+        return age_range.covers or "Worked out from the label when you save"
 
 
 admin.site.register(Stage, AgeRangeAdmin)

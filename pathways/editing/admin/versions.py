@@ -3,19 +3,38 @@ what changed, a read-only page per version, and the revert that puts it back."""
 
 from __future__ import annotations
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ...errors import error_text
-from ...history import describe_version, parts_changes, parts_of, record_version, revert
+from ...history import (
+    describe_version,
+    parts_changes,
+    parts_of,
+    record_version,
+    restore_parts,
+    revert,
+    slot_field,
+)
+from ...publishing import (
+    PendingChange,
+    needs_approval,
+    propose_revert,
+    revert_needs_approval,
+    state_of,
+)
+from ..ordering import DOWN, UP, moved, next_place
 from ..textdiff import word_diff
 from .forms import TEXT_FIELDS, ContentForm, WholeConstraintsForm
 
@@ -38,6 +57,17 @@ class ReadableHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+def pending_message(pending: PendingChange) -> str:
+    return (
+        f"Your change to “{pending.object_repr}” is waiting for a publisher’s approval. "
+        "Practitioners keep seeing the approved version until it is approved."
+    )
+
+
+def pending_url(pending: PendingChange) -> str:
+    return reverse("admin:pathways_pendingchange_change", args=[pending.pk])
+
+
 class ContentAdmin(SimpleHistoryAdmin):
     """History (who, when, why, what changed), a version page with a revert button, and a
     change reason on every form, for every kind of content."""
@@ -45,11 +75,20 @@ class ContentAdmin(SimpleHistoryAdmin):
     form = ContentForm
     formfield_overrides = TEXT_FIELDS
     history_list_per_page = 50
+    history_list_display = ["approved"]
 
     # Saving: one historical record per save, written after the parts (inlines, m2m) are
     # saved, so the record holds the version the editor saw when pressing Save.
+    #
+    # A save that needs approval (publishing.needs_approval) runs exactly as any other, inside
+    # a savepoint, so Django's own validation and saving build the proposed version; the
+    # version is then kept as a pending change and the savepoint rolled back, leaving the live
+    # rows as they were.
 
     def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        if needs_approval(before, obj, may_publish=self.may_publish(request)):
+            request._proposal = (before, transaction.savepoint_create())
         obj._change_reason = form.cleaned_data.get("change_reason") or None
         if parts_of(self.model):
             obj.skip_history_when_saving = True
@@ -62,13 +101,120 @@ class ContentAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        proposal = getattr(request, "_proposal", None)
+        if proposal is not None:
+            del request._proposal
+            before, savepoint = proposal
+            proposed = state_of(form.instance)
+            transaction.savepoint_rollback(savepoint)
+            pending = PendingChange.propose(
+                before,
+                proposed,
+                user=request.user,
+                reason=form.cleaned_data.get("change_reason") or "",
+            )
+            request._pending_changes = [*getattr(request, "_pending_changes", []), pending]
+            return
         if parts_of(self.model):
             form.instance._history_user = request.user
             record_version(form.instance, created=not change)
 
+    # Moving a part (an intervention, a reading note) up or down: a plain POST, from buttons
+    # that work without JavaScript. Live content gets a pending change, like any edit.
+
+    def get_urls(self):
+        opts = self.model._meta
+        move = path(
+            "<path:object_id>/move/<str:part>/<int:part_id>/<str:direction>/",
+            self.admin_site.admin_view(self.move_view),
+            name=f"{opts.app_label}_{opts.model_name}_move",
+        )
+        return [move, *super().get_urls()]
+
+    def move_view(self, request, object_id, part, part_id, direction):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = get_object_or_404(self.model, pk=object_id)
+        if part not in parts_of(self.model) or direction not in (UP, DOWN):
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        relation = self.model._meta.get_field(part)
+        slot = slot_field(relation)
+        state = state_of(obj)
+        rows = state["parts"][part]
+        if not any(row["id"] == part_id for row in rows):
+            raise Http404
+        state["parts"][part] = moved(rows, slot, part_id, direction)
+        label = relation.related_model._meta.verbose_name
+        reason = f"Moved {label} {direction}"
+        change_url = reverse(
+            f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
+            args=[obj.pk],
+        )
+        if needs_approval(obj, obj, may_publish=False):
+            pending = PendingChange.propose(obj, state, user=request.user, reason=reason)
+            messages.success(request, pending_message(pending))
+            return HttpResponseRedirect(pending_url(pending))
+        with transaction.atomic():
+            restore_parts(obj, {part: state["parts"][part]}, reason, user=request.user)
+            obj._history_user = request.user
+            obj._change_reason = reason
+            record_version(obj)
+        messages.success(request, f"{capfirst(label)} moved {direction}.")
+        return HttpResponseRedirect(change_url)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_pending_changes", None):
+            message = "Proposed a change: pending approval."
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        pending = getattr(request, "_pending_changes", None)
+        if not pending or "_continue" in request.POST or "_addanother" in request.POST:
+            if pending:
+                messages.info(request, pending_message(pending[-1]))
+            return super().response_change(request, obj)
+        messages.success(request, pending_message(pending[-1]))
+        return HttpResponseRedirect(pending_url(pending[-1]))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        pending = getattr(request, "_pending_changes", None)
+        if pending:
+            messages.info(
+                request,
+                f"{len(pending)} of these changes affect live content: they wait for a "
+                "publisher's approval before practitioners see them.",
+            )
+        return response
+
+    @admin.display(description="Approval")
+    def approved(self, record) -> str:
+        change = record.approval
+        if change is None:
+            return "—"
+        when = date_format(timezone.localtime(change.decided_at), "j M Y, H:i")
+        text = f"Proposed by {change.proposed_by}; approved by {change.decided_by}, {when}"
+        return f"{text}: “{change.comment}”" if change.comment else text
+
     def save_formset(self, request, form, formset, change):
         reason = form.cleaned_data.get("change_reason") or None
-        for part in formset.save(commit=False):
+        parts = formset.save(commit=False)
+        slot = getattr(formset, "slot_field", None)
+        if slot is not None:
+            # A new part without a place goes after every other part (kept or new).
+            taken = {getattr(p, slot) for p in parts if getattr(p, slot) is not None}
+            taken |= set(
+                formset.get_queryset()
+                .exclude(pk__in=[p.pk for p in formset.deleted_objects])
+                .values_list(slot, flat=True)
+            )
+            for part in parts:
+                if getattr(part, slot) is None:
+                    setattr(part, slot, next_place(taken))
+                    taken.add(getattr(part, slot))
+        for part in parts:
             part._change_reason = reason
             part.save()
         for part in formset.deleted_objects:
@@ -105,7 +251,8 @@ class ContentAdmin(SimpleHistoryAdmin):
         # without foreign keys, which Django 6.1 deprecates.
         related = [f.name for f in self.model._meta.concrete_fields if f.is_relation]
         records = history_manager.filter(**{pk_name: object_id})
-        return records.select_related("history_user", *related)
+        approval = ["approval__proposed_by", "approval__decided_by"]
+        return records.select_related("history_user", *approval, *related)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistoryHelper(self.model, historical_record)
@@ -152,7 +299,7 @@ class ContentAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             if not may_revert:
                 raise PermissionDenied
-            return self._revert(request, record)
+            return self._revert(request, record, current)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{capfirst(opts.verbose_name)}: {describe_version(record)}",
@@ -169,8 +316,24 @@ class ContentAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/pathways/version.html", context)
 
-    def _revert(self, request, record):
+    def _revert(self, request, record, current):
         reason = request.POST.get("change_reason", "").strip() or None
+        if revert_needs_approval(record, current):
+            try:
+                pending = propose_revert(
+                    record,
+                    current,
+                    user=request.user,
+                    reason=reason or f"Reverted to {describe_version(record)}",
+                )
+            except ValidationError as error:
+                problems = error_text(error)
+                messages.error(
+                    request, f"Could not revert to {describe_version(record)}: {problems}"
+                )
+                return HttpResponseRedirect(request.path)
+            messages.success(request, pending_message(pending))
+            return HttpResponseRedirect(pending_url(pending))
         try:
             obj = revert(
                 record, user=request.user, reason=reason, may_publish=self.may_publish(request)

@@ -1,0 +1,132 @@
+"""Pending changes in the admin: the list of what waits for approval, and each change as a
+word diff against the approved version, with Approve and Reject (and a comment) for
+publishers. Nobody approves their own change."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
+
+from ...errors import error_text
+from ...history import parts_changes
+from ...publishing import Decision, PendingChange, content_fields
+from ..textdiff import word_diff
+
+
+def _shown(field, value) -> str:
+    """A stored field value as an editor reads it: a related object's name, not its id."""
+    if value in (None, ""):
+        return ""
+    if field.is_relation:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related is not None else f"#{value} (deleted)"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def change_rows(change: PendingChange) -> list[dict]:
+    """What the change changes, field by field and part by part, as word diffs."""
+    rows = []
+    base, proposed = change.base, change.proposed
+    for field in content_fields(change.model):
+        old = base["fields"].get(field.attname)
+        new = proposed["fields"].get(field.attname)
+        if old != new:
+            before, after = word_diff(_shown(field, old), _shown(field, new))
+            rows.append({"field": capfirst(field.verbose_name), "old": before, "new": after})
+    for item in parts_changes(change.model, base["parts"], proposed["parts"]):
+        before, after = word_diff(item["old"], item["new"])
+        rows.append({"field": item["field"], "old": before, "new": after})
+    return rows
+
+
+@admin.register(PendingChange)
+class PendingChangeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "proposed_by", "proposed_at", "decision", "decided_by"]
+    list_filter = ["decision", "kind", "content_type"]
+    list_select_related = ["proposed_by", "decided_by", "content_type"]
+    search_fields = ["object_repr", "reason", "comment"]
+
+    def has_add_permission(self, request):
+        return False  # proposed by saving content, never written by hand
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided through approve / reject, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who approved what stays
+
+    def may_decide(self, request) -> bool:
+        return request.user.has_perm("pathways.approve_pendingchange")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("proposed_by", "decided_by")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        change = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_permission(request, change):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._decide(request, change)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        live = change.content
+        opts = change.model._meta
+        is_pending = change.decision == Decision.PENDING
+        own = change.proposed_by_id == request.user.pk
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{change}: {change.get_decision_display().lower()}",
+            "opts": self.model._meta,
+            "change": change,
+            "rows": change_rows(change),
+            "live": live,
+            "live_admin_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[change.object_id]
+            )
+            if live is not None
+            else None,
+            "public_url": _public_url(live),
+            "may_approve": is_pending and self.may_decide(request) and not own,
+            "may_reject": is_pending and self.may_decide(request),
+            "own": own,
+        }
+        return TemplateResponse(request, "admin/pathways/pending_change.html", context)
+
+    def _decide(self, request, change):
+        if not self.may_decide(request):
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        comment = request.POST.get("comment", "").strip()
+        try:
+            if decision == "approve":
+                change.approve(request.user, comment)
+                messages.success(
+                    request, f"Approved: practitioners now see “{change.object_repr}” as changed."
+                )
+            elif decision == "reject":
+                change.reject(request.user, comment)
+                messages.success(request, f"Rejected: “{change.object_repr}” stays as approved.")
+            else:
+                messages.error(request, "Choose Approve or Reject.")
+        except ValidationError as error:
+            messages.error(request, f"Could not {decision} this change: {error_text(error)}")
+        return HttpResponseRedirect(request.path)
+
+
+def _public_url(obj) -> str | None:
+    """Where practitioners read the content: the pathway page, at the entry's card."""
+    if obj is None:
+        return None
+    pathway = getattr(obj, "pathway", None)
+    if pathway is not None and hasattr(obj, "position"):
+        return f"{pathway.get_absolute_url()}#entry-{obj.position}"
+    if hasattr(obj, "get_absolute_url"):
+        return obj.get_absolute_url()
+    return None
