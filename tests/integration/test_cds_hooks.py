@@ -729,3 +729,27 @@ def test_site_url_and_trusted_clients_come_from_the_environment(monkeypatch):
     )
     assert configured.SITE_URL == SITE
     assert trusted == configured.CDS_HOOKS_CLIENTS
+
+
+def test_a_pending_change_never_reaches_a_card_until_it_is_approved(imh, editor, approver):
+    """An editor's change to a live rationale waits for a second person; the EHR's card keeps
+    the approved words until then, and has the new ones once approved."""
+    from django.test import Client
+
+    from ..conftest import approve_pending
+    from ..editing.test_approval import change_form_data
+
+    entry = Entry.objects.get(pathway=imh, position=70)
+    approved = entry.rationale
+    staff = Client()
+    staff.force_login(editor)
+    data = change_form_data(entry, rationale="Proposed wording, not yet approved.")
+    assert staff.post(f"/admin/pathways/entry/{entry.pk}/change/", data).status_code == 302
+    ehr = Client()
+    card = only_card(call(ehr, hook_request(patient=patient(born(70)))))
+    assert approved in rationales_in(card)
+    assert "Proposed wording" not in json.dumps(card)
+    assert approve_pending(approver) == 1
+    card = only_card(call(ehr, hook_request(patient=patient(born(70)))))
+    assert "Proposed wording, not yet approved." in rationales_in(card)
+    assert approved not in rationales_in(card)
