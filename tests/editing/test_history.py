@@ -138,13 +138,14 @@ def test_a_revert_can_itself_be_undone(client, imh, editor, approver):
     edit_heavily(client, entry, approver)
     edited = state(entry)
     edited_version = entry.history.latest()
-    change_url = f"/admin/pathways/entry/{entry.pk}/change/"
     first = client.post(f"/admin/pathways/entry/{entry.pk}/history/{entry.history.earliest().pk}/")
-    assert (first.status_code, first["Location"]) == (302, change_url)
+    assert first.status_code == 302
+    assert re.fullmatch(r"/admin/pathways/pendingchange/\d+/change/", first["Location"])
     approve_pending(approver)
     assert state(entry)[0] != edited[0]
     again = client.post(f"/admin/pathways/entry/{entry.pk}/history/{edited_version.pk}/")
-    assert (again.status_code, again["Location"]) == (302, change_url)
+    assert again.status_code == 302
+    assert re.fullmatch(r"/admin/pathways/pendingchange/\d+/change/", again["Location"])
     approve_pending(approver)
     assert state(entry)[0] == edited[0]
     assert [(i["position"], i["text"], i["bullets"]) for i in state(entry)[1]] == [
@@ -327,7 +328,9 @@ def test_the_diff_marks_the_words_that_changed(client, imh, editor, approver):
     data = change_form_data(entry)
     data["interventions-1-text"] = data["interventions-1-text"].replace("with GP", "with the GP")
     response = client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
-    assert (response.status_code, response["Location"]) == (302, "/admin/pathways/entry/")
+    # Live content: the editor is sent to the change waiting for approval.
+    assert response.status_code == 302
+    assert re.fullmatch(r"/admin/pathways/pendingchange/\d+/change/", response["Location"])
     approve_pending(approver)
     page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
     assert "communication with GP and/or" in page  # the old text, whole

@@ -107,6 +107,8 @@ class ContentAdmin(SimpleHistoryAdmin):
             before, savepoint = proposal
             proposed = state_of(form.instance)
             transaction.savepoint_rollback(savepoint)
+            if proposed == state_of(before):
+                return  # saved as it was: nothing to approve, and no new version
             pending = PendingChange.propose(
                 before,
                 proposed,
