@@ -101,7 +101,10 @@ async function saved(request, options = {}) {
 async function page(event) {
   const request = event.request;
   try {
-    const response = await fetch(request);
+    // Network first means the network: pages may sit in the browser's HTTP cache for their
+    // max-age, and a copy from there would be shown offline without saying it is a copy.
+    // Asking the server again costs a 304 when nothing changed (the page has an ETag).
+    const response = await fetch(request, { cache: "no-cache" });
     const isPage = (response.headers.get("Content-Type") || "").startsWith("text/html");
     if (isPage && keepable(response)) {
       event.waitUntil(keep(SAVED_CACHE, request.url, response.clone()));
