@@ -217,6 +217,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "pathways.operations.accounts.locked_out"
+AXES_USERNAME_CALLABLE = "pathways.operations.accounts.username_of"
 # Where a request comes from, for the lock-out log and the problem-report limit: behind
 # PROXY_COUNT proxies that each append to X-Forwarded-For (one load balancer: 1), believed only
 # from the addresses in FORWARDED_ALLOW_IPS (comma-separated addresses or networks, "*" for

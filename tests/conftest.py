@@ -105,7 +105,7 @@ def editor(db):
     user = User.objects.create_user(
         "erin", "erin@example.nhs.uk", "a-long-enough-password", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(staff_group("Editors"))
     return user
 
 
@@ -115,7 +115,7 @@ def publisher(db):
     user = User.objects.create_user(
         "pia", "pia@example.nhs.uk", "a-long-enough-password", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Publishers"))
+    user.groups.add(staff_group("Publishers"))
     return user
 
 
@@ -125,7 +125,7 @@ def approver(db):
     user = User.objects.create_user(
         "ola", "ola@example.nhs.uk", "a-long-enough-password", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Publishers"))
+    user.groups.add(staff_group("Publishers"))
     return user
 
 
@@ -137,6 +137,24 @@ def approve_pending(user, comment: str = "") -> int:
     for change in changes:
         change.approve(user, comment)
     return len(changes)
+
+
+def staff_group(name: str) -> Group:
+    """A group the migrations make (Editors, Publishers). A transactional test's flush empties
+    the tables, migrations' rows included: the migrations' own functions make them again."""
+    if not Group.objects.filter(name=name).exists():
+        from importlib import import_module
+
+        from django.apps import apps
+
+        for module, function in [
+            ("0002_editors_group", "create_editors_group"),
+            ("0005_publishers_group", "create_publishers_group"),
+            ("0008_editors_handle_problem_reports", "give_editors_problem_reports"),
+            ("0011_pending_changes", "give_permissions"),
+        ]:
+            getattr(import_module(f"pathways.migrations.{module}"), function)(apps, None)
+    return Group.objects.get(name=name)
 
 
 @pytest.fixture

@@ -60,3 +60,15 @@ def connect_signals() -> None:
     user_logged_in.connect(log_sign_in, dispatch_uid="log-sign-in")
     user_login_failed.connect(log_failed_sign_in, dispatch_uid="log-failed-sign-in")
     user_locked_out.connect(log_lock_out, dispatch_uid="log-lock-out")
+
+
+# The longest username the User model holds: a longer one belongs to nobody, and django-axes'
+# own column (255 characters) must never be asked to store one (PostgreSQL refuses it).
+USERNAME_LENGTH = 150
+
+
+def username_of(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The username django-axes counts sign-in attempts by, cut to what a user can have."""
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    given = (credentials or {}).get(field) if credentials else request.POST.get(field)
+    return str(given or "")[:USERNAME_LENGTH]
