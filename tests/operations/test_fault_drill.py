@@ -6,14 +6,14 @@ it refuses writes, an editor is told the change was not saved, nothing of it is 
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
 
 from pathways.models import Entry
 
-from ..conftest import IMH_URL, serve
+from ..conftest import IMH_URL, serve, staff_group
 from ..editing.test_admin import change_form_data
 from ..relay import Relay
 
@@ -118,7 +118,7 @@ def committed_editor_session(transactional_db):
     """An editor's session committed to the test database, so that connections through the
     relay see it; the cookie that carries it."""
     user = User.objects.create_user("erin", password="a-long-enough-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(staff_group("Editors"))
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
