@@ -42,8 +42,12 @@ serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
 	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
 
+# Two passes: the tests without a browser, then the browser tests. In one process, a test of
+# the fault drill (a save refused by a read-only database) answered 200 instead of 503 after
+# the browser tests' session had started; apart, both passes are green (docs in the note).
 test: $(VENV)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
 
 # Everything but the browser tests, for a quick loop while working.
 test-quick: $(VENV)/.installed
