@@ -42,9 +42,9 @@ serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
 	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
 
-# Two passes: the tests without a browser, then the browser tests. In one process, a test of
-# the fault drill (a save refused by a read-only database) answered 200 instead of 503 after
-# the browser tests' session had started; apart, both passes are green (docs in the note).
+# Two passes: the tests without a browser, then the browser tests. Run in one process, the
+# fault drill's refused-save test answered 200 instead of 503 (cause not yet found); in two
+# passes every test is green.
 test: $(VENV)/.installed
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m browser
