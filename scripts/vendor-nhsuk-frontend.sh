@@ -76,7 +76,7 @@ done < <(grep -o 'url([^)]*)' "$stage/nhsuk-frontend.min.css" | sort -u)
 # Licence: use the package's own file if it ships one. Versions 10.x ship none in
 # the tarball (package.json says "MIT"), so fall back to the upstream repository's
 # MIT licence text.
-licence="$(find "$pkg" -maxdepth 1 -type f \( -iname 'licen[cs]e' -o -iname 'licen[cs]e.*' \) | head -n 1)"
+licence="$(find "$pkg" -maxdepth 1 -type f \( -iname 'licen[cs]e' -o -iname 'licen[cs]e.*' \) -print -quit)"
 if [[ -n "$licence" ]]; then
   cp "$licence" "$stage/$(basename "$licence")"
 else
