@@ -10,10 +10,11 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Q
 from django.db.utils import load_backend
 from hypothesis import settings
 
@@ -139,22 +140,37 @@ def approve_pending(user, comment: str = "") -> int:
     return len(changes)
 
 
+# Each staff group's rights as the migrations left them, read once before any test runs.
+MIGRATED_GROUPS: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_groups(django_db_setup, django_db_blocker):
+    """Reads the staff groups' rights from the freshly migrated test database."""
+    with django_db_blocker.unblock():
+        for group in Group.objects.prefetch_related("permissions__content_type"):
+            MIGRATED_GROUPS[group.name] = [
+                (p.content_type.app_label, p.codename) for p in group.permissions.all()
+            ]
+
+
 def staff_group(name: str) -> Group:
     """A group the migrations make (Editors, Publishers). A transactional test's flush empties
-    the tables, migrations' rows included: the migrations' own functions make them again."""
-    if not Group.objects.filter(name=name).exists():
-        from importlib import import_module
-
-        from django.apps import apps
-
-        for module, function in [
-            ("0002_editors_group", "create_editors_group"),
-            ("0005_publishers_group", "create_publishers_group"),
-            ("0008_editors_handle_problem_reports", "give_editors_problem_reports"),
-            ("0011_pending_changes", "give_permissions"),
-        ]:
-            getattr(import_module(f"pathways.migrations.{module}"), function)(apps, None)
-    return Group.objects.get(name=name)
+    the tables, migrations' rows included, and Django makes the permissions again: the group
+    is made again with the rights the migrations gave it. (Running the migrations' functions
+    again would not do: with today's models, 0002's "every pathways permission" includes
+    publishing, which editors never had.)"""
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        rights = MIGRATED_GROUPS[name]
+        wanted = Q()
+        for app_label, codename in rights:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        permissions = list(Permission.objects.filter(wanted)) if rights else []
+        found = {(p.content_type.app_label, p.codename) for p in permissions}
+        assert len(permissions) == len(rights), set(rights) - found
+        group.permissions.set(permissions)
+    return group
 
 
 @pytest.fixture
