@@ -272,6 +272,11 @@ def child_details(hook_request: dict) -> tuple[date, int | None]:
         patient = fetch(hook_request, "Patient/{id}", required=True)
     if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
         raise CdsError(400, "The patient is not a FHIR Patient resource.")
+    patient_id = hook_request["context"].get("patientId")
+    if not isinstance(patient_id, str) or patient.get("id") != patient_id:
+        # Guidance for another child is worse than none: the record must hand over the
+        # Patient it has open (hazard H10 in docs/clinical-safety/hazard-log.md).
+        raise CdsError(412, "The Patient given is not the patient in context (context.patientId).")
     born = birth_date(patient)
     observations = prefetch.get("gestation")
     if observations is None and "gestation" not in prefetch and hook_request.get("fhirServer"):
@@ -282,7 +287,7 @@ def child_details(hook_request: dict) -> tuple[date, int | None]:
             f"Observation?patient={{id}}&code={quote(f'{LOINC}|{GESTATION_AT_BIRTH}')}",
             required=False,
         )
-    return born, gestation_days(observations)
+    return born, gestation_days(observations, patient_id)
 
 
 def birth_date(patient: dict) -> date:
@@ -349,8 +354,9 @@ def fetch(hook_request: dict, template: str, *, required: bool):
         return None
 
 
-def gestation_days(observations) -> int | None:
-    """Gestation at birth in days from an Observation, or the first usable one in a Bundle."""
+def gestation_days(observations, patient_id: str) -> int | None:
+    """Gestation at birth in days from an Observation, or the first usable one in a Bundle;
+    an Observation whose subject is another patient is never used."""
     if isinstance(observations, dict) and observations.get("resourceType") == "Bundle":
         entries = observations.get("entry")
         candidates = (
@@ -361,10 +367,27 @@ def gestation_days(observations) -> int | None:
     else:
         candidates = [observations]
     for observation in candidates:
+        if not is_about(observation, patient_id):
+            continue
         found = observation_days(observation)
         if found is not None:
             return found
     return None
+
+
+# A reference to a Patient, relative or absolute, perhaps to one version of it.
+PATIENT_REFERENCE = re.compile(r"(?:.*/)?Patient/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?")
+
+
+def is_about(observation, patient_id: str) -> bool:
+    """Whether an Observation may be about the patient: its subject, when it names one, is
+    that Patient (a search by patient need not repeat the subject)."""
+    subject = observation.get("subject") if isinstance(observation, dict) else None
+    if subject is None:
+        return True
+    reference = subject.get("reference") if isinstance(subject, dict) else None
+    found = PATIENT_REFERENCE.fullmatch(reference) if isinstance(reference, str) else None
+    return found is not None and found["id"] == patient_id
 
 
 def observation_days(observation) -> int | None:

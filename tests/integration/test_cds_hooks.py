@@ -223,6 +223,28 @@ def test_a_term_baby_and_an_unusable_gestation_are_read_at_actual_age(client, im
     assert "Gestation at birth (20+0 weeks) was not used" in early["detail"]
 
 
+def test_a_patient_other_than_the_one_in_context_gets_no_card(client, imh):
+    # The record has child-1 open but hands over another child's Patient (or one without an
+    # id): guidance for the wrong child is worse than none.
+    for other in [patient(born(70), patient_id="child-2"), patient(born(70), patient_id=None)]:
+        response = call(client, hook_request(patient=other))
+        assert response.status_code == 412
+        assert "not the patient in context" in response.json()["error"]
+        assert "cards" not in response.json()
+
+
+def test_a_gestation_observed_for_another_patient_is_not_used(client, imh):
+    about_another = gestation(32)
+    about_another["entry"][0]["resource"]["subject"] = {"reference": "Patient/child-2"}
+    card = only_card(call(client, hook_request(patient=patient(born(70)), gestation=about_another)))
+    assert "born_at_weeks" not in card["links"][0]["url"]
+    for reference in ["Patient/child-1", "https://ehr.example.nhs.uk/fhir/Patient/child-1"]:
+        about_the_child = gestation(32)
+        about_the_child["entry"][0]["resource"]["subject"] = {"reference": reference}
+        body = hook_request(patient=patient(born(70)), gestation=about_the_child)
+        assert "born_at_weeks=32" in only_card(call(client, body))["links"][0]["url"]
+
+
 def test_no_card_for_a_child_over_5(client, imh):
     response = call(client, hook_request(patient=patient(born(6 * 365))))
     assert response.status_code == 200
@@ -645,6 +667,12 @@ shaped_requests = st.fixed_dictionaries(
 )
 
 
+def the_patient_in_context(body: dict) -> dict:
+    """A plausible request hands over the Patient the record has open."""
+    body["prefetch"]["patient"]["id"] = body["context"]["patientId"]
+    return body
+
+
 # Requests an EHR might really send, with odd values where it might go wrong.
 plausible_requests = st.fixed_dictionaries(
     {
@@ -670,7 +698,7 @@ plausible_requests = st.fixed_dictionaries(
         ),
     },
     optional={"fhirServer": json_values},
-)
+).map(the_patient_in_context)
 
 
 @settings(

@@ -66,6 +66,8 @@ def test_the_jwt_example_has_the_claims_the_service_checks(client, imh):
     body = {
         "hook": "patient-view",
         "context": {"patientId": "child-1"},
-        "prefetch": {"patient": {"resourceType": "Patient", "birthDate": "2026-09-23"}},
+        "prefetch": {
+            "patient": {"resourceType": "Patient", "id": "child-1", "birthDate": "2026-09-23"}
+        },
     }
     assert call(client, body, token=token).status_code == 200
