@@ -12,6 +12,7 @@ import pytest
 from .conftest import ROOT
 
 HAZARD_LOG = ROOT / "docs" / "clinical-safety" / "hazard-log.md"
+REPORT = ROOT / "docs" / "clinical-safety" / "safety-case-report.md"
 
 # The hazards the safety case must cover, by the topic each hazard's table names.
 REQUIRED_TOPICS = {
@@ -205,6 +206,18 @@ def test_the_summary_agrees_with_the_hazards(log):
         for h in hazards(log)
     }
     assert summary == sections
+
+
+def test_the_reports_summary_is_the_logs(log):
+    def risks(text):
+        return {row[1]: (row[3], row[4], row[5]) for row in SUMMARY_ROW.finditer(text)}
+
+    assert risks(REPORT.read_text(encoding="utf-8")) == risks(log) != {}
+
+
+def test_the_log_is_linked_from_the_threat_model_and_the_readme():
+    assert "](clinical-safety/hazard-log.md)" in (ROOT / "docs" / "security.md").read_text()
+    assert "`docs/clinical-safety/hazard-log.md`" in (ROOT / "README.md").read_text()
 
 
 # The checks can fail. -----------------------------------------------------------------------
