@@ -137,7 +137,18 @@ def unresolved(ids: list[str], config) -> dict[str, str]:
                     c.startswith(class_prefixes) for c in classes
                 ):
                     problems[node_id] = "is not a test pytest collects"
+                elif always_skipped(target, module):
+                    problems[node_id] = "is always skipped: it proves nothing"
     return problems
+
+
+def always_skipped(function, module) -> bool:
+    """A skip or xfail mark without a condition, on the test or on its module."""
+    marks = []
+    for owner in (function, module):
+        found = getattr(owner, "pytestmark", [])
+        marks += found if isinstance(found, list) else [found]
+    return any(mark.name in ("skip", "xfail") and not mark.args for mark in marks)
 
 
 def rating_problems(hazard: Hazard, matrix: dict[tuple[str, str], int]) -> list[str]:
@@ -267,6 +278,20 @@ def test_the_checker_reports_tests_that_do_not_exist(pytestconfig):
     problems = unresolved([real, *missing], pytestconfig)
     assert sorted(problems) == sorted(missing)
     assert problems["tests/test_ages.py::test_gone"] == "test_gone is not in tests/test_ages.py"
+
+
+def test_the_checker_reports_a_test_that_always_skips(pytestconfig, monkeypatch):
+    from . import test_ages
+
+    @pytest.mark.skip(reason="never runs")
+    def skipped():
+        pass
+
+    monkeypatch.setattr(test_ages, "test_skipped_example", skipped, raising=False)
+    problems = unresolved(["tests/test_ages.py::test_skipped_example"], pytestconfig)
+    assert problems == {
+        "tests/test_ages.py::test_skipped_example": "is always skipped: it proves nothing"
+    }
 
 
 def test_the_checker_reads_hazards_controls_and_ratings():
