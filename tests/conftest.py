@@ -144,9 +144,10 @@ def approve_pending(user, comment: str = "") -> int:
 MIGRATED_GROUPS: dict[str, list[tuple[str, str]]] = {}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def migrated_groups(django_db_setup, django_db_blocker):
-    """Reads the staff groups' rights from the freshly migrated test database."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, and then the staff groups' rights read from them while
+    they are freshly migrated (before any test, and so before any flush)."""
     with django_db_blocker.unblock():
         for group in Group.objects.prefetch_related("permissions__content_type"):
             MIGRATED_GROUPS[group.name] = [

@@ -181,6 +181,9 @@ def log() -> str:
     return HAZARD_LOG.read_text(encoding="utf-8")
 
 
+# Some test modules ask the app for something as they are imported (the API schema test loads
+# the OpenAPI document through the app), which may touch the database.
+@pytest.mark.django_db
 def test_every_test_the_hazard_log_names_exists(log, pytestconfig):
     ids = node_ids(log)
     assert len(ids) >= 100  # the pattern still finds them
