@@ -63,7 +63,9 @@ class GestationField(forms.CharField):
     ChildAge's rule, said beside the age."""
 
     def clean(self, value):
-        text = super().clean(value)
+        # Read as gestation at once: text too long or not a gestation gets the same message,
+        # with an example.
+        text = self.to_python(value)
         if text in self.empty_values:
             return None
         try:
