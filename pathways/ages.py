@@ -159,6 +159,7 @@ GESTATION_MESSAGES = {
         "Enter the weeks of pregnancy at birth like 32, 32+4, 32w4d or 32 weeks 4 days. "
         "Until then the results are for the child's actual age."
     ),
+    "needs_age": "Give the child's age or date of birth as well as the weeks at birth.",
 }
 # The mark on each result when a corrected age is in use: at which age it applies.
 APPLIES_AT = {
@@ -180,10 +181,14 @@ def parse_gestation(text: str) -> int:
     return int(match["weeks"]) * 7 + days
 
 
+# Gestation in words, as clinicians write it; offline.js is handed the same.
+GESTATION_WORDS = {"whole": "{weeks} weeks", "part": "{weeks}+{days} weeks"}
+
+
 def describe_gestation(days: int) -> str:
     """Gestation in words: "32 weeks", "32+4 weeks" (32 weeks and 4 days)."""
     weeks, extra = divmod(days, 7)
-    return f"{weeks}+{extra} weeks" if extra else f"{weeks} weeks"
+    return GESTATION_WORDS["part" if extra else "whole"].format(weeks=weeks, days=extra)
 
 
 def gestation_rules_for_browser() -> dict:
@@ -199,6 +204,7 @@ def gestation_rules_for_browser() -> dict:
         "pathway_end_days": PATHWAY_END_DAYS,
         "pathway_range": PATHWAY_RANGE,
         "applies_at": APPLIES_AT,
+        "words": GESTATION_WORDS,
         "messages": GESTATION_MESSAGES,
     }
 

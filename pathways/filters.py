@@ -168,10 +168,7 @@ class EntryFilterForm(forms.Form):
             )
         if (gestation is not None or unreadable) and typed is None and born is None:
             if "age" not in self.errors and "dob" not in self.errors and not unreadable:
-                self.add_error(
-                    "born_at_weeks",
-                    "Give the child's age or date of birth as well as the weeks at birth.",
-                )
+                self.add_error("born_at_weeks", ages.GESTATION_MESSAGES["needs_age"])
             return data
         about = {"gestation_days": gestation, "gestation_unreadable": unreadable}
         if born is not None:
@@ -187,6 +184,8 @@ class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
 
 
+# How "Filters in use" names a parameter where it differs from the form's label.
+ACTIVE_LABELS = {"born_at_weeks": "Born at"}
 # Every parameter of the browser's query string, in the order the page lists filters in use.
 PARAMETERS = ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q")
 
@@ -339,7 +338,7 @@ class EntryFilter(django_filters.FilterSet):
                     )
             elif form.cleaned_data.get(name) not in (None, ""):
                 value = data.get(name, "")
-                label = "Born at" if name == "born_at_weeks" else field.label
+                label = ACTIVE_LABELS.get(name, field.label)
                 text = value.strip()
                 if name == "born_at_weeks":
                     text = ages.describe_gestation(form.cleaned_data[name])
