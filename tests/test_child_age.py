@@ -300,9 +300,11 @@ def test_filtered_by_age_there_are_no_stage_headings(client, imh):
         assert f">{stage}</h2>" not in content
     # Each card names its own band and the stage it is listed under.
     for entry in response.context["entries"]:
-        card = content.split(f'id="entry-{entry.position}"')[1].split("</article>")[0]
+        before, card = content.split(f'id="entry-{entry.position}"')
+        card = card.split("</article>")[0]
+        item = before.rsplit('<div class="results__item"', 1)[1]
         assert f">{entry.age_band.label}</strong>" in card
-        assert f"Listed under {entry.stage.label}</dd>" in card
+        assert f'Listed under <span class="results__item-stage">{entry.stage.label}</span>' in item
     # Without an age, the stage headings stay.
     assert 'class="results__stage-heading"' in get(client).content.decode()
 

@@ -158,6 +158,8 @@ def filtered_pathway(
             no_matches=NO_MATCHES,
             review_status=pathway.review_status,
         )
+        # One result of the list by age, marked, for offline.js to copy.
+        context["blank_item"] = {"applies_at": "both", "stage": {"label": ""}, "card": ""}
         context["blank_filters"] = [
             dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
         ]

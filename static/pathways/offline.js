@@ -260,14 +260,19 @@ export function filterCards(params) {
   return notices;
 }
 
-/** A card as the server lists it by age: inside the server's marked item when a corrected
- * age is in use, else as it is. */
+/** A card as the server lists it by age, from the server's own markup: naming the stage it
+ * is listed under and, when a corrected age is in use, the age it applies at. */
 function marked(card, mark) {
-  if (!mark) return card;
-  const item = document.getElementById("applies-at-template").content.firstElementChild;
+  const item = document.getElementById("by-age-item-template").content.firstElementChild;
   const copy = item.cloneNode(true);
-  copy.dataset.appliesAt = mark;
-  copy.querySelector(".results__applies-at-words").textContent = rules.gestation.applies_at[mark];
+  copy.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
+  if (mark) {
+    copy.dataset.appliesAt = mark;
+    copy.querySelector(".results__applies-at-words").textContent = rules.gestation.applies_at[mark];
+  } else {
+    delete copy.dataset.appliesAt;
+    copy.querySelector(".results__applies-at").remove();
+  }
   copy.append(card);
   return copy;
 }

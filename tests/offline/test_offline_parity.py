@@ -8,7 +8,8 @@ same query string (fetched with Django's test client):
 - the set of visible entry ids (`entry-<position>`): a set, because on PostgreSQL the server
   ranks search results within a stage while the saved page keeps seed order;
 - the count line ("Showing N of M rationales"), word for word;
-- the stage headings shown (none without a card under it);
+- the stage headings shown (none without a card under it; none when filtered by age, where
+  each card is listed naming its stage);
 - the empty state: shown offline exactly when the server shows it, with the server's words,
   and the pathway's range beside it for a child of 5 or more;
 - with a gestation: the union of what applies at the actual and corrected ages, and each
@@ -62,14 +63,15 @@ def server_answer(client: Client, query: str) -> dict:
         "ids": set(re.findall(r'<article class="nhsuk-card entry" id="(entry-\d+)"', results)),
         "count": re.search(r"Showing \d+ of \d+ rationales", results)[0],
         "stages": re.findall(r'class="results__stage-heading"[^>]*>([^<]+)<', results),
+        "listed": re.findall(r'class="results__item-stage">([^<]*)<', results),
         "empty": re.findall(
             r'<div class="results__empty">\s*<p>([^<]+)</p>\s*<p>([^<]+)</p>', results
         ),
         "marks": {
             card: mark
             for mark, card in re.findall(
-                r'<div class="results__item" data-applies-at="(\w+)">\s*<p class="results__'
-                r'applies-at.*?</p>\s*<article class="nhsuk-card entry" id="(entry-\d+)"',
+                r'<div class="results__item" data-applies-at="(\w+)">.*?'
+                r'<article class="nhsuk-card entry" id="(entry-\d+)"',
                 results,
                 re.S,
             )
@@ -90,11 +92,12 @@ FILTER_IN_PAGE = """async (query) => {
   const shown = (selector) => Array.from(document.querySelectorAll(selector));
   return {
     ids: shown("#results .entry").map((card) => card.id),
-    marks: Object.fromEntries(shown("#results .results__item").map((item) =>
+    marks: Object.fromEntries(shown("#results .results__item[data-applies-at]").map((item) =>
       [item.querySelector(".entry").id, item.dataset.appliesAt])),
     range: shown("#results .results__range").map((p) => p.textContent),
     count: document.getElementById("result-count").textContent.trim(),
     stages: shown("#results .results__stage-heading").map((h) => h.textContent),
+    listed: shown("#results .results__item-stage").map((s) => s.textContent),
     empty: shown("#results .results__empty").map((empty) =>
       Array.from(empty.querySelectorAll("p:not(.results__range)"), (p) => p.textContent)),
     notices,
@@ -172,6 +175,7 @@ def test_offline_filtering_agrees_with_the_server_on_generated_combinations(page
         assert set(offline["ids"]) == server["ids"], query
         assert offline["count"] == server["count"], query
         assert offline["stages"] == server["stages"], query
+        assert sorted(offline["listed"]) == sorted(server["listed"]), query
         assert [tuple(e) for e in offline["empty"]] == server["empty"], query
         assert set(offline["notices"]) <= server["notices"], query
         assert offline["marks"] == server["marks"], query
