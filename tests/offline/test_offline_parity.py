@@ -58,7 +58,8 @@ CORRECTED_CASES = {
 
 def server_answer(client: Client, query: str) -> dict:
     html = client.get(f"{IMH_URL}?{query}").content.decode()
-    results = html[html.index('id="result-count"') :]
+    # The results, not the templates offline.js copies (which follow the rules).
+    results = html[html.index('id="result-count"') : html.index('id="offline-rules"')]
     return {
         "ids": set(re.findall(r'<article class="nhsuk-card entry" id="(entry-\d+)"', results)),
         "count": re.search(r"Showing \d+ of \d+ rationales", results)[0],
