@@ -109,3 +109,12 @@ def test_arbitrary_age_dob_and_gestation_never_get_a_5xx(client, imh, age, dob, 
         assert response.status_code in (200, 400), (url, params)
     response = client.get("/api/pathways/infant-mental-health/entries/", params)
     assert response.status_code in (200, 400), params
+
+
+def test_the_checklist_gives_the_pathways_range_at_5_years(client, imh):
+    content = client.get(f"{IMH_URL}checklist/", {"age": "5y"}).content.decode()
+    assert (
+        "<p>There are no rationales that match your filters.</p>\n"
+        "  <p>Please amend your choices to see more rationales.</p>\n"
+        '  <p class="checklist__range">This pathway covers children from birth to 5 years.</p>'
+    ) in content
