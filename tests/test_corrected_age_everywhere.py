@@ -118,3 +118,11 @@ def test_the_checklist_gives_the_pathways_range_at_5_years(client, imh):
         "  <p>Please amend your choices to see more rationales.</p>\n"
         '  <p class="checklist__range">This pathway covers children from birth to 5 years.</p>'
     ) in content
+
+
+def test_the_htmx_fragment_marks_the_union_too(client, imh):
+    response = client.get(IMH_URL, SEVEN_WEEKS_AT_30, headers={"HX-Request": "true"})
+    content = response.content.decode()
+    assert "<html" not in content and "Infant Mental Health</h1>" not in content
+    assert marks(response) == SEVEN_WEEKS_BORN_AT_30
+    assert content.count('class="results__item-stage"') == len(SEVEN_WEEKS_BORN_AT_30)
