@@ -24,6 +24,10 @@ from ..search import mark_in_python
 from .changes import published_changes
 
 BROWSER = "pathways/pathway_browser.html"
+# Changes with the card's markup, so cards kept for a content version before a release (the
+# cache outlives it) are not reused without what the new page and offline.js read from them
+# (2: data-stage-label, for the list by age).
+CARD_MARKUP = 2
 # What the page says, exactly, when no rationale matches (offline.js is handed it too).
 NO_MATCHES = [
     "There are no rationales that match your filters.",
@@ -207,7 +211,7 @@ def add_cards(
     listed) with what offline.js filters by, and given their interventions in one query."""
     template = get_template(f"{BROWSER}#card")
     variant = "all" if all_cards else "some"
-    by_key = {f"card:{entry.pk}:{variant}": entry for entry in entries}
+    by_key = {f"card:{CARD_MARKUP}:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
         wanted = [by_key[key] for key in keys]
@@ -222,7 +226,9 @@ def add_cards(
         interventions = Intervention.objects.order_by("position")
         prefetch_related_objects(complete, Prefetch("interventions", queryset=interventions))
         return {
-            f"card:{entry.pk}:{variant}": template.render({"entry": entry, "pathway": pathway})
+            f"card:{CARD_MARKUP}:{entry.pk}:{variant}": template.render(
+                {"entry": entry, "pathway": pathway}
+            )
             for entry in complete
         }
 
