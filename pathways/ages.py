@@ -69,8 +69,9 @@ AGE_MESSAGES = {
 }
 
 
-def parse_age(text: str) -> int:
-    """Days for an age such as "45d", "10w", "3m", "2y", "1y6m" or "1 year 6 months"."""
+def read_age(text: str) -> tuple[int, str]:
+    """Days for an age such as "45d", "10w", "3m", "2y", "1y6m" or "1 year 6 months", and the
+    age restated in the units the person used ("2 months", "10 weeks", "1 year 6 months")."""
     text = (text or "").strip()
     if not text:
         raise AgeError(AGE_MESSAGES["empty"])
@@ -83,7 +84,14 @@ def parse_age(text: str) -> int:
     days = to_days(parts["y"], parts["m"], parts["w"], parts["d"])
     if days > MAX_AGE_DAYS:
         raise AgeError(AGE_MESSAGES["too_old"])
-    return days
+    names = {"y": "year", "m": "month", "w": "week", "d": "day"}
+    given = [(int(value), names[unit]) for unit, value in match.groupdict().items() if value]
+    return days, _join(*given)
+
+
+def parse_age(text: str) -> int:
+    """Days for an age such as "45d", "10w", "3m", "2y", "1y6m" or "1 year 6 months"."""
+    return read_age(text)[0]
 
 
 def age_rules_for_browser() -> dict:
@@ -122,37 +130,146 @@ def parse_band_label(label: str) -> tuple[int, int]:
     return _bound_days(match["start"], match["start_unit"] or end_unit), end
 
 
-# Prematurity: age is corrected by the weeks born before 40 weeks' gestation until 2 years.
-FULL_TERM_WEEKS = 40
+# Prematurity (PRODUCT.md "Corrected age"): below the second birthday, a baby born from 22+0
+# to 36+6 weeks' gestation is also read at their corrected age, the actual age less the time
+# born before 40 weeks. Gestation is held in days.
+FULL_TERM_DAYS = 40 * 7
+CORRECT_FROM_GESTATION_DAYS = 22 * 7
+CORRECT_TO_GESTATION_DAYS = 36 * 7 + 6
+# A typed age is corrected below 2 years by the same units as everything else ("2y" and
+# "24m" are not); an age from a date of birth is corrected until the calendar day of the
+# second birthday.
 CORRECT_UNTIL_DAYS = to_days(years=2)
-EARLIEST_GESTATION_WEEKS = 23
-LATEST_PRETERM_WEEKS = 36
+CORRECT_UNTIL_YEARS = 2
+# The pathways are for children from birth to 5 years.
+PATHWAY_END_DAYS = to_days(years=5)
+PATHWAY_RANGE = "This pathway covers children from birth to 5 years."
+
+# The longest gestation text read: "32 weeks and 4 days" with room to spare.
+MAX_GESTATION_TEXT_LENGTH = 20
+_GESTATION_RE = re.compile(
+    r"^\s*(?P<weeks>\d{1,2})\s*(?:"
+    r"\+\s*(?P<plus>\d{1,2})\s*(?:d|days?)?"
+    r"|(?:w|wk|wks|weeks?)(?:\s*,?\s*(?:and\s+|\+\s*)?(?P<days>\d{1,2})\s*(?:d|days?))?"
+    r")?\s*$",
+    re.IGNORECASE,
+)
+GESTATION_MESSAGES = {
+    "unreadable": (
+        "Enter the weeks of pregnancy at birth like 32, 32+4, 32w4d or 32 weeks 4 days. "
+        "Until then the results are for the child's actual age."
+    ),
+    "needs_age": "Give the child's age or date of birth as well as the weeks at birth.",
+}
+# The mark on each result when a corrected age is in use: at which age it applies.
+APPLIES_AT = {
+    "actual": "actual age",
+    "corrected": "corrected age",
+    "both": "both actual and corrected age",
+}
+
+
+def parse_gestation(text: str) -> int:
+    """Days of pregnancy at birth for "32", "32+4", "32w4d", "32 weeks 4 days" or "32 weeks"."""
+    text = (text or "").strip()
+    match = _GESTATION_RE.match(text) if len(text) <= MAX_GESTATION_TEXT_LENGTH else None
+    if not match:
+        raise AgeError(GESTATION_MESSAGES["unreadable"])
+    days = int(match["plus"] or match["days"] or 0)
+    if days > 6:
+        raise AgeError(GESTATION_MESSAGES["unreadable"])
+    return int(match["weeks"]) * 7 + days
+
+
+# Gestation in words, as clinicians write it; offline.js is handed the same.
+GESTATION_WORDS = {"whole": "{weeks} weeks", "part": "{weeks}+{days} weeks"}
+
+
+def describe_gestation(days: int) -> str:
+    """Gestation in words: "32 weeks", "32+4 weeks" (32 weeks and 4 days)."""
+    weeks, extra = divmod(days, 7)
+    return GESTATION_WORDS["part" if extra else "whole"].format(weeks=weeks, days=extra)
+
+
+def gestation_rules_for_browser() -> dict:
+    """How offline.js reads gestation and corrects a typed age: the same pattern, bounds and
+    words as the server."""
+    return {
+        "pattern": _GESTATION_RE.pattern.replace("(?P<", "(?<"),
+        "max_length": MAX_GESTATION_TEXT_LENGTH,
+        "full_term_days": FULL_TERM_DAYS,
+        "correct_from": CORRECT_FROM_GESTATION_DAYS,
+        "correct_to": CORRECT_TO_GESTATION_DAYS,
+        "correct_until_days": CORRECT_UNTIL_DAYS,
+        "pathway_end_days": PATHWAY_END_DAYS,
+        "pathway_range": PATHWAY_RANGE,
+        "applies_at": APPLIES_AT,
+        "words": GESTATION_WORDS,
+        "messages": GESTATION_MESSAGES,
+    }
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _join(*parts: tuple[int, str]) -> str:
+    words = [_plural(n, unit) for n, unit in parts if n]
+    return " ".join(words) or _plural(0, parts[-1][1])
+
+
+def _years_months(months: int, rest_days: int) -> str:
+    """From 6 months: "7 months 2 weeks", "1 year 11 months 4 weeks", "2 years 1 month"."""
+    if months < 12:
+        return _join((months, "month"), (rest_days // 7, "week"))
+    if months < 24:
+        return _join((1, "year"), (months - 12, "month"), (rest_days // 7, "week"))
+    return _join((months // 12, "year"), (months % 12, "month"))
 
 
 def describe_days(days: int) -> str:
     """An age in days in a practitioner's words: "10 weeks 3 days", "7 months 2 weeks",
-    "2 years 1 month". Months and years are the same averages used everywhere else."""
-
-    def plural(n: int, unit: str) -> str:
-        return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-    def join(*parts: tuple[int, str]) -> str:
-        words = [plural(n, unit) for n, unit in parts if n]
-        return " ".join(words) or plural(0, parts[-1][1])
-
+    "1 year 11 months 4 weeks", "2 years 1 month". Months and years are the same averages
+    used everywhere else."""
     if days < 7:
-        return plural(days, "day")
+        return _plural(days, "day")
     if days < 26 * 7:
-        return join((days // 7, "week"), (days % 7, "day"))
+        return _join((days // 7, "week"), (days % 7, "day"))
     # Whole months are counted with the same rounding as parse_age, so "1y" reads back as
     # "1 year" and "6m" as "6 months".
     months = int(Decimal(days) / DAYS_PER_UNIT["m"]) + 1
     while to_days(months=months) > days:
         months -= 1
-    rest = days - to_days(months=months)
-    if months < 24:
-        return join((months, "month"), (rest // 7, "week"))
-    return join((months // 12, "year"), (months % 12, "month"))
+    return _years_months(months, days - to_days(months=months))
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later; a day the month lacks (31st, 29 February)
+    moves to the 1st of the next month, as a birthday on 29 February is kept on 1 March."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    try:
+        return day.replace(year=year, month=month)
+    except ValueError:
+        after = date(year + month // 12, month % 12 + 1, 1)
+        return after
+
+
+def describe_since(born: date, today: date) -> str:
+    """An age from a date of birth in calendar words: below 26 weeks as describe_days; then
+    calendar months, so a second birthday reads "2 years" and the day before it
+    "1 year 11 months 4 weeks"."""
+    days = (today - born).days
+    if days < 26 * 7:
+        return describe_days(days)
+    months = (today.year - born.year) * 12 + today.month - born.month
+    while months > 0 and _add_months(born, months) > today:
+        months -= 1
+    return _years_months(months, (today - _add_months(born, months)).days)
+
+
+def second_birthday(born: date) -> date:
+    return _add_months(born, 12 * CORRECT_UNTIL_YEARS)
 
 
 def uk_today() -> date:
@@ -162,27 +279,49 @@ def uk_today() -> date:
 
 @dataclass(frozen=True)
 class ChildAge:
-    """A child's age as the practitioner gave it, and the age the pathway is read at.
+    """A child's age as the practitioner gave it, and the ages the pathway is read at.
 
-    Below 2 years a baby born before 37 weeks is read at their corrected age: the actual
-    age less the weeks born before 40 weeks' gestation.
+    Below the second birthday a baby born from 22+0 to 36+6 weeks is read at both their
+    actual age (visits are timed from birth) and their corrected age (development is judged
+    by it): the actual age less the time born before 40 weeks.
     """
 
     actual_days: int
-    born_at_weeks: int | None = None
-    from_date_of_birth: bool = False
+    gestation_days: int | None = None
+    born: date | None = None
+    today: date | None = None
+    # The typed age in the words the person used ("2 months"), when it was typed.
+    words: str | None = None
+    gestation_unreadable: bool = False
 
     @property
-    def weeks_early(self) -> int:
-        return FULL_TERM_WEEKS - self.born_at_weeks if self.born_at_weeks else 0
+    def from_date_of_birth(self) -> bool:
+        return self.born is not None
+
+    @property
+    def gestation_in_range(self) -> bool:
+        return (
+            self.gestation_days is not None
+            and CORRECT_FROM_GESTATION_DAYS <= self.gestation_days <= CORRECT_TO_GESTATION_DAYS
+        )
+
+    @property
+    def past_second_birthday(self) -> bool:
+        if self.born is not None and self.today is not None:
+            return self.today >= second_birthday(self.born)
+        return self.actual_days >= CORRECT_UNTIL_DAYS
+
+    @property
+    def days_early(self) -> int:
+        return FULL_TERM_DAYS - self.gestation_days if self.gestation_days is not None else 0
 
     @property
     def is_corrected(self) -> bool:
-        return self.weeks_early > 0 and self.actual_days < CORRECT_UNTIL_DAYS
+        return self.gestation_in_range and not self.past_second_birthday
 
     @property
     def corrected_days(self) -> int:
-        return self.actual_days - 7 * self.weeks_early
+        return self.actual_days - self.days_early
 
     @property
     def before_due_date(self) -> bool:
@@ -190,38 +329,88 @@ class ChildAge:
 
     @property
     def days(self) -> int:
-        """The age in days the pathway is filtered by."""
+        """The corrected age in days (0 before the due date) when corrected, else the age."""
         return max(self.corrected_days, 0) if self.is_corrected else self.actual_days
 
     @property
+    def ages(self) -> list[int]:
+        """The ages in days the pathway is read at: the actual age, and the corrected age
+        when corrected (before the due date, what applies at birth)."""
+        return [self.actual_days, self.days] if self.is_corrected else [self.actual_days]
+
+    @property
+    def beyond_pathway(self) -> bool:
+        return self.actual_days >= PATHWAY_END_DAYS
+
+    def applies_at(self, start_days: int, end_days: int) -> str | None:
+        """For a band [start, end): "actual", "corrected" or "both" when corrected; None when
+        the age is not corrected (the mark would say nothing) or the band does not apply."""
+        if not self.is_corrected:
+            return None
+        actual = start_days <= self.actual_days < end_days
+        corrected = start_days <= self.days < end_days
+        if actual and corrected:
+            return "both"
+        return "actual" if actual else "corrected" if corrected else None
+
+    @property
     def in_words(self) -> str:
-        return describe_days(self.days)
+        """The corrected age in words when corrected ("not yet due" before the due date),
+        else the actual age."""
+        if not self.is_corrected:
+            return self.actual_in_words
+        return "not yet due" if self.before_due_date else describe_days(self.corrected_days)
 
     @property
     def actual_in_words(self) -> str:
-        return describe_days(self.actual_days)
+        if self.born is not None and self.today is not None:
+            return describe_since(self.born, self.today)
+        return self.words or describe_days(self.actual_days)
 
     def sentences(self) -> list[str]:
-        """What the page says about the age it used, in plain words."""
+        """What the page says about the ages it used and why, in plain words."""
         today = " today" if self.from_date_of_birth else ""
-        if not self.born_at_weeks:
-            return [f"Showing what applies to a child aged {self.in_words}{today}."]
-        early = f"born at {self.born_at_weeks} weeks, {self.weeks_early} weeks early"
-        if not self.is_corrected:
+        actual = self.actual_in_words
+        if self.gestation_unreadable:
             return [
-                f"Showing what applies to a child aged {self.actual_in_words}{today} (actual age).",
-                f"The child was {early}, but from 2 years old age is not corrected for "
-                "prematurity, so the actual age is used.",
+                f"Showing what applies to a child aged {actual}{today} (actual age).",
+                "The weeks of pregnancy at birth could not be read, so the age is not "
+                "corrected for prematurity: enter them like 32, 32+4 or 32w4d.",
             ]
-        if self.before_due_date:
+        if self.gestation_days is None:
+            return [f"Showing what applies to a child aged {actual}{today}."]
+        born_at = f"born at {describe_gestation(self.gestation_days)}"
+        if not self.gestation_in_range:
+            why = (
+                "a baby born at 37 weeks or later is not corrected for prematurity"
+                if self.gestation_days > CORRECT_TO_GESTATION_DAYS
+                else "age is corrected only for a birth from 22+0 to 36+6 weeks"
+            )
             return [
-                "Showing what applies at birth (corrected age 0 days).",
-                f"The child is {self.actual_in_words} old{today} (actual age) and was {early}: "
-                f"they have not reached their due date, which is "
-                f"{describe_days(-self.corrected_days)} away.",
+                f"Showing what applies to a child aged {actual}{today} (actual age).",
+                f"The child was {born_at}: {why}, so the actual age is used.",
+            ]
+        early = f"{born_at}, {describe_days(self.days_early)} early"
+        if self.past_second_birthday:
+            return [
+                f"Showing what applies to a child aged {actual}{today} (actual age).",
+                f"The child was {early}, but from the second birthday age is not corrected "
+                "for prematurity, so the actual age is used.",
+            ]
+        why = (
+            "Visits are timed from birth and development is judged by corrected age, so "
+            "both apply until the second birthday; each rationale says which age it applies at."
+        )
+        if self.before_due_date:
+            due = describe_days(-self.corrected_days)
+            return [
+                f"Showing what applies at the child's actual age, {actual}{today}, and at "
+                f"their corrected age, which is not yet due (due in {due}): what applies at "
+                "birth is shown for it.",
+                f"The child was {early}. {why}",
             ]
         return [
-            f"Showing what applies to a child aged {self.in_words} (corrected age).",
-            f"The child is {self.actual_in_words} old{today} (actual age) and was {early}; "
-            "below 2 years old the pathway is read at the corrected age.",
+            f"Showing what applies at the child's actual age, {actual}{today}, and at their "
+            f"corrected age, {self.in_words}.",
+            f"The child was {early}. {why}",
         ]

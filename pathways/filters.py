@@ -8,13 +8,14 @@ never an error, so the recognised ones still filter.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import django_filters
 from django import forms
 
 from . import ages
-from .ages import AgeError, ChildAge, parse_age
+from .ages import AgeError, ChildAge, parse_gestation, read_age
 from .models import Entry, Service, Stage, Tag
 
 # The longest value of each typed parameter, in characters. The form fields, the API's
@@ -22,7 +23,7 @@ from .models import Entry, Service, Stage, Tag
 PARAMETER_LIMITS = {
     "age": ages.MAX_AGE_TEXT_LENGTH,
     "dob": 20,
-    "born_at_weeks": 2,
+    "born_at_weeks": ages.MAX_GESTATION_TEXT_LENGTH,
     "q": 200,
 }
 OLDEST_DATE_OF_BIRTH_YEARS = 5
@@ -42,7 +43,8 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
 
 
 class ChildAgeField(forms.CharField):
-    """A child's age typed as "45d", "10w", "3m", "2y" or "1y6m", cleaned to whole days."""
+    """A child's age typed as "45d", "10w", "3m", "2y" or "1y6m", cleaned to whole days and
+    the age in the words the person used: (70, "10 weeks")."""
 
     def clean(self, value):
         # The text is checked as text first (length, null characters), then read as an age.
@@ -50,22 +52,61 @@ class ChildAgeField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            return parse_age(text)
+            return read_age(text)
         except AgeError as error:
             raise forms.ValidationError(str(error), code="invalid_age") from error
 
 
+class GestationField(forms.CharField):
+    """Weeks of pregnancy at birth as clinicians write them ("32", "32+4", "32w4d", "32 weeks
+    4 days"), cleaned to days. Any readable gestation is kept: whether it corrects the age is
+    ChildAge's rule, said beside the age."""
+
+    def clean(self, value):
+        # Read as gestation at once: text too long or not a gestation gets the same message,
+        # with an example.
+        text = self.to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_gestation(text)
+        except AgeError as error:
+            raise forms.ValidationError(str(error), code="invalid_gestation") from error
+
+
 class DateOfBirthField(forms.DateField):
-    """A date of birth, as typed in the UK (14/03/2026) or in ISO form (2026-03-14), within
-    the last 5 years."""
+    """A date of birth as people type it in the UK (23/9/26, 23/09/2026, 23 Sep 2026,
+    23 September 2026) or in ISO form (2026-09-23), within the last 5 years. A two-digit
+    year is 20YY."""
 
     default_error_messages = {
-        "invalid": "Enter the date of birth as a real date, for example 14/03/2026.",
+        "invalid": (
+            "Enter the date of birth as a real date, for example 23/09/2026, "
+            "23 September 2026 or 2026-09-23."
+        ),
     }
+    FORMATS = [
+        "%Y-%m-%d",
+        "%d/%m/%Y",
+        "%d-%m-%Y",
+        "%d.%m.%Y",
+        "%d %m %Y",
+        "%d %b %Y",
+        "%d %B %Y",
+    ]
 
     def __init__(self, **kwargs):
-        formats = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
-        super().__init__(input_formats=formats, **kwargs)
+        super().__init__(input_formats=self.FORMATS, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = " ".join(value.replace(",", " ").split())
+            # "Sept" is how many write September; strptime knows "Sep".
+            value = re.sub(r"(?i)\bsept\b", "Sep", value)
+            # A two-digit year at the end of a day-first date is this century's.
+            if not re.match(r"\d{3}", value):
+                value = re.sub(r"^(.*[/.\- ])(\d{2})$", r"\g<1>20\2", value)
+        return super().to_python(value)
 
     def clean(self, value):
         if isinstance(value, str) and len(value) > PARAMETER_LIMITS["dob"]:
@@ -75,7 +116,11 @@ class DateOfBirthField(forms.DateField):
             return None
         today = ages.uk_today()
         if born > today:
-            raise forms.ValidationError("The date of birth is in the future.", code="future")
+            raise forms.ValidationError(
+                "The date of birth is in the future: enter a date up to today, "
+                "for example 23/09/2026.",
+                code="future",
+            )
         if born < _years_before(today, OLDEST_DATE_OF_BIRTH_YEARS):
             raise forms.ValidationError(
                 "Enter a date of birth in the last 5 years: this pathway is for children up to 5.",
@@ -104,40 +149,34 @@ class EntryFilterForm(forms.Form):
         help_text="For example 10w, 3m or 2y",
     )
     dob = DateOfBirthField(label="Date of birth", required=False)
-    born_at_weeks = forms.IntegerField(
+    born_at_weeks = GestationField(
         label="Weeks of pregnancy at birth, if born early",
         required=False,
-        min_value=ages.EARLIEST_GESTATION_WEEKS,
-        max_value=ages.LATEST_PRETERM_WEEKS,
-        error_messages={
-            "invalid": "Enter the weeks of pregnancy at birth as a whole number, from 23 to 36.",
-            "min_value": "Enter the weeks of pregnancy at birth from 23 to 36.",
-            "max_value": "Enter the weeks at birth only for a baby born early: 36 or fewer.",
-        },
-        help_text="From 23 to 36. Below 2 years, the corrected age is used.",
+        max_length=PARAMETER_LIMITS["born_at_weeks"],
+        help_text="For example 32 or 32+4. Below 2 years, what applies at the corrected age "
+        "is shown too.",
     )
 
     def clean(self):
         data = super().clean()
         typed, born = data.get("age"), data.get("dob")
         gestation = data.get("born_at_weeks")
+        unreadable = "born_at_weeks" in self.errors
         if typed is not None and born is not None:
             raise forms.ValidationError(
                 "Give the child's age or their date of birth, not both.", code="both_ages"
             )
-        if gestation is not None and typed is None and born is None:
-            if "age" not in self.errors and "dob" not in self.errors:
-                self.add_error(
-                    "born_at_weeks",
-                    "Give the child's age or date of birth as well as the weeks at birth.",
-                )
+        if (gestation is not None or unreadable) and typed is None and born is None:
+            if "age" not in self.errors and "dob" not in self.errors and not unreadable:
+                self.add_error("born_at_weeks", ages.GESTATION_MESSAGES["needs_age"])
             return data
+        about = {"gestation_days": gestation, "gestation_unreadable": unreadable}
         if born is not None:
-            data["child_age"] = ChildAge(
-                (ages.uk_today() - born).days, gestation, from_date_of_birth=True
-            )
+            today = ages.uk_today()
+            data["child_age"] = ChildAge((today - born).days, born=born, today=today, **about)
         elif typed is not None:
-            data["child_age"] = ChildAge(typed, gestation)
+            days, words = typed
+            data["child_age"] = ChildAge(days, words=words, **about)
         return data
 
 
@@ -145,6 +184,8 @@ class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
 
 
+# How "Filters in use" names a parameter where it differs from the form's label.
+ACTIVE_LABELS = {"born_at_weeks": "Born at"}
 # Every parameter of the browser's query string, in the order the page lists filters in use.
 PARAMETERS = ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q")
 
@@ -234,7 +275,7 @@ class EntryFilter(django_filters.FilterSet):
             if name in self.filters:
                 queryset = self.filters[name].filter(queryset, value)
         if self.child_age is not None:
-            queryset = queryset.for_age(self.child_age.days)
+            queryset = queryset.for_ages(self.child_age.ages)
         return queryset
 
     @property
@@ -297,8 +338,10 @@ class EntryFilter(django_filters.FilterSet):
                     )
             elif form.cleaned_data.get(name) not in (None, ""):
                 value = data.get(name, "")
-                label = "Born at" if name == "born_at_weeks" else field.label
-                text = f"{value.strip()} weeks" if name == "born_at_weeks" else value.strip()
+                label = ACTIVE_LABELS.get(name, field.label)
+                text = value.strip()
+                if name == "born_at_weeks":
+                    text = ages.describe_gestation(form.cleaned_data[name])
                 active.append(
                     {
                         "parameter": name,

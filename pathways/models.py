@@ -462,7 +462,15 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
 
     def for_age(self, days: int) -> EntryQuerySet:
         """Entries whose age band contains a child aged `days` days."""
-        return self.filter(age_band__start_days__lte=days, age_band__end_days__gt=days)
+        return self.for_ages([days])
+
+    def for_ages(self, ages: list[int]) -> EntryQuerySet:
+        """Entries whose age band contains any of the ages in days (a baby born early is read
+        at both the actual and the corrected age): each entry once, in its own order."""
+        condition = Q()
+        for days in ages:
+            condition |= Q(age_band__start_days__lte=days, age_band__end_days__gt=days)
+        return self.filter(condition) if ages else self
 
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):

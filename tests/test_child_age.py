@@ -59,15 +59,168 @@ def test_born_today_is_0_days(client, imh):
     assert "aged 0 days today" in response.content.decode()
 
 
-def test_ten_weeks_old_born_at_32_weeks_uses_2_weeks_corrected(client, imh):
-    for params in ({"age": "10w"}, {"dob": born(70)}):
-        response = get(client, born_at_weeks="32", **params)
-        child = response.context["filter"].child_age
-        assert (child.actual_days, child.days, child.is_corrected) == (70, 14, True)
-        assert shown(response) == TWO_WEEKS
-        content = response.content.decode()
-        assert "Showing what applies to a child aged 2 weeks (corrected age)." in content
-        assert "is 10 weeks old" in content and "born at 32 weeks, 8 weeks early" in content
+def marks(response) -> dict[int, str | None]:
+    """Each shown entry's position and the age it is marked as applying at, read from the
+    page's own markup (outside the cached card)."""
+    html = response.content.decode()
+    found = {}
+    for entry in response.context["entries"]:
+        card = f'id="entry-{entry.position}"'
+        before = html[: html.index(card)]
+        item = before.rfind('<div class="results__item" data-applies-at="')
+        closed = before.rfind("</article>")
+        if item > closed:
+            found[entry.position] = before[item:].split('"')[3]
+        else:
+            found[entry.position] = None
+    return found
+
+
+# PRODUCT.md "Corrected age": the union of what applies at the actual and corrected ages.
+SEVEN_WEEKS_BORN_AT_30 = {
+    **dict.fromkeys([10, 20, 30, 40, 60], "corrected"),  # at birth: not yet due
+    **dict.fromkeys([50, 80, 90, 130], "actual"),  # 3 - 8 weeks, 6 weeks - 6 months, - 1 year
+    **dict.fromkeys(BIRTH_TO_5, "both"),
+}
+TEN_WEEKS_BORN_AT_32 = {
+    **dict.fromkeys([10, 20, 30, 40, 60], "corrected"),  # 2 weeks corrected
+    **dict.fromkeys([70, 80, 90, 130], "actual"),
+    **dict.fromkeys(BIRTH_TO_5, "both"),
+}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "sentence"),
+    [
+        (
+            {"age": "7w", "born_at_weeks": "30"},
+            SEVEN_WEEKS_BORN_AT_30,
+            "Showing what applies at the child&#x27;s actual age, 7 weeks, and at their "
+            "corrected age, which is not yet due (due in 3 weeks): what applies at birth is "
+            "shown for it.",
+        ),
+        (
+            {"age": "10w", "born_at_weeks": "32"},
+            TEN_WEEKS_BORN_AT_32,
+            "Showing what applies at the child&#x27;s actual age, 10 weeks, and at their "
+            "corrected age, 2 weeks.",
+        ),
+        (
+            {"dob": born(70), "born_at_weeks": "32"},
+            TEN_WEEKS_BORN_AT_32,
+            "Showing what applies at the child&#x27;s actual age, 10 weeks today, and at "
+            "their corrected age, 2 weeks.",
+        ),
+        (
+            # 32+4 is 7 weeks 3 days early: corrected 2 weeks 4 days, still the birth set.
+            {"age": "10w", "born_at_weeks": "32+4"},
+            TEN_WEEKS_BORN_AT_32,
+            "Showing what applies at the child&#x27;s actual age, 10 weeks, and at their "
+            "corrected age, 2 weeks 4 days.",
+        ),
+    ],
+)
+def test_corrected_age_adds_to_the_actual_age(client, imh, params, expected, sentence):
+    response = get(client, **params)
+    assert marks(response) == expected
+    assert shown(response) == sorted(expected)  # seed order, each entry once
+    content = response.content.decode()
+    assert sentence in content
+    assert "each rationale says which age it applies at" in content
+    # The visit schedule from birth is not hidden by the corrected age.
+    if params.get("age") == "7w":
+        assert "Additional Visit following New Birth Visit" in content
+
+
+@pytest.mark.parametrize("written", ["32+4", "32w4d", "32 weeks 4 days", "32 Weeks and 4 days"])
+def test_gestation_as_clinicians_write_it(client, imh, written):
+    response = get(client, age="10w", born_at_weeks=written)
+    child = response.context["filter"].child_age
+    assert (child.gestation_days, child.corrected_days) == (228, 70 - 52)
+    assert marks(response) == TEN_WEEKS_BORN_AT_32
+    assert "born at 32+4 weeks, 7 weeks 3 days early" in response.content.decode()
+    active = {(item["label"], item["text"]) for item in response.context["active"]}
+    assert ("Born at", "32+4 weeks") in active
+
+
+@pytest.mark.parametrize(("written", "days"), [("32", 224), ("32 weeks", 224), ("32w", 224)])
+def test_whole_weeks_of_gestation(client, imh, written, days):
+    response = get(client, age="10w", born_at_weeks=written)
+    assert response.context["filter"].child_age.gestation_days == days
+    assert marks(response) == TEN_WEEKS_BORN_AT_32
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("21", "born at 21 weeks: age is corrected only for a birth from 22+0 to 36+6 weeks"),
+        ("21+6", "born at 21+6 weeks: age is corrected only for a birth from 22+0 to 36+6"),
+        ("37", "born at 37 weeks: a baby born at 37 weeks or later is not corrected"),
+        ("37+0", "born at 37 weeks: a baby born at 37 weeks or later is not corrected"),
+        ("40", "born at 40 weeks: a baby born at 37 weeks or later is not corrected"),
+    ],
+)
+def test_gestation_outside_the_corrected_range_is_said_beside_the_age(client, imh, written, why):
+    response = get(client, age="10w", born_at_weeks=written)
+    assert not response.context["filter"].form.errors
+    assert shown(response) == EIGHT_WEEKS_TO_6_MONTHS
+    assert set(marks(response).values()) == {None}
+    age_line = response.content.decode().split('class="nhsuk-inset-text child-age"')[1]
+    age_line = age_line.split("</div>")[0]
+    assert "Showing what applies to a child aged 10 weeks (actual age)." in age_line
+    assert why in age_line and "so the actual age is used" in age_line
+
+
+@pytest.mark.parametrize(("written", "days"), [("22", 154), ("22+0", 154), ("36+6", 258)])
+def test_the_edges_of_the_corrected_range_are_corrected(client, imh, written, days):
+    child = get(client, age="10w", born_at_weeks=written).context["filter"].child_age
+    assert (child.gestation_days, child.is_corrected) == (days, True)
+
+
+@pytest.mark.parametrize("written", ["thirty", "32+7", "324", "32-4", "32++4", "w4"])
+def test_unreadable_gestation_filters_by_actual_age_and_says_so(client, imh, written):
+    response = get(client, age="10w", born_at_weeks=written)
+    content = response.content.decode()
+    assert "Enter the weeks of pregnancy at birth like 32, 32+4, 32w4d or 32 weeks 4 days." in (
+        content
+    )
+    assert "The weeks of pregnancy at birth could not be read, so the age is not corrected" in (
+        content
+    )
+    assert shown(response) == EIGHT_WEEKS_TO_6_MONTHS
+
+
+# The second birthday, by the calendar: TODAY is 23 November 2026.
+DAY_BEFORE_SECOND_BIRTHDAY = "2024-11-24"  # 729 days old
+SECOND_BIRTHDAY = "2024-11-23"  # 730 days old: under the 731 days of "2y"
+
+
+def test_the_day_before_the_second_birthday_is_corrected(client, imh):
+    response = get(client, dob=DAY_BEFORE_SECOND_BIRTHDAY, born_at_weeks="30")
+    child = response.context["filter"].child_age
+    assert (child.actual_days, child.is_corrected, child.days) == (729, True, 659)
+    assert marks(response) == dict.fromkeys(ONE_TO_3_YEARS, "both")
+    content = response.content.decode()
+    assert "actual age, 1 year 11 months 4 weeks today, and at their corrected age" in content
+    assert "23 months" not in content
+
+
+def test_the_second_birthday_is_not_corrected(client, imh):
+    response = get(client, dob=SECOND_BIRTHDAY, born_at_weeks="30")
+    child = response.context["filter"].child_age
+    assert (child.actual_days, child.is_corrected) == (730, False)
+    assert marks(response) == dict.fromkeys(ONE_TO_3_YEARS)
+    content = response.content.decode()
+    assert "Showing what applies to a child aged 2 years today (actual age)." in content
+    assert "from the second birthday age is not corrected for prematurity" in content
+    assert "23 months" not in content
+
+
+def test_a_birthday_on_29_february_is_kept_on_1_march():
+    born_on = date(2024, 2, 29)
+    before = ChildAge(0, 30 * 7, born=born_on, today=date(2026, 2, 28))
+    on = ChildAge(0, 30 * 7, born=born_on, today=date(2026, 3, 1))
+    assert (before.past_second_birthday, on.past_second_birthday) == (False, True)
 
 
 def test_25_months_old_born_at_30_weeks_uses_actual_age(client, imh):
@@ -76,50 +229,97 @@ def test_25_months_old_born_at_30_weeks_uses_actual_age(client, imh):
     assert (child.actual_days, child.days, child.is_corrected) == (761, 761, False)
     assert shown(response) == ONE_TO_3_YEARS
     content = response.content.decode()
-    assert "aged 2 years 1 month (actual age)" in content
-    assert "from 2 years old age is not corrected for prematurity" in content
+    assert "aged 25 months (actual age)" in content
+    assert "from the second birthday age is not corrected for prematurity" in content
 
 
 @pytest.mark.parametrize(
-    ("age", "weeks", "days_used", "expected"),
+    ("age", "weeks", "ages_used", "expected"),
     [
         # Corrected age crosses the 1-year boundary exactly: 10 weeks early is 70 days.
-        ("434d", "30", 364, SIX_TO_12_MONTHS),
-        ("435d", "30", 365, ONE_TO_3_YEARS),
-        # The last day before 2 years is corrected; 2 years (731 days) is not.
-        ("730d", "23", 730 - 17 * 7, ONE_TO_3_YEARS),
-        ("731d", "23", 731, ONE_TO_3_YEARS),
-        ("2y", "23", 731, ONE_TO_3_YEARS),
-        # 36 weeks is the latest preterm gestation: 4 weeks early.
-        ("10w", "36", 42, [50, 80, 90, 130, *BIRTH_TO_5]),
-        # Before the due date: read at birth.
-        ("2w", "28", 0, BIRTH),
+        (
+            "434d",
+            "30",
+            [434, 364],
+            {
+                **dict.fromkeys([100, 110, 120, 130], "corrected"),
+                **dict.fromkeys([140, 150, 160], "actual"),
+                **dict.fromkeys(BIRTH_TO_5, "both"),
+            },
+        ),
+        ("435d", "30", [435, 365], dict.fromkeys(ONE_TO_3_YEARS, "both")),
+        # A typed age is corrected below 2 years by the same units: 730 days is, 2y is not.
+        ("730d", "23", [730, 730 - 17 * 7], dict.fromkeys(ONE_TO_3_YEARS, "both")),
+        ("731d", "23", [731], dict.fromkeys(ONE_TO_3_YEARS)),
+        ("2y", "23", [731], dict.fromkeys(ONE_TO_3_YEARS)),
+        ("24m", "23", [731], dict.fromkeys(ONE_TO_3_YEARS)),
+        # 36 weeks is 4 weeks early: corrected 6 weeks, on the edge of 0 - 6 weeks.
+        (
+            "10w",
+            "36",
+            [70, 42],
+            {50: "corrected", 70: "actual", **dict.fromkeys([80, 90, 130, *BIRTH_TO_5], "both")},
+        ),
+        # Before the due date: birth is the corrected set.
+        ("2w", "28", [14, 0], dict.fromkeys(BIRTH, "both")),
     ],
 )
-def test_corrected_age_edges(client, imh, age, weeks, days_used, expected):
+def test_corrected_age_edges(client, imh, age, weeks, ages_used, expected):
     response = get(client, age=age, born_at_weeks=weeks)
-    assert response.context["filter"].child_age.days == days_used
-    assert shown(response) == expected
+    assert response.context["filter"].child_age.ages == ages_used
+    assert marks(response) == expected
+    assert shown(response) == sorted(expected)
 
 
 def test_before_the_due_date_says_so(client, imh):
     content = get(client, age="2w", born_at_weeks="28").content.decode()
-    assert "Showing what applies at birth (corrected age 0 days)." in content
-    assert "they have not reached their due date, which is 10 weeks away" in content
+    assert "corrected age, which is not yet due (due in 10 weeks)" in content
+
+
+def test_a_child_of_5_or_more_is_told_the_range_of_the_pathway(client, imh):
+    for age in ("5y", "6y", "1826d"):
+        response = get(client, age=age)
+        content = response.content.decode()
+        assert shown(response) == []
+        empty = content.split('<div class="results__empty">')[1].split("</div>")[0]
+        assert [p.strip() for p in empty.split("<p")[1:]] == [
+            ">There are no rationales that match your filters.</p>",
+            ">Please amend your choices to see more rationales.</p>",
+            'class="results__range">This pathway covers children from birth to 5 years.</p>',
+        ]
+    content = get(client, age="1825d", service="primary-care-gp").content.decode()
+    results = content.split('id="results"')[1].split('id="offline-rules"')[0]
+    assert "This pathway covers children" not in results
+
+
+def test_filtered_by_age_there_are_no_stage_headings(client, imh):
+    response = get(client, age="10w")
+    content = response.content.decode()
+    assert "results__stage-heading" not in content
+    for stage in ("6-12 months", "3 - 5 years", "8 weeks - 6 months"):
+        assert f">{stage}</h2>" not in content
+    # Each card names its own band and the stage it is listed under.
+    for entry in response.context["entries"]:
+        before, card = content.split(f'id="entry-{entry.position}"')
+        card = card.split("</article>")[0]
+        item = before.rsplit('<div class="results__item"', 1)[1]
+        assert f">{entry.age_band.label}</strong>" in card
+        assert f'Listed under <span class="results__item-stage">{entry.stage.label}</span>' in item
+    # Without an age, the stage headings stay.
+    assert 'class="results__stage-heading"' in get(client).content.decode()
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"dob": born(-1)}, "The date of birth is in the future."),
+        ({"dob": born(-1)}, "The date of birth is in the future: enter a date up to today"),
         ({"dob": born(to_days(years=5) + 2)}, "Enter a date of birth in the last 5 years"),
         ({"dob": "2026-02-30"}, "Enter the date of birth as a real date"),
         ({"dob": "2026/11/23"}, "Enter the date of birth as a real date"),
         ({"dob": "31/02/2026"}, "Enter the date of birth as a real date"),
         ({"dob": "9" * 300}, "Enter the date of birth as a real date"),
-        ({"age": "10w", "born_at_weeks": "37"}, "only for a baby born early: 36 or fewer"),
-        ({"age": "10w", "born_at_weeks": "22"}, "from 23 to 36"),
-        ({"age": "10w", "born_at_weeks": "32.5"}, "as a whole number"),
+        ({"age": "10w", "born_at_weeks": "32.5"}, "like 32, 32+4, 32w4d or 32 weeks 4 days"),
+        ({"age": "10w", "born_at_weeks": "3" * 30}, "like 32, 32+4, 32w4d or 32 weeks 4 days"),
         ({"born_at_weeks": "32"}, "Give the child&#x27;s age or date of birth as well"),
         (
             {"age": "10w", "dob": born(70)},
@@ -132,8 +332,9 @@ def test_bad_ages_get_a_clear_message(client, imh, params, message):
     assert message in response.content.decode()
     child = response.context["filter"].child_age
     if "born_at_weeks" in params and "age" in params and "dob" not in params:
-        # The age still applies; only the gestation was set aside.
-        assert child == ChildAge(70)
+        # The age still applies; only the gestation was set aside, and the page says so.
+        assert child == ChildAge(70, words="10 weeks", gestation_unreadable=True)
+        assert not child.is_corrected
     else:
         assert child is None
         assert shown(response) == [190]
@@ -168,6 +369,69 @@ def test_active_filters_show_age_inputs(client, imh):
 
 
 @pytest.mark.parametrize(
+    ("typed", "born_on"),
+    [
+        ("23/9/26", date(2026, 9, 23)),
+        ("23/09/2026", date(2026, 9, 23)),
+        ("23/09/26", date(2026, 9, 23)),
+        ("23 Sep 2026", date(2026, 9, 23)),
+        ("23 sept 2026", date(2026, 9, 23)),
+        ("23 September 2026", date(2026, 9, 23)),
+        ("23 september 26", date(2026, 9, 23)),
+        ("2026-09-23", date(2026, 9, 23)),
+        (" 1/1/25 ", date(2025, 1, 1)),
+        ("1 Jan 2025", date(2025, 1, 1)),
+    ],
+)
+def test_dates_of_birth_as_people_type_them(client, imh, typed, born_on):
+    child = get(client, dob=typed).context["filter"].child_age
+    assert (child.born, child.actual_days) == (born_on, (TODAY - born_on).days)
+
+
+@pytest.mark.parametrize("typed", ["24/11/26", "24 November 2026", "2027-01-01", "1/1/99"])
+def test_a_date_of_birth_in_the_future_is_refused(client, imh, typed):
+    response = get(client, dob=typed)
+    assert "The date of birth is in the future: enter a date up to today, for example" in (
+        response.content.decode()
+    )
+    assert response.context["filter"].child_age is None
+
+
+@pytest.mark.parametrize("typed", ["yesterday", "23 Smarch 2026", "23/13/2026", "2026"])
+def test_an_unreadable_date_of_birth_gets_an_example(client, imh, typed):
+    response = get(client, dob=typed)
+    assert (
+        "Enter the date of birth as a real date, for example 23/09/2026, 23 September 2026 or "
+        "2026-09-23." in response.content.decode()
+    )
+    assert response.context["filter"].child_age is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("2 months", "2 months"),
+        ("2m", "2 months"),
+        ("10w", "10 weeks"),
+        ("1y6m", "1 year 6 months"),
+        ("1 year 6 months", "1 year 6 months"),
+        ("45d", "45 days"),
+        ("1 week", "1 week"),
+        ("18m", "18 months"),
+    ],
+)
+def test_a_typed_age_is_restated_in_the_words_used(client, imh, typed, words):
+    content = get(client, age=typed).content.decode()
+    assert f"Showing what applies to a child aged {words}." in content
+
+
+def test_the_age_box_is_wide_enough_for_words(client, imh):
+    content = get(client).content.decode()
+    age_input = content.split('id="id_age"')[0].rsplit("<input", 1)[1]
+    assert "nhsuk-input--width-20" in age_input
+
+
+@pytest.mark.parametrize(
     ("days", "words"),
     [
         (0, "0 days"),
@@ -178,8 +442,10 @@ def test_active_filters_show_age_inputs(client, imh):
         (181, "25 weeks 6 days"),
         (183, "6 months"),
         (200, "6 months 2 weeks"),
-        (365, "12 months"),
-        (729, "23 months 4 weeks"),
+        (365, "1 year"),
+        (400, "1 year 1 month"),
+        (729, "1 year 11 months 4 weeks"),
+        (730, "1 year 11 months 4 weeks"),
         (731, "2 years"),
         (761, "2 years 1 month"),
         (1826, "5 years"),

@@ -24,6 +24,10 @@ from ..search import mark_in_python
 from .changes import published_changes
 
 BROWSER = "pathways/pathway_browser.html"
+# Changes with the card's markup, so cards kept for a content version before a release (the
+# cache outlives it) are not reused without what the new page and offline.js read from them
+# (2: data-stage-label, for the list by age).
+CARD_MARKUP = 2
 # What the page says, exactly, when no rationale matches (offline.js is handed it too).
 NO_MATCHES = [
     "There are no rationales that match your filters.",
@@ -100,10 +104,12 @@ def filtered_pathway(
         # needs, and building a model per row (and its stage, band, tag, service) was most
         # of a long page's time.
         stages = {stage.pk: stage for stage in filterset.stages}
-        rows = queryset.values_list("pk", "stage_id", "position", "rationale")
+        rows = queryset.values_list(
+            "pk", "stage_id", "position", "rationale", "age_band__start_days", "age_band__end_days"
+        )
         entries = [
-            ListedEntry(pk, stages[stage_id], position, rationale)
-            for pk, stage_id, position, rationale in rows
+            ListedEntry(pk, stages[stage_id], position, rationale, start, end)
+            for pk, stage_id, position, rationale, start, end in rows
         ]
     else:
         if reuse_cards:
@@ -120,6 +126,8 @@ def filtered_pathway(
         add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
         if reuse_cards:
             built(version, warm, lambda: True)
+    child_age = filterset.child_age
+    mark_applies_at(entries, child_age)
     suffix = f"?{query}" if query else ""
     context = {
         "pathway": pathway,
@@ -140,6 +148,12 @@ def filtered_pathway(
         "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
         "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
         "no_matches": NO_MATCHES,
+        "child_age": child_age,
+        # Filtered by a child's age, the results are one list of what applies, without
+        # stage headings (PRODUCT.md): no heading may suggest a stage that does not fit.
+        "by_age": child_age is not None,
+        "pathway_range": ages.PATHWAY_RANGE if child_age and child_age.beyond_pathway else "",
+        "applies_at_words": ages.APPLIES_AT,
     }
     if for_offline:
         context["offline_rules"] = offline_rules.for_page(
@@ -148,6 +162,8 @@ def filtered_pathway(
             no_matches=NO_MATCHES,
             review_status=pathway.review_status,
         )
+        # One result of the list by age, marked, for offline.js to copy.
+        context["blank_item"] = {"applies_at": "both", "stage": {"label": ""}, "card": ""}
         context["blank_filters"] = [
             dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
         ]
@@ -163,7 +179,24 @@ class ListedEntry:
     stage: Stage
     position: int
     rationale: str
+    start_days: int
+    end_days: int
     card: str = ""
+    applies_at: str | None = None
+    applies_at_words: str = ""
+
+
+def mark_applies_at(entries: list, child_age: ages.ChildAge | None) -> None:
+    """Sets `entry.applies_at` ("actual", "corrected", "both" or None) and
+    `entry.applies_at_words`: this request's mark, kept out of the cached card."""
+    for entry in entries:
+        if isinstance(entry, ListedEntry):
+            start, end = entry.start_days, entry.end_days
+        else:
+            start, end = entry.age_band.start_days, entry.age_band.end_days
+        mark = child_age.applies_at(start, end) if child_age else None
+        entry.applies_at = mark
+        entry.applies_at_words = ages.APPLIES_AT.get(mark, "")
 
 
 def add_cards(
@@ -178,7 +211,7 @@ def add_cards(
     listed) with what offline.js filters by, and given their interventions in one query."""
     template = get_template(f"{BROWSER}#card")
     variant = "all" if all_cards else "some"
-    by_key = {f"card:{entry.pk}:{variant}": entry for entry in entries}
+    by_key = {f"card:{CARD_MARKUP}:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
         wanted = [by_key[key] for key in keys]
@@ -193,7 +226,9 @@ def add_cards(
         interventions = Intervention.objects.order_by("position")
         prefetch_related_objects(complete, Prefetch("interventions", queryset=interventions))
         return {
-            f"card:{entry.pk}:{variant}": template.render({"entry": entry, "pathway": pathway})
+            f"card:{CARD_MARKUP}:{entry.pk}:{variant}": template.render(
+                {"entry": entry, "pathway": pathway}
+            )
             for entry in complete
         }
 

@@ -9,6 +9,7 @@ with the parameter named: a program that sends a wrong slug wants to know, not a
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
@@ -16,6 +17,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger, render_template
 
+from ..ages import ChildAge
 from ..filters import PARAMETER_LIMITS, PARAMETERS, EntryFilter, canonical_query
 from ..models import AgeRange, Entry, Pathway
 from ..public import filter_entries, public_entries, public_pathway
@@ -95,6 +97,12 @@ class EntryOut(Schema):
     rationale: str
     criteria: str | None = Field(description="When the entry applies, if it says.")
     interventions: list[InterventionOut]
+    applies_at: Literal["actual", "corrected", "both"] | None = Field(
+        None,
+        description="With `born_at_weeks` below 2 years: whether the entry applies at the "
+        "child's actual age, corrected age or both (the results are both ages' entries). "
+        "Null when the age is not corrected.",
+    )
 
 
 class PathwayOut(Schema):
@@ -165,14 +173,17 @@ class EntryQuery(Schema):
     )
     dob: str = Field(
         "",
-        description="Date of birth instead of `age`: `2026-03-14` or `14/03/2026`; the age is "
-        "worked out for today in the UK. Within the last 5 years.",
+        description="Date of birth instead of `age`: `2026-09-23`, `23/09/2026`, `23/9/26`, "
+        "`23 Sep 2026` or `23 September 2026` (a two-digit year is 20YY); the age is worked "
+        "out for today in the UK. Within the last 5 years.",
         json_schema_extra={"maxLength": PARAMETER_LIMITS["dob"]},
     )
     born_at_weeks: str = Field(
         "",
-        description="Weeks of pregnancy at birth, 23 to 36, with `age` or `dob`: below 2 years "
-        "the corrected age is used.",
+        description="Gestation at birth, with `age` or `dob`: `32`, `32+4`, `32w4d` or "
+        "`32 weeks 4 days`. From 22+0 to 36+6 and below the second birthday, the entries are "
+        "those that apply at the actual age and at the corrected age, each marked "
+        "(`applies_at`); other gestations are not corrected.",
         json_schema_extra={"maxLength": PARAMETER_LIMITS["born_at_weeks"]},
     )
     service: list[str] = Field([], description="Service slug, e.g. `health-visiting`.")
@@ -241,9 +252,13 @@ def named_data(thing) -> dict | None:
     return {"slug": thing.slug, "name": thing.name} if thing else None
 
 
-def entry_data(request: HttpRequest, pathway: Pathway, entry: Entry) -> dict:
+def entry_data(
+    request: HttpRequest, pathway: Pathway, entry: Entry, child_age: ChildAge | None = None
+) -> dict:
     page = absolute(request, pathway.get_absolute_url())
+    band = entry.age_band
     return {
+        "applies_at": child_age.applies_at(band.start_days, band.end_days) if child_age else None,
         "position": entry.position,
         "url": f"{page}#entry-{entry.position}",
         "report_url": absolute(
@@ -384,12 +399,13 @@ def query_parameters(schema: type[Schema]) -> list[dict]:
 )
 def pathway_entries(request: HttpRequest, slug: str):
     found = public_pathway(slug)
-    entries = list(checked_filter(request, found).qs)
+    filterset = checked_filter(request, found)
+    entries, child_age = list(filterset.qs), filterset.child_age
     return {
         "pathway": pathway_data(request, found),
         "count": len(entries),
         "total": public_entries(found).count(),
-        "entries": [entry_data(request, found, entry) for entry in entries],
+        "entries": [entry_data(request, found, entry, child_age) for entry in entries],
     }
 
 

@@ -32,6 +32,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ..ages import APPLIES_AT
 from ..models import Entry, Pathway
 from ..public import filter_entries, public_pathway
 from .fhir import absolute_url
@@ -476,9 +477,13 @@ def card(pathway: Pathway, filterset, child_age, entries: list[Entry], note) -> 
         lines.append(markdown(note))
     lines.append("")
     for entry in entries:
-        facts = [entry.age_band.label, entry.service.name]
+        band = entry.age_band
+        facts = [band.label, entry.service.name]
         if entry.tag:
             facts.append(entry.tag.name)
+        applies_at = child_age.applies_at(band.start_days, band.end_days)
+        if applies_at:
+            facts.append(f"applies at {APPLIES_AT[applies_at]}")
         lines.append(f"- **{markdown(entry.rationale)}** ({markdown('; '.join(facts))})")
         if entry.criteria:
             lines.append(f"  {markdown(entry.criteria)}")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from ..ages import APPLIES_AT, ChildAge
 from ..models import Entry, Pathway
 from ..public import filter_entries, public_pathway
 
@@ -16,6 +17,8 @@ HEADER = [
     "Entry",
     "Stage",
     "Age band",
+    # With a corrected age in use: the age the entry applies at (actual, corrected or both).
+    "Applies at",
     "Tag",
     "Service",
     "Rationale",
@@ -50,13 +53,18 @@ def review_cells(pathway: Pathway) -> list:
     ]
 
 
-def entry_rows(entry: Entry, review: list | None = None) -> Iterator[list]:
+def entry_rows(
+    entry: Entry, review: list | None = None, child_age: ChildAge | None = None
+) -> Iterator[list]:
     """One row per intervention line: each paragraph, then each of its bullet points. An entry
     without interventions still has its row, so no entry goes missing from the sheet."""
+    band = entry.age_band
+    applies_at = child_age.applies_at(band.start_days, band.end_days) if child_age else None
     about = [
         entry.position,
         entry.stage.label,
-        entry.age_band.label,
+        band.label,
+        APPLIES_AT.get(applies_at, ""),
         entry.tag.name if entry.tag else "",
         entry.service.name,
         entry.rationale,
@@ -75,7 +83,8 @@ def entry_rows(entry: Entry, review: list | None = None) -> Iterator[list]:
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = public_pathway(slug)
     # Lenient like the page it is downloaded from: an unknown value is ignored there too.
-    entries = filter_entries(pathway, request.GET).qs
+    filterset = filter_entries(pathway, request.GET)
+    entries, child_age = filterset.qs, filterset.child_age
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{pathway.slug}.csv"'
     # The byte order mark tells Excel the file is UTF-8 (curly quotes, "é" and so on).
@@ -84,5 +93,6 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer.writerow(HEADER)
     review = review_cells(pathway)
     for entry in entries:
-        writer.writerows([safe_cell(cell) for cell in row] for row in entry_rows(entry, review))
+        lines = entry_rows(entry, review, child_age)
+        writer.writerows([safe_cell(cell) for cell in row] for row in lines)
     return response

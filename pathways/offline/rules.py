@@ -7,7 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import connections
 
 from .. import ages, search
-from ..filters import PARAMETER_LIMITS, EntryFilter
+from ..filters import ACTIVE_LABELS, PARAMETER_LIMITS, EntryFilter
 
 NEEDS_SIGNAL = "{label}: working this out needs a signal, so these results are not filtered by it."
 NOT_SAVED = "Filtering needs a signal: this pathway's full page is not saved on this device."
@@ -31,8 +31,11 @@ def for_page(
         "review": review_status,
         "all_cards": all_cards,
         "labels": {name: str(field.label) for name, field in filterset.form.fields.items()},
+        "active_labels": ACTIVE_LABELS,
         "limits": PARAMETER_LIMITS,
         "age": ages.age_rules_for_browser(),
+        # Gestation and corrected age: the union of what applies at both ages, each marked.
+        "gestation": ages.gestation_rules_for_browser(),
         "too_long": {name: _too_long(limit) for name, limit in PARAMETER_LIMITS.items()},
         "search": {
             "pattern": search.TERM_PATTERN,

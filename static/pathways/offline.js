@@ -98,6 +98,43 @@ export function readAge(text) {
   return days > oldest ? { error: messages.too_old } : { days };
 }
 
+/** Gestation at birth in days ({days}), or the page's message ({error}). */
+export function readGestation(text) {
+  const { pattern, max_length: longest, messages } = rules.gestation;
+  const match = [...text].length <= longest ? new RegExp(pattern, "i").exec(text) : null;
+  const extra = Number(match?.groups.plus || match?.groups.days || 0);
+  if (!match || extra > 6) return { error: messages.unreadable };
+  return { days: Number(match.groups.weeks) * 7 + extra };
+}
+
+/** Gestation in the server's words: "32 weeks", "32+4 weeks". */
+function gestationWords(days) {
+  const [weeks, extra] = [Math.floor(days / 7), days % 7];
+  return fill(rules.gestation.words[extra ? "part" : "whole"], { weeks, days: extra });
+}
+
+/** The ages in days the pathway is read at for a typed age and gestation: the actual age,
+ * and the corrected age (0 before the due date) when the server's rules correct it. */
+function agesFor(days, gestation) {
+  const { full_term_days: term, correct_from: from, correct_to: to } = rules.gestation;
+  const corrected =
+    gestation !== undefined &&
+    from <= gestation &&
+    gestation <= to &&
+    days < rules.gestation.correct_until_days;
+  return corrected ? [days, Math.max(days - (term - gestation), 0)] : [days];
+}
+
+/** "actual", "corrected" or "both" for a card when the age is corrected, as the server marks
+ * it; null otherwise. */
+function appliesAt(card, ages) {
+  if (ages.length < 2) return null;
+  const within = (days) => Number(card.dataset.start) <= days && days < Number(card.dataset.end);
+  const [actual, corrected] = ages.map(within);
+  if (actual && corrected) return "both";
+  return actual ? "actual" : corrected ? "corrected" : null;
+}
+
 function normalise(text) {
   const same = [...text].map((char) => rules.search.same_as[char] ?? char).join("");
   return same.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
@@ -160,42 +197,84 @@ export function filterCards(params) {
   const [stages, services, tags] = ["stage", "service", "tag"].map((name) => chosen(params, name));
   const age = lastValue(params, "age").trim() ? readAge(lastValue(params, "age").trim()) : {};
   if (age.error) notices.push(`${rules.labels.age}: ${age.error}`);
-  for (const name of ["dob", "born_at_weeks"]) {
-    const label = rules.labels[name];
-    if (lastValue(params, name).trim()) notices.push(fill(rules.needs_signal, { label }));
+  const dob = lastValue(params, "dob").trim();
+  if (dob) notices.push(fill(rules.needs_signal, { label: rules.labels.dob }));
+  // Gestation corrects a typed age here; with a date of birth, working out needs a signal.
+  const typedGestation = lastValue(params, "born_at_weeks").trim();
+  const gestation = typedGestation && !dob ? readGestation(typedGestation) : {};
+  const gestationLabel = rules.labels.born_at_weeks;
+  if (gestation.error) notices.push(`${gestationLabel}: ${gestation.error}`);
+  else if (typedGestation && !lastValue(params, "age").trim() && !dob) {
+    notices.push(`${gestationLabel}: ${rules.gestation.messages.needs_age}`);
   }
+  const ages = age.days === undefined ? [] : agesFor(age.days, gestation.days);
   const search = readSearch(lastValue(params, "q").trim());
   if (search?.error) notices.push(`${rules.labels.q}: ${search.error}`);
   const applies = (card) => {
     const { stages: overlapped, start, end, service, tag } = card.dataset;
     return (
       (!stages.length || overlapped.split(" ").some((slug) => stages.includes(slug))) &&
-      (age.days === undefined || (Number(start) <= age.days && age.days < Number(end))) &&
+      (!ages.length || ages.some((days) => Number(start) <= days && days < Number(end))) &&
       (!services.length || services.includes(service)) &&
       (!tags.length || tags.includes(tag)) &&
       (!search?.test || search.test(card))
     );
   };
   let shown = 0;
-  const shownSections = [];
-  for (const { section, heading, cards } of sections) {
-    const shownCards = cards.filter(applies);
-    section.replaceChildren(heading, ...shownCards);
-    shown += shownCards.length;
-    if (shownCards.length) shownSections.push(section);
+  if (ages.length) {
+    // By the child's age: one list in seed order, no stage headings, as the server shows it.
+    const cards = sections.flatMap((section) => section.cards).filter(applies);
+    const byAge = document.getElementById("by-age-template").content.cloneNode(true);
+    const list = byAge.querySelector(".results__by-age");
+    for (const card of cards) list.append(marked(card, appliesAt(card, ages)));
+    shown = cards.length;
+    results.replaceChildren(...(shown ? byAge.childNodes : []));
+  } else {
+    const shownSections = [];
+    for (const { section, heading, cards } of sections) {
+      const shownCards = cards.filter(applies);
+      section.replaceChildren(heading, ...shownCards);
+      shown += shownCards.length;
+      if (shownCards.length) shownSections.push(section);
+    }
+    results.replaceChildren(...shownSections);
   }
-  results.replaceChildren(...shownSections);
   const count = document.getElementById("result-count");
   count.textContent = count.textContent.replace(/\d+/, String(shown));
   if (!shown) {
     const empty = Object.assign(document.createElement("div"), { className: "results__empty" });
     empty.append(...rules.no_matches.map((words) => paragraph(words.join(" "))));
+    if (age.days >= rules.gestation.pathway_end_days) {
+      const range = paragraph(rules.gestation.pathway_range);
+      range.className = "results__range";
+      empty.append(range);
+    }
     results.append(empty);
   }
   const typed = (name, used) => (used ? [lastValue(params, name)] : []);
-  const used = { stage: stages, age: typed("age", age.days !== undefined), service: services };
-  showFiltersInUse(params, { ...used, tag: tags, q: typed("q", search?.test) });
+  const used = { stage: stages, age: typed("age", age.days !== undefined) };
+  const ageTyped = Boolean(lastValue(params, "age").trim());
+  used.born_at_weeks = typed("born_at_weeks", gestation.days !== undefined && ageTyped);
+  Object.assign(used, { service: services, tag: tags, q: typed("q", search?.test) });
+  showFiltersInUse(params, used);
   return notices;
+}
+
+/** A card as the server lists it by age, from the server's own markup: naming the stage it
+ * is listed under and, when a corrected age is in use, the age it applies at. */
+function marked(card, mark) {
+  const item = document.getElementById("by-age-item-template").content.firstElementChild;
+  const copy = item.cloneNode(true);
+  copy.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
+  if (mark) {
+    copy.dataset.appliesAt = mark;
+    copy.querySelector(".results__applies-at-words").textContent = rules.gestation.applies_at[mark];
+  } else {
+    delete copy.dataset.appliesAt;
+    copy.querySelector(".results__applies-at").remove();
+  }
+  copy.append(card);
+  return copy;
 }
 
 // "Filters in use" from the server's own markup (a blank item to copy), and the links to
@@ -216,8 +295,9 @@ function showFiltersInUse(params, used) {
       const item = blank.cloneNode(true);
       const link = item.querySelector("a");
       const input = form.querySelector(`input[name="${name}"][value="${CSS.escape(value)}"]`);
-      const text = input ? form.querySelector(`label[for="${input.id}"]`).textContent : value;
-      const words = `${rules.labels[name]}: ${text.trim()}`;
+      let text = input ? form.querySelector(`label[for="${input.id}"]`).textContent : value;
+      if (name === "born_at_weeks") text = gestationWords(readGestation(value.trim()).days);
+      const words = `${rules.active_labels[name] ?? rules.labels[name]}: ${text.trim()}`;
       link.querySelector(".active-filters__text").textContent = words;
       Object.assign(link.dataset, { filterParameter: name, filterValue: value });
       link.setAttribute("href", `?${queryWithout(name, value)}`);

@@ -209,9 +209,11 @@ def test_keyboard_reaches_and_operates_every_control_with_visible_focus(page: Pa
         "/pathways/infant-mental-health/",
         "/pathways/infant-mental-health/?service=childrens-centres-eyfs&age=3m&stage=nope",
         "/pathways/infant-mental-health/?service=primary-care-gp&tag=core-purpose-2",
+        "/pathways/infant-mental-health/?age=7w&born_at_weeks=30%2B4",
+        "/pathways/infant-mental-health/checklist/?age=7w&born_at_weeks=30",
         "/documents/pimh-delivery-plan-2021-2022/",
     ],
-    ids=["home", "pathway", "filtered", "empty", "delivery-plan"],
+    ids=["home", "pathway", "filtered", "empty", "corrected", "checklist", "delivery-plan"],
 )
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_no_accessibility_violations(page: Page, live_imh, live_server, path, viewport):

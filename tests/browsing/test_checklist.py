@@ -49,7 +49,10 @@ def test_checklist_states_age_service_date_review_and_link_back(client, imh, mon
     content = client.get(
         CHECKLIST, {"age": "10w", "born_at_weeks": "32", "service": "health-visiting"}
     ).content.decode()
-    assert "Showing what applies to a child aged 2 weeks (corrected age)." in content
+    assert (
+        "Showing what applies at the child&#x27;s actual age, 10 weeks, and at their corrected "
+        "age, 2 weeks."
+    ) in content
     assert "Health Visiting</dd>" in content
     assert "23 November 2026" in content
     # The fixtures record a review (before they did not, and this said "No review date").

@@ -86,6 +86,7 @@ def test_an_entry_in_full(client, imh):
     assert data["pathway"]["slug"] == "infant-mental-health"
     assert data["entries"] == [
         {
+            "applies_at": None,
             "position": 20,
             "url": f"{HOST}{IMH_URL}#entry-20",
             "report_url": f"{HOST}{IMH_URL}entries/20/report/",
@@ -172,7 +173,11 @@ def test_entries_are_the_browsers_for_the_same_parameters(client, imh, query, ex
         ("q=" + "a" * 201, "q", "Ensure this value has at most 200 characters (it has 201)."),
         ("services=health-visiting", "services", "Unknown parameter: use stage, age, dob, "),
         ("dob=2000-01-01", "dob", "Enter a date of birth in the last 5 years"),
-        ("age=10w&born_at_weeks=40", "born_at_weeks", "Enter the weeks at birth only"),
+        (
+            "age=10w&born_at_weeks=forty",
+            "born_at_weeks",
+            "Enter the weeks of pregnancy at birth like",
+        ),
     ],
 )
 def test_bad_parameters_are_a_400_naming_the_parameter(client, imh, query, parameter, message):

@@ -219,8 +219,9 @@ def test_a_term_baby_and_an_unusable_gestation_are_read_at_actual_age(client, im
     early = only_card(
         call(client, hook_request(patient=patient(born(70)), gestation=gestation(20)))
     )
-    assert "born_at_weeks" not in early["links"][0]["url"]
-    assert "Gestation at birth (20+0 weeks) was not used" in early["detail"]
+    # A gestation outside 22+0 to 36+6 is not corrected, and the card says why.
+    assert early["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert "age is corrected only for a birth from 22+0 to 36+6 weeks" in early["detail"]
 
 
 def test_a_patient_other_than_the_one_in_context_gets_no_card(client, imh):
@@ -359,7 +360,7 @@ def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
         (hook_request(patient=patient("2024")), "The Patient has no full birth date"),
         (hook_request(patient=patient("2024-02-30")), "is not a real date"),
         (hook_request(patient={"resourceType": "Group"}), "is not a FHIR Patient"),
-        (hook_request(patient=patient("2999-01-01")), "The date of birth is in the future."),
+        (hook_request(patient=patient("2999-01-01")), "The date of birth is in the future"),
     ],
 )
 def test_a_request_that_cannot_be_read_is_a_400(client, imh, body, message):

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from django.db import connection
 
-from pathways.ages import AGE_MESSAGES, DAYS_PER_UNIT
+from pathways.ages import AGE_MESSAGES, DAYS_PER_UNIT, GESTATION_MESSAGES
 from pathways.models import Entry, Stage
 from pathways.search import normalise, searchable_text
 
@@ -85,7 +85,10 @@ def test_the_page_hands_over_the_servers_rules_for_reading_an_age_and_a_search(c
     }
     assert page["age"]["max_days"] == 19 * 365
     assert "(?<y>" in page["age"]["pattern"] and "(?P<" not in page["age"]["pattern"]
-    assert page["limits"] == {"age": 40, "dob": 20, "q": 200, "born_at_weeks": 2}
+    assert page["limits"] == {"age": 40, "dob": 20, "q": 200, "born_at_weeks": 20}
+    assert page["gestation"]["messages"] == GESTATION_MESSAGES
+    assert (page["gestation"]["correct_from"], page["gestation"]["correct_to"]) == (154, 258)
+    assert "(?<weeks>" in page["gestation"]["pattern"]
     assert (
         page["too_long"]["q"] == "Ensure this value has at most 200 characters (it has {length})."
     )

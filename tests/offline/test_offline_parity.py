@@ -8,8 +8,12 @@ same query string (fetched with Django's test client):
 - the set of visible entry ids (`entry-<position>`): a set, because on PostgreSQL the server
   ranks search results within a stage while the saved page keeps seed order;
 - the count line ("Showing N of M rationales"), word for word;
-- the stage headings shown (none without a card under it);
-- the empty state: shown offline exactly when the server shows it, with the server's words;
+- the stage headings shown (none without a card under it; none when filtered by age, where
+  each card is listed naming its stage);
+- the empty state: shown offline exactly when the server shows it, with the server's words,
+  and the pathway's range beside it for a child of 5 or more;
+- with a gestation: the union of what applies at the actual and corrected ages, and each
+  card's mark (actual, corrected or both), for generated cases and the clinical review's;
 - the notices offline gives for a typed age or search it cannot use are among the server's.
 
 Search words are taken from the pathway's own text (letters only, any case, some negated
@@ -20,6 +24,7 @@ database, so the browser matches the stem of a word the pathway uses, stop words
 
 import random
 import re
+from urllib.parse import quote_plus
 
 import pytest
 from django.test import Client
@@ -29,6 +34,7 @@ from pathways.models import AgeBand, Entry, Service, Stage, Tag
 from pathways.search import normalise
 
 from ..conftest import IMH_URL
+from ..test_child_age import SEVEN_WEEKS_BORN_AT_30, TEN_WEEKS_BORN_AT_32
 
 SAVED = "Saved on this device: this pathway and its filters work without a signal."
 COMBINATIONS = 240
@@ -36,18 +42,42 @@ COMBINATIONS = 240
 AGES = ["41d", "42d", "55d", "56d", "182d", "183d", "364d", "365d", "1095d", "1096d"]
 AGES += ["1825d", "1826d", "0d", "6w", "8w", "10w", "26w", "6m", "13m", "2y", "1y6m", "5y"]
 AGES += ["3 weeks", "1 year 6 months", " 9W ", "20y", "10", "ten weeks", "4" * 41]
+GESTATIONS = ["30", "32", "32+4", "32w4d", "32 weeks 4 days", "22+0", "21+6", "36+6", "37"]
+GESTATIONS += ["28", "24", "thirty", "32+7", "9" * 21]
+# The clinical review's cases (issue 11), with the marks the server must give.
+CORRECTED_CASES = {
+    "age=7w&born_at_weeks=30": SEVEN_WEEKS_BORN_AT_30,
+    "age=10w&born_at_weeks=32": TEN_WEEKS_BORN_AT_32,
+    f"age=10w&born_at_weeks={quote_plus('32+4')}": TEN_WEEKS_BORN_AT_32,
+    "age=730d&born_at_weeks=30": dict.fromkeys([140, 150, 160, 180, 190], "both"),
+    "age=2y&born_at_weeks=30": dict.fromkeys([140, 150, 160, 180, 190]),
+    "age=5y": {},
+    "age=5y&born_at_weeks=30": {},
+}
 
 
 def server_answer(client: Client, query: str) -> dict:
     html = client.get(f"{IMH_URL}?{query}").content.decode()
-    results = html[html.index('id="result-count"') :]
+    # The results, not the templates offline.js copies (which follow the rules).
+    results = html[html.index('id="result-count"') : html.index('id="offline-rules"')]
     return {
         "ids": set(re.findall(r'<article class="nhsuk-card entry" id="(entry-\d+)"', results)),
         "count": re.search(r"Showing \d+ of \d+ rationales", results)[0],
         "stages": re.findall(r'class="results__stage-heading"[^>]*>([^<]+)<', results),
+        "listed": re.findall(r'class="results__item-stage">([^<]*)<', results),
         "empty": re.findall(
             r'<div class="results__empty">\s*<p>([^<]+)</p>\s*<p>([^<]+)</p>', results
         ),
+        "marks": {
+            card: mark
+            for mark, card in re.findall(
+                r'<div class="results__item" data-applies-at="(\w+)">.*?'
+                r'<article class="nhsuk-card entry" id="(entry-\d+)"',
+                results,
+                re.S,
+            )
+        },
+        "range": re.findall(r'class="results__range">([^<]+)<', results),
         "notices": {
             line.strip()
             for block in re.findall(r'results__notices">(.*?)</ul>', results, re.S)
@@ -63,10 +93,14 @@ FILTER_IN_PAGE = """async (query) => {
   const shown = (selector) => Array.from(document.querySelectorAll(selector));
   return {
     ids: shown("#results .entry").map((card) => card.id),
+    marks: Object.fromEntries(shown("#results .results__item[data-applies-at]").map((item) =>
+      [item.querySelector(".entry").id, item.dataset.appliesAt])),
+    range: shown("#results .results__range").map((p) => p.textContent),
     count: document.getElementById("result-count").textContent.trim(),
     stages: shown("#results .results__stage-heading").map((h) => h.textContent),
+    listed: shown("#results .results__item-stage").map((s) => s.textContent),
     empty: shown("#results .results__empty").map((empty) =>
-      Array.from(empty.querySelectorAll("p"), (p) => p.textContent)),
+      Array.from(empty.querySelectorAll("p:not(.results__range)"), (p) => p.textContent)),
     notices,
   };
 }"""
@@ -104,9 +138,12 @@ def generated_queries(rng: random.Random) -> list[str]:
     queries = []
     for _ in range(COMBINATIONS):
         params = []
-        for name in rng.sample(["stage", "service", "tag", "age", "q"], rng.randint(1, 4)):
+        names = ["stage", "service", "tag", "age", "q"]
+        for name in rng.sample(names, rng.randint(1, 4)):
             if name == "age":
                 params.append(("age", rng.choice(ages)))
+                if rng.random() < 0.4:
+                    params.append(("born_at_weeks", quote_plus(rng.choice(GESTATIONS))))
             elif name == "q":
                 params.append(("q", " ".join(word() for _ in range(rng.randint(1, 2)))))
             else:
@@ -132,14 +169,26 @@ def test_offline_filtering_agrees_with_the_server_on_generated_combinations(page
 
     client = Client()
     outcomes = set()
-    for query in queries:
+    corrected = 0
+    for query in [*CORRECTED_CASES, *queries]:
         server = server_answer(client, query)
         offline = page.evaluate(FILTER_IN_PAGE, query)
         assert set(offline["ids"]) == server["ids"], query
         assert offline["count"] == server["count"], query
         assert offline["stages"] == server["stages"], query
+        assert sorted(offline["listed"]) == sorted(server["listed"]), query
         assert [tuple(e) for e in offline["empty"]] == server["empty"], query
         assert set(offline["notices"]) <= server["notices"], query
+        assert offline["marks"] == server["marks"], query
+        assert offline["range"] == server["range"], query
+        if query in CORRECTED_CASES:
+            expected = CORRECTED_CASES[query]
+            assert server["ids"] == {f"entry-{position}" for position in expected}, query
+            marked = {f"entry-{p}": mark for p, mark in expected.items() if mark}
+            assert server["marks"] == marked, query
         outcomes.add(len(server["ids"]))
+        corrected += query not in CORRECTED_CASES and bool(server["marks"])
     # The combinations reach empty, partial and full results, not one answer over and over.
     assert 0 in outcomes and 19 in outcomes and len(outcomes) >= 8
+    # Generated gestations reach corrected results with marks, not only the fixed cases.
+    assert corrected >= 10
