@@ -152,6 +152,7 @@ def staff_group(name: str) -> Group:
             ("0005_publishers_group", "create_publishers_group"),
             ("0008_editors_handle_problem_reports", "give_editors_problem_reports"),
             ("0011_pending_changes", "give_permissions"),
+            ("0012_search_glossary_repeats", "give_glossary_permissions"),
         ]:
             getattr(import_module(f"pathways.migrations.{module}"), function)(apps, None)
     return Group.objects.get(name=name)

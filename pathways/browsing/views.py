@@ -15,12 +15,22 @@ from django_htmx.http import push_url
 
 from .. import ages
 from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_options
-from ..models import ContextDocument, Entry, Intervention, Pathway, Stage, can_preview
+from ..models import (
+    ContextDocument,
+    Entry,
+    GlossaryTerm,
+    Intervention,
+    Pathway,
+    Stage,
+    can_preview,
+    repeated_interventions,
+)
 from ..offline import rules as offline_rules
 from ..operations.caching import built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
 from ..publishing import with_pending_versions
-from ..search import mark_in_python
+from ..search import mark_matches
+from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
 
 BROWSER = "pathways/pathway_browser.html"
@@ -77,18 +87,15 @@ def filtered_pathway(
         [pathway] = with_pending_versions([pathway])
     entries_shown = Entry.objects.visible_to(request.user)
     pathway_entries = entries_shown.for_browser(pathway)
-    filterset = EntryFilter(
-        request.GET,
-        queryset=pathway_entries,
-        options=built(
-            version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
-        ),
+    options = built(
+        version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
     )
+    filterset = EntryFilter(request.GET, queryset=pathway_entries, options=options)
     search = filterset.search_text
-    queryset = filterset.qs.with_marks(search)
+    queryset = filterset.qs
     query = canonical_query(request.GET)
     # Only the unfiltered page is saved for offline use and filtered in the browser, so only
-    # it carries the cards' words and stems (PostgreSQL reads them at some cost per card).
+    # it carries the cards' words (and the page their stems).
     all_cards = for_offline and not query
     # Marked cards are this search's alone; unmarked ones are everyone's (in two kinds: with
     # the words offline.js searches, for the unfiltered page, and without).
@@ -110,17 +117,27 @@ def filtered_pathway(
             queryset = queryset.prefetch_related(None)  # only cards not yet built need them
         if for_offline:
             queryset = queryset.with_stages_overlapped(filterset.stages)
-        if all_cards:
-            queryset = queryset.with_search_words()
         entries = list(queryset)
         if preview and show_pending:
             entries = with_pending_versions(entries)
-        mark_in_python(entries, search)
+        mark_matches(entries, search)
     if for_offline:
         add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
         if reuse_cards:
             built(version, warm, lambda: True)
     suffix = f"?{query}" if query else ""
+    without_search = None
+    if search and not entries and "q" not in filterset.form.errors:
+        # The search alone emptied the page: say what the other filters find.
+        others = request.GET.copy()
+        others.pop("q", None)
+        count = EntryFilter(others, queryset=pathway_entries, options=options).qs.count()
+        if count:
+            rest = canonical_query(others)
+            without_search = {
+                "count": count,
+                "url": pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
+            }
     context = {
         "pathway": pathway,
         "preview": preview,
@@ -140,6 +157,8 @@ def filtered_pathway(
         "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
         "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
         "no_matches": NO_MATCHES,
+        "search": search,
+        "without_search": without_search,
     }
     if for_offline:
         context["offline_rules"] = offline_rules.for_page(
@@ -166,6 +185,11 @@ class ListedEntry:
     card: str = ""
 
 
+def glossary_terms() -> list[tuple[str, str]]:
+    """The published glossary's terms with what each stands for, as the cards explain them."""
+    return [(term.term, term.title) for term in GlossaryTerm.objects.published()]
+
+
 def add_cards(
     entries: list[Entry | ListedEntry],
     pathway: Pathway,
@@ -178,6 +202,7 @@ def add_cards(
     listed) with what offline.js filters by, and given their interventions in one query."""
     template = get_template(f"{BROWSER}#card")
     variant = "all" if all_cards else "some"
+    glossary = built(version, "glossary-terms", glossary_terms)
     by_key = {f"card:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
@@ -186,14 +211,21 @@ def add_cards(
         listed = [entry.pk for entry in wanted if not isinstance(entry, Entry)]
         if listed:
             fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(filterset.stages)
-            if all_cards:
-                fetched = fetched.with_search_words()
-            complete += fetched.select_related("stage", "age_band", "tag", "service")
+            complete += fetched.select_related("stage", "age_band", "tag", "service", "repeats")
         # Entries that already have their (marked) interventions keep them.
         interventions = Intervention.objects.order_by("position")
-        prefetch_related_objects(complete, Prefetch("interventions", queryset=interventions))
+        prefetch_related_objects(
+            complete, Prefetch("interventions", queryset=interventions), repeated_interventions()
+        )
         return {
-            f"card:{entry.pk}:{variant}": template.render({"entry": entry, "pathway": pathway})
+            f"card:{entry.pk}:{variant}": template.render(
+                {
+                    "entry": entry,
+                    "pathway": pathway,
+                    "all_cards": all_cards,
+                    "abbreviations": Abbreviations(glossary),
+                }
+            )
             for entry in complete
         }
 
