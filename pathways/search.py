@@ -292,6 +292,7 @@ def stems_for_offline(texts, glossary: Glossary) -> dict[str, str]:
     "attached"), as the server stems them."""
     known = {w for text in texts if text for w in _words_of_part(text)}
     known |= {w for key, names in glossary.names.items() for name in names for w in name}
+    known |= STOP_WORDS  # typed, they are left out
     stems = {word: stem(word) for word in known}
     for word, word_stem in list(stems.items()):
         if not word_stem or word_stem == word and len(word) < 3:

@@ -135,7 +135,8 @@ def filtered_pathway(
         if count:
             rest = canonical_query(others)
             without_search = {
-                "count": count,
+                "text": offline_rules.without_search(search, count),
+                "show_them": offline_rules.SHOW_THEM,
                 "url": pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
             }
     context = {
@@ -166,6 +167,13 @@ def filtered_pathway(
             all_cards=all_cards,
             no_matches=NO_MATCHES,
             review_status=pathway.review_status,
+            words=built(
+                version,
+                f"search-words:{pathway.pk}",
+                lambda: offline_rules.search_words(pathway_entries),
+            )
+            if all_cards
+            else None,
         )
         context["blank_filters"] = [
             dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
