@@ -439,7 +439,7 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
         )
         return (
             self.filter(pathway=pathway)
-            .select_related("stage", "age_band", "tag", "service", "repeats")
+            .select_related("stage", "age_band", "tag", "service", "repeats__age_band")
             .prefetch_related(interventions, repeated_interventions())
             .in_page_order()
         )

@@ -165,10 +165,10 @@ class Glossary:
         return [name for name in self.names.get(" ".join(stems_of(words)), []) if name != words]
 
 
-def load_glossary(using: str = "default") -> Glossary:
-    """The published glossary."""
-    model = apps.get_model("pathways", "GlossaryTerm")
-    terms = model.objects.using(using).published()
+def load_glossary(using: str = "default", terms=None) -> Glossary:
+    """The published glossary (or the given GlossaryTerm rows, already read)."""
+    if terms is None:
+        terms = apps.get_model("pathways", "GlossaryTerm").objects.using(using).published()
     return Glossary.of((term.term, term.expansion_list) for term in terms)
 
 

@@ -29,7 +29,7 @@ from ..offline import rules as offline_rules
 from ..operations.caching import built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
 from ..publishing import with_pending_versions
-from ..search import mark_matches
+from ..search import load_glossary, mark_matches
 from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
 
@@ -90,7 +90,12 @@ def filtered_pathway(
     options = built(
         version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
     )
-    filterset = EntryFilter(request.GET, queryset=pathway_entries, options=options)
+    # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
+    terms = built(version, "glossary", lambda: list(GlossaryTerm.objects.published()))
+    glossary = load_glossary(terms=terms)
+    filterset = EntryFilter(
+        request.GET, queryset=pathway_entries, options=options, glossary=glossary
+    )
     search = filterset.search_text
     queryset = filterset.qs
     query = canonical_query(request.GET)
@@ -120,9 +125,17 @@ def filtered_pathway(
         entries = list(queryset)
         if preview and show_pending:
             entries = with_pending_versions(entries)
-        mark_matches(entries, search)
+        mark_matches(entries, search, glossary)
     if for_offline:
-        add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
+        abbreviations = [(term.term, term.title) for term in terms]
+        add_cards(
+            entries,
+            pathway,
+            filterset,
+            all_cards,
+            version if reuse_cards else None,
+            abbreviations,
+        )
         if reuse_cards:
             built(version, warm, lambda: True)
     suffix = f"?{query}" if query else ""
@@ -131,7 +144,9 @@ def filtered_pathway(
         # The search alone emptied the page: say what the other filters find.
         others = request.GET.copy()
         others.pop("q", None)
-        count = EntryFilter(others, queryset=pathway_entries, options=options).qs.count()
+        count = EntryFilter(
+            others, queryset=pathway_entries, options=options, glossary=glossary
+        ).qs.count()
         if count:
             rest = canonical_query(others)
             without_search = {
@@ -170,7 +185,9 @@ def filtered_pathway(
             words=built(
                 version,
                 f"search-words:{pathway.pk}",
-                lambda: offline_rules.search_words(pathway_entries),
+                lambda: offline_rules.search_words(
+                    full_entries(entries, filterset.stages), glossary
+                ),
             )
             if all_cards
             else None,
@@ -193,9 +210,21 @@ class ListedEntry:
     card: str = ""
 
 
-def glossary_terms() -> list[tuple[str, str]]:
-    """The published glossary's terms with what each stands for, as the cards explain them."""
-    return [(term.term, term.title) for term in GlossaryTerm.objects.published()]
+def full_entries(entries: list[Entry | ListedEntry], stages) -> list[Entry]:
+    """The entries with their words (interventions, and those they repeat): those listed
+    only (their cards reused) are fetched."""
+    complete = [entry for entry in entries if isinstance(entry, Entry)]
+    listed = [entry.pk for entry in entries if not isinstance(entry, Entry)]
+    if listed:
+        fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(stages)
+        complete += fetched.select_related(
+            "stage", "age_band", "tag", "service", "repeats__age_band"
+        )
+    interventions = Intervention.objects.order_by("position")
+    prefetch_related_objects(
+        complete, Prefetch("interventions", queryset=interventions), repeated_interventions()
+    )
+    return complete
 
 
 def add_cards(
@@ -204,34 +233,25 @@ def add_cards(
     filterset: EntryFilter,
     all_cards: bool,
     version: str | None,
+    abbreviations: list[tuple[str, str]],
 ) -> None:
     """Sets `entry.card`, the entry's result card as HTML, reusing cards built for this
     content version; cards not yet built are built from their entries, fetched (if only
     listed) with what offline.js filters by, and given their interventions in one query."""
     template = get_template(f"{BROWSER}#card")
     variant = "all" if all_cards else "some"
-    glossary = built(version, "glossary-terms", glossary_terms)
     by_key = {f"card:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
-        wanted = [by_key[key] for key in keys]
-        complete = [entry for entry in wanted if isinstance(entry, Entry)]
-        listed = [entry.pk for entry in wanted if not isinstance(entry, Entry)]
-        if listed:
-            fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(filterset.stages)
-            complete += fetched.select_related("stage", "age_band", "tag", "service", "repeats")
         # Entries that already have their (marked) interventions keep them.
-        interventions = Intervention.objects.order_by("position")
-        prefetch_related_objects(
-            complete, Prefetch("interventions", queryset=interventions), repeated_interventions()
-        )
+        complete = full_entries([by_key[key] for key in keys], filterset.stages)
         return {
             f"card:{entry.pk}:{variant}": template.render(
                 {
                     "entry": entry,
                     "pathway": pathway,
                     "all_cards": all_cards,
-                    "abbreviations": Abbreviations(glossary),
+                    "abbreviations": Abbreviations(abbreviations),
                 }
             )
             for entry in complete

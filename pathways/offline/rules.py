@@ -4,7 +4,6 @@ the server hands to offline.js (as json_script), so the browser keeps no copy of
 from __future__ import annotations
 
 from django.core.validators import MaxLengthValidator
-from django.db.models import Q
 
 from .. import ages, search
 from ..filters import PARAMETER_LIMITS, EntryFilter
@@ -35,20 +34,14 @@ def without_search(q: str, count: int) -> str:
     return WITHOUT_SEARCH.format(q=q, count=count, rationales=rationales)
 
 
-def search_words(entries) -> dict:
+def search_words(entries, glossary: search.Glossary) -> dict:
     """What offline.js searches the cards with, as the server searches: the stems of every
-    word the entries (and the interventions they repeat) and the glossary use, with their
-    usual inflections, and the glossary's table of names (pathways.search.Glossary)."""
-    from ..models import Intervention
-
-    glossary = search.load_glossary(entries.db)
-    texts = [t for row in entries.values_list("rationale", "criteria") for t in row]
-    interventions = Intervention.objects.filter(
-        Q(entry__in=entries) | Q(entry__repeated_by__in=entries)
-    ).distinct()
-    texts += [t for row in interventions.values_list("text", "bullets") for t in row]
+    word the entries (fetched, with their interventions and those they repeat) and the
+    glossary use, with their usual inflections, and the glossary's table of names
+    (pathways.search.Glossary)."""
+    words = [w for entry in entries for w in search.entry_words(entry)]
     return {
-        "stems": search.stems_for_offline(texts, glossary),
+        "stems": search.stems_for_offline([" ".join(words)], glossary),
         "glossary": glossary.names,
     }
 

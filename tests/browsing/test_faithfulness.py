@@ -10,8 +10,9 @@ from ..pagetext import is_subsequence, normalise, visible_lines
 
 DATA = Path(__file__).parent.parent / "data"
 # Visible in the results but not the seed's words: the count, each entry's link to report a
-# problem with its content, and the note on entries the seed gives no actions.
-OURS = {"results__count", "entry__actions", "entry__no-actions"}
+# problem with its content, the note on entries the seed gives no actions, and the closed
+# disclosure repeating (word for word) what an "As above in ..." entry refers to.
+OURS = {"results__count", "entry__actions", "entry__no-actions", "entry__repeats"}
 NO_ACTIONS = "No actions listed in the source pathway"
 EMPTY_STATE = [
     "There are no rationales that match your filters.",
