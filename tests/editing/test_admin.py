@@ -112,6 +112,7 @@ def change_form_data(entry, **changes):
         "rationale": entry.rationale,
         "service": entry.service_id,
         "criteria": entry.criteria,
+        "repeats": entry.repeats_id or "",
     }
     interventions = list(entry.interventions.order_by("position"))
     data.update(
