@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pathways.characters import control_character
 from pathways.models import Entry
 from pathways.search import (
+    SAME_AS,
     TRIGRAM_FLOOR,
     entry_words,
     mark_terms,
@@ -328,3 +329,79 @@ def test_highlighting_never_breaks_escaping(client, imh, q):
     # No stray mark character reaches the results (the search box echoes what was typed).
     results = content[content.index('id="results"') :]
     assert "\x02" not in results and "\x03" not in results
+
+
+# Every apostrophe and dash as phones and word processors type them, and the plain ones.
+APOSTROPHES = ["'", *[c for c, plain in SAME_AS.items() if plain == "'"]]
+DASHES = ["-", *[c for c, plain in SAME_AS.items() if plain == "-"]]
+
+
+def phrases_of_the_pathway() -> list[tuple[int, str]]:
+    """(entry position, phrase): runs of one to four words as the seed writes them, each on
+    one line of an entry's own text, holding a word that is not a stop word."""
+    found = []
+    for entry in Entry.objects.prefetch_related("interventions"):
+        texts = [entry.rationale, entry.criteria]
+        texts += [t for i in entry.interventions.all() for t in (i.text, i.bullets)]
+        for line in "\n".join(texts).splitlines():
+            words = line.split()
+            for size in range(1, 5):
+                for start in range(0, len(words) - size + 1, size):
+                    phrase = " ".join(words[start : start + size])
+                    if any(stem(w) for w in words_of(phrase)) and '"' not in phrase:
+                        found.append((entry.position, phrase))
+    return found
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.data())
+def test_any_apostrophe_dash_or_case_of_a_phrase_finds_its_entry(client, imh, data):
+    phrases = phrases_of_the_pathway()
+    # The seed's own apostrophes and dashes are among those drawn.
+    assert any("’" in p for _, p in phrases) and any("–" in p for _, p in phrases)
+    position, phrase = data.draw(st.sampled_from(phrases))
+    typed = ""
+    for char in phrase:
+        if char in APOSTROPHES:
+            char = data.draw(st.sampled_from(APOSTROPHES))
+        elif char in DASHES:
+            char = data.draw(st.sampled_from(DASHES))
+        typed += data.draw(st.sampled_from([char, char.upper(), char.lower()]))
+    assert position in found(client, f'"{typed}"'), typed
+    assert position in found(client, typed), typed
+
+
+def test_when_search_alone_empties_the_page_it_says_what_the_other_filters_find(client, imh):
+    content = client.get(IMH_URL, {"q": "xylophone", "service": "health-visiting"}).content
+    content = content.decode()
+    # The exact empty state stays, with a line of its own after it.
+    assert "There are no rationales that match your filters." in content
+    assert "Please amend your choices to see more rationales." in content
+    assert (
+        "No rationales match “xylophone”. 13 rationales match your other filters: "
+        '<a href="/pathways/infant-mental-health/?service=health-visiting">show them</a>'
+    ) in content
+    alone = client.get(IMH_URL, {"q": "xylophone"}).content.decode()
+    assert (
+        'No rationales match “xylophone”. 19 rationales match your other filters: <a href="'
+        '/pathways/infant-mental-health/">show them</a>'
+    ) in alone
+    # One rationale: said in the singular.
+    one = client.get(IMH_URL, {"q": "xylophone", "age": "4y", "service": "health-visiting"})
+    assert "1 rationale matches your other filters" in one.content.decode()
+    # When the other filters find nothing either, there is nothing more to say.
+    assert (
+        "1 rationale matches your other filters"
+        in client.get(
+            IMH_URL, {"q": "xylophone", "tag": "targeted-support", "age": "4y"}
+        ).content.decode()
+    )
+    none = client.get(
+        IMH_URL, {"q": "xylophone", "tag": "targeted-support", "service": "health-visiting"}
+    )
+    assert "your other filters" not in none.content.decode()
+    assert "There are no rationales that match your filters." in none.content.decode()
