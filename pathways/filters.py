@@ -234,10 +234,14 @@ class EntryFilter(django_filters.FilterSet):
         form = EntryFilterForm
         fields = ["stage", "service", "tag", "q"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, options=None):
+    def __init__(
+        self, data=None, queryset=None, *, request=None, prefix=None, options=None, glossary=None
+    ):
         """`options`: filter_options() as read earlier (the browser reuses them per content
-        version); read here when not given."""
+        version); read here when not given. `glossary`: the search's (read when searching if
+        not given)."""
         super().__init__(data, queryset, request=request, prefix=prefix)
+        self.glossary = glossary
         # What the filters offer is what the entries being filtered use (this pathway's, as
         # far as the person asking may see them): a draft's new tag stays unseen, and the
         # lists stay as short as the pathway. The browser passes them in, built once per
@@ -294,7 +298,7 @@ class EntryFilter(django_filters.FilterSet):
         return queryset.overlapping(chosen)
 
     def filter_words(self, queryset, name, text):
-        return queryset.search(text)
+        return queryset.search(text, glossary=self.glossary)
 
     def unrecognised(self) -> list[tuple[str, list[str]]]:
         """(label, values) for each parameter with values we did not recognise."""

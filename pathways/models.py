@@ -30,6 +30,7 @@ __all__ = [
     "ContextDocument",
     "DocumentSection",
     "Entry",
+    "GlossaryTerm",
     "Intervention",
     "Pathway",
     "PendingChange",
@@ -438,8 +439,8 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
         )
         return (
             self.filter(pathway=pathway)
-            .select_related("stage", "age_band", "tag", "service")
-            .prefetch_related(interventions)
+            .select_related("stage", "age_band", "tag", "service", "repeats__age_band")
+            .prefetch_related(interventions, repeated_interventions())
             .in_page_order()
         )
 
@@ -499,8 +500,19 @@ class Entry(Publishable):
         default=Status.DRAFT,
         help_text="New entries start as drafts; practitioners see an entry once it is published.",
     )
-    # Kept current by PostgreSQL triggers from the entry's and its interventions' text
-    # (migration 0006); unused, and left empty, on SQLite.
+    repeats = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeated_by",
+        help_text="The entry whose interventions this one repeats, where it says so (“As above "
+        "in 1 - 3 years age range plus:”). Its interventions are shown with this entry and "
+        "search finds this entry by them.",
+    )
+    # Kept current by PostgreSQL triggers from the entry's and its interventions' text, and
+    # the interventions of the entry it repeats (migrations 0006, 0012); unused, and left
+    # empty, on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntryManager()
@@ -534,6 +546,10 @@ class Entry(Publishable):
 
     def clean(self) -> None:
         super().clean()
+        if self.repeats_id and self.repeats_id == self.pk:
+            raise ValidationError({"repeats": "An entry cannot repeat itself."})
+        if self.repeats_id and self.repeats.pathway_id != self.pathway_id:
+            raise ValidationError({"repeats": "Choose an entry of the same pathway."})
         if self.stage_id and self.age_band_id and not self.age_band.overlaps(self.stage):
             message = f"The age band {self.age_band} does not overlap the stage {self.stage}."
             raise ValidationError({"age_band": message})
@@ -583,6 +599,67 @@ class Intervention(models.Model):
             raise ValidationError("An intervention needs a paragraph, bullet points or both.")
 
 
+def repeated_interventions() -> Prefetch:
+    """The interventions of the entry an entry repeats, in order, for its card and search."""
+    return Prefetch("repeats__interventions", queryset=Intervention.objects.order_by("position"))
+
+
+class GlossaryTermManager(models.Manager.from_queryset(PublishableQuerySet)):
+    def get_by_natural_key(self, term):
+        return self.get(term=term)
+
+
+class GlossaryTerm(Publishable):
+    """An abbreviation the pathways use and what it stands for ("SW": "social worker"), for
+    every pathway: the same abbreviation means the same across UK early-years services, so
+    one glossary serves them all. Search finds a term by its expansions and the expansions
+    by the term; each result card explains a term's first use with <abbr>."""
+
+    term = models.CharField(
+        max_length=50, unique=True, help_text="As the pathway writes it, e.g. “NICU”."
+    )
+    expansions = models.TextField(
+        help_text="What the term stands for, one per line. The first line is shown where the "
+        "term is used; search also finds the term by the other lines (another wording the "
+        "pathway uses for the same thing, another spelling)."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Search and the result cards use a term once it is published.",
+    )
+
+    objects = GlossaryTermManager()
+    history = ContentHistory()
+
+    class Meta:
+        ordering = ["term"]
+        permissions = [("publish_glossaryterm", "Can publish and unpublish glossary terms")]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def natural_key(self) -> tuple[str]:
+        return (self.term,)
+
+    @property
+    def expansion_list(self) -> list[str]:
+        return [line.strip() for line in self.expansions.splitlines() if line.strip()]
+
+    @property
+    def title(self) -> str:
+        """What the card's <abbr> says the term stands for."""
+        lines = self.expansion_list
+        return lines[0] if lines else ""
+
+    def clean(self) -> None:
+        super().clean()
+        self.term = (self.term or "").strip()
+        if self.expansions is not None and not self.expansion_list:
+            raise ValidationError({"expansions": "Say what the term stands for."})
+
+
 def content_models() -> list[type[models.Model]]:
     """The pathway content: what editors edit, history versions, exports and backups carry,
     and what a cached page depends on. Not content: history records and problem reports."""
@@ -597,6 +674,7 @@ def content_models() -> list[type[models.Model]]:
         ReadingNote,
         Entry,
         Intervention,
+        GlossaryTerm,
     ]
 
 

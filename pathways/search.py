@@ -1,26 +1,45 @@
 """Searching the pathway in the practitioner's own words, and marking what matched.
 
-On PostgreSQL: full-text search with English stemming ("visits" finds "visiting") and web
-search syntax ("quoted phrases", -word), ranked, over a GIN-indexed search vector that
-triggers keep current (migration 0006). Elsewhere (SQLite): every word or phrase must
-appear, case-insensitively, and -word must not. Matches are marked with <mark> either way.
-`SearchableQuerySet` holds both backends; the entry queryset mixes it in.
+One search, on both databases and in the offline copy. Text and typed words are read the same
+way: case, accents, apostrophes and dashes do not matter (`normalise`), and text is split into
+words at anything that is not a letter or digit (`words_of`). A typed word then finds:
+
+- any word with the same stem (the Snowball English stemmer, PostgreSQL's `english`
+  configuration: "attached" finds "attachment"); stop words ("the", "and") are left out;
+- in a typed word of TYPO_MIN_LENGTH letters or more, a word of the pathway one typo away
+  (a letter added, dropped or changed, or two neighbouring letters swapped: "admissions"
+  finds the seed's "admisisons");
+- the glossary's other names for it, both ways ("SW" finds "social worker", "neonatal"
+  finds "NICU" through "neonatal intensive care unit").
+
+"quoted phrases" need their words together, -word leaves entries out. An entry's words are
+its rationale, criteria and interventions, and the interventions of the entry it repeats
+("As above in 1 - 3 years age range plus:").
+
+PostgreSQL matches a written-out tsquery against a GIN-indexed search vector that triggers
+keep current (migrations 0006 and 0012) and finds typo candidates with pg_trgm; SQLite reads
+the entries' words in Python. Matches are marked with <mark> either way, in Python.
+`SearchableQuerySet` holds both; the entry queryset mixes it in.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+import snowballstemmer
+from django.apps import apps
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, TextField, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Value
 from django.utils.safestring import SafeString, mark_safe
 
-# Marks travel through SQL and Python as control characters that cannot occur in content
+# Marks travel through Python as control characters that cannot occur in content
 # (pathways.characters: the request guard and the importer refuse them), so the text can be
 # escaped whole before they become tags.
 START, STOP = "\x02", "\x03"
@@ -33,38 +52,124 @@ SAME_AS = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
 }
 _SAME_AS = str.maketrans(SAME_AS)
+# A word: letters and digits. Everything else (spaces, apostrophes, dashes, slashes) parts
+# words, as PostgreSQL's search vector reads the same text (pathways_search_text, 0012).
+_WORD = re.compile(r"[^\W_]+")
+# Only typed words this long get a typo allowance: shorter ones have too many neighbours.
+TYPO_MIN_LENGTH = 5
+# PostgreSQL's english.stop (tsearch_data), the stop words of its `english` configuration.
+_STOP_LIST = (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his "
+    "himself she her hers herself it its itself they them their theirs themselves what which "
+    "who whom this that these those am is are was were be been being have has had having do "
+    "does did doing a an the and but if or because as until while of at by for with about "
+    "against between into through during before after above below to from up down in out on "
+    "off over under again further then once here there when where why how all any both each "
+    "few more most other some such no nor not only own same so than too very s t can will "
+    "just don should now"
+)
+STOP_WORDS = frozenset(_STOP_LIST.split(" "))
+# Inflections tried on each of the pathway's words, so the offline copy knows the stems of
+# words the pathway does not use but a practitioner may type ("attaching" for "attached").
+_ENDINGS = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ment", "ments", "ion", "ions")
 
 
 def normalise(text: str) -> str:
-    """Text as offline search compares it: one apostrophe and one dash, accents stripped,
-    lower case. offline.js reads typed words with the same steps (SAME_AS is handed over)."""
+    """Text as search compares it: one apostrophe and one dash, accents stripped, lower case.
+    offline.js reads typed words with the same steps (SAME_AS is handed over)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SAME_AS))
     return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
 
 
-def searchable_text(entry) -> str:
-    """What search looks through in an entry, normalised: rationale, criteria, and each
-    intervention's text and bullets. One line each, so a phrase never spans two of them."""
-    parts = [entry.rationale, entry.criteria]
-    for intervention in entry.interventions.all():
-        parts += [intervention.text, intervention.bullets]
-    return normalise("\n".join(part for part in parts if part))
+def words_of(text: str) -> list[str]:
+    """The words search reads in a text, normalised, in order: "Children’s Centre" ->
+    ["children", "s", "centre"]."""
+    return _WORD.findall(normalise(text))
 
 
-# Each word of an entry's text as PostgreSQL's full-text search reads it (the same text the
-# search vector of migration 0006 is built from), with its stem: {"visiting": "visit",
-# "the": ""} (a stop word has none). Offline search matches typed words by these stems.
-_WORDS_AND_STEMS = """(
-  SELECT json_object_agg(w.token, w.stem)::text FROM (
-    SELECT DISTINCT lower(d.token) AS token, coalesce(d.lexemes[1], '') AS stem
-    FROM ts_debug('english',
-      coalesce("pathways_entry"."rationale", '') || ' ' ||
-      coalesce("pathways_entry"."criteria", '') || ' ' ||
-      coalesce((SELECT string_agg(i.text || ' ' || i.bullets, ' ')
-                FROM pathways_intervention i WHERE i.entry_id = "pathways_entry"."id"), '')) d
-    WHERE d.lexemes IS NOT NULL
-  ) w
-)"""
+_stemmers = threading.local()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A normalised word's stem as PostgreSQL's `english` configuration gives it: "" for a
+    stop word (never searched), the word itself if it holds a digit (PostgreSQL's `simple`
+    dictionary for numbers and "1y6m"), otherwise the Snowball English stem."""
+    if word in STOP_WORDS:
+        return ""
+    if any(char.isdigit() for char in word):
+        return word
+    if not hasattr(_stemmers, "english"):
+        _stemmers.english = snowballstemmer.stemmer("english")
+    return _stemmers.english.stemWord(word)
+
+
+def one_typo_apart(typed: str, word: str) -> bool:
+    """Whether `word` is `typed` with at most one letter added, dropped or changed, or two
+    neighbouring letters swapped (the optimal string alignment distance is 0 or 1)."""
+    if typed == word:
+        return True
+    if abs(len(typed) - len(word)) > 1:
+        return False
+    if len(typed) == len(word):
+        differ = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+        if len(differ) == 1:
+            return True
+        return (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and typed[differ[0]] == word[differ[1]]
+            and typed[differ[1]] == word[differ[0]]
+        )
+    shorter, longer = sorted((typed, word), key=len)
+    i = 0
+    while i < len(shorter) and shorter[i] == longer[i]:
+        i += 1
+    return shorter[i:] == longer[i + 1 :]
+
+
+def may_have_typo(word: str) -> bool:
+    return len(word) >= TYPO_MIN_LENGTH and bool(stem(word))
+
+
+def stems_of(words) -> tuple[str, ...]:
+    """The stems of words that are not stop words."""
+    return tuple(s for s in map(stem, words) if s)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """The glossary's names for things, for search: `names[key]` lists every name (as words)
+    of each glossary term that a typed word or phrase with that key names. A key is the stems
+    of a typed phrase's words, space-separated; a group is named by any of its names, and, by
+    a single typed word, by any word of them ("neonatal" names NICU, "neonatal intensive care
+    unit"). offline.js looks typed words up in the same table (handed over by rules.py)."""
+
+    names: dict[str, list[list[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, terms) -> Glossary:
+        """From (abbreviation, [expansion, ...]) pairs."""
+        names: dict[str, list[list[str]]] = {}
+        for term, expansions in terms:
+            group = [words_of(name) for name in [term, *expansions]]
+            group = [list(name) for name in dict.fromkeys(map(tuple, group)) if stems_of(name)]
+            keys = {" ".join(stems_of(name)) for name in group}
+            keys |= {s for name in group for s in stems_of(name)}
+            for key in sorted(keys):
+                known = names.setdefault(key, [])
+                known += [name for name in group if name not in known]
+        return cls(names)
+
+    def other_names(self, words: list[str]) -> list[list[str]]:
+        return [name for name in self.names.get(" ".join(stems_of(words)), []) if name != words]
+
+
+def load_glossary(using: str = "default", terms=None) -> Glossary:
+    """The published glossary (or the given GlossaryTerm rows, already read)."""
+    if terms is None:
+        terms = apps.get_model("pathways", "GlossaryTerm").objects.using(using).published()
+    return Glossary.of((term.term, term.expansion_list) for term in terms)
 
 
 @dataclass
@@ -86,83 +191,248 @@ def parse_terms(text: str) -> Terms:
     return terms
 
 
+@dataclass
+class Wanted:
+    """One typed word or phrase: `phrases` are its words and the glossary's other names for
+    it; an entry has it if it has any of them (each word in turn, by stem or typo)."""
+
+    wanted: bool
+    phrases: list[list[str]]
+
+
+def read_search(text: str, glossary: Glossary) -> list[Wanted]:
+    """What a search asks for. Words and phrases of stop words alone are left out (as
+    PostgreSQL leaves them out); a search left with nothing finds nothing."""
+    terms = parse_terms(text)
+    read = []
+    for value, wanted in [(t, True) for t in terms.include] + [(t, False) for t in terms.exclude]:
+        words = words_of(value)
+        if not stems_of(words):
+            continue
+        phrases = [words, *glossary.other_names(words)] if wanted else [words]
+        read.append(Wanted(wanted, phrases))
+    return read
+
+
+# A phrase as matched: per word, the stems that stand for it (None: a stop word, any word).
+Pattern = list[frozenset[str] | None]
+
+
+def patterns(term: Wanted, vocabulary) -> list[Pattern]:
+    """Each phrase of a term as stems to match, word by word; a wanted word of
+    TYPO_MIN_LENGTH letters also stands for the vocabulary's words one typo away."""
+    found = []
+    for phrase in term.phrases:
+        pattern: Pattern = []
+        for word in phrase:
+            if not stem(word):
+                pattern.append(None)
+                continue
+            stems = {stem(word)}
+            if term.wanted and may_have_typo(word):
+                stems |= {stem(v) for v in vocabulary.get(word, ())} - {""}
+            pattern.append(frozenset(stems))
+        while pattern and pattern[0] is None:
+            pattern.pop(0)
+        while pattern and pattern[-1] is None:
+            pattern.pop()
+        if pattern:
+            found.append(pattern)
+    return found
+
+
+def typo_neighbours(typed: list[str], words) -> dict[str, set[str]]:
+    """For each typed word that may have a typo, the `words` one typo away from it."""
+    return {t: {w for w in words if one_typo_apart(t, w)} for t in typed if may_have_typo(t)}
+
+
+def typed_words(read: list[Wanted]) -> list[str]:
+    return sorted({w for term in read if term.wanted for p in term.phrases for w in p})
+
+
+def has_phrase(stems: list[str], pattern: Pattern) -> bool:
+    """Whether the pattern's words stand next to each other in a text's stems."""
+    size = len(pattern)
+    return any(
+        all(want is None or stems[i + j] in want for j, want in enumerate(pattern))
+        for i in range(len(stems) - size + 1)
+    )
+
+
+@lru_cache(maxsize=16384)
+def _words_of_part(text: str) -> tuple[str, ...]:
+    return tuple(words_of(text))
+
+
+def entry_words(entry) -> list[str]:
+    """An entry's words in the order PostgreSQL's search vector holds them: rationale,
+    criteria, its interventions' text and bullets, then those of the entry it repeats."""
+    parts = [entry.rationale, entry.criteria]
+    for intervention in entry.interventions.all():
+        parts += [intervention.text, intervention.bullets]
+    if entry.repeats_id:
+        for intervention in entry.repeats.interventions.all():
+            parts += [intervention.text, intervention.bullets]
+    return [word for part in parts if part for word in _words_of_part(part)]
+
+
+def searchable_text(entry) -> str:
+    """An entry's words as search reads them, space-separated (for reading, and for tests)."""
+    return " ".join(entry_words(entry))
+
+
+def entry_words_json(entry) -> str:
+    """The entry's words, for offline.js (which looks up their stems in the page's rules)."""
+    return json.dumps(entry_words(entry), separators=(",", ":"))
+
+
+def stems_for_offline(texts, glossary: Glossary) -> dict[str, str]:
+    """The stems offline.js matches by: of every word in `texts` and the glossary, and of
+    their usual inflections (a practitioner may type "attaching" where the pathway says
+    "attached"), as the server stems them."""
+    known = {w for text in texts if text for w in _words_of_part(text)}
+    known |= {w for key, names in glossary.names.items() for name in names for w in name}
+    known |= STOP_WORDS  # typed, they are left out
+    stems = {word: stem(word) for word in known}
+    for word, word_stem in list(stems.items()):
+        if not word_stem or word_stem == word and len(word) < 3:
+            continue
+        bases = {word, word_stem, word[:-1] if word.endswith("e") else word}
+        for base in bases:
+            for ending in _ENDINGS:
+                form = base + ending
+                if form not in stems and stem(form) == word_stem:
+                    stems[form] = word_stem
+    return dict(sorted(stems.items()))
+
+
+class _TsQuery(SearchQuery):
+    """A tsquery written out with stems (see tsquery_text): cast, not parsed again."""
+
+    def __init__(self, text: str):
+        super().__init__(text, search_type="raw")
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        sql, params = compiler.compile(self.source_expressions[-1])
+        return f"({sql})::tsquery", params
+
+
+def _lexeme(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery_text(read: list[Wanted], vocabulary) -> str:
+    """The search as PostgreSQL's tsquery: `('attach') & !('father')`, a phrase as
+    `('social') <-> ('worker')` (<2> over a stop word), a word's stems as `('a' | 'b')`."""
+    terms = []
+    for term in read:
+        alternatives = []
+        for pattern in patterns(term, vocabulary):
+            written, gap = "", 0
+            for want in pattern:
+                gap += 1
+                if want is None:
+                    continue
+                lexemes = "(" + " | ".join(_lexeme(s) for s in sorted(want)) + ")"
+                written = lexemes if not written else f"{written} <{gap}> {lexemes}"
+                gap = 0
+            alternatives.append(f"({written})")
+        if not alternatives:
+            continue
+        joined = "(" + " | ".join(alternatives) + ")"
+        terms.append(joined if term.wanted else f"!{joined}")
+    return " & ".join(terms)
+
+
+# Candidates for typos on PostgreSQL: the searched entries' words that share trigrams with a
+# typed word (pg_trgm), checked exactly in Python. One typo keeps at least this similarity
+# in a word of TYPO_MIN_LENGTH letters or more (tests/test_search.py checks it).
+TRIGRAM_FLOOR = 0.1
+_VOCABULARY_SQL = """
+SELECT DISTINCT typed, word FROM (
+  SELECT DISTINCT regexp_split_to_table(pathways_search_text(part), ' ') AS word FROM (
+    SELECT e.rationale || ' ' || e.criteria AS part FROM pathways_entry e
+      WHERE e.id IN ({entries})
+    UNION ALL
+    SELECT i.text || ' ' || i.bullets FROM pathways_intervention i
+      WHERE i.entry_id IN ({entries})
+         OR i.entry_id IN (SELECT e.repeats_id FROM pathways_entry e WHERE e.id IN ({entries}))
+  ) parts
+) words CROSS JOIN unnest(%s::text[]) AS typed_words(typed)
+WHERE word <> '' AND similarity(word, typed) >= %s
+"""
+
+
 class SearchableQuerySet(models.QuerySet):
-    """Search over an entry's rationale, criteria and its interventions' text and bullets."""
+    """Search over an entry's rationale, criteria, its interventions' text and bullets, and
+    the interventions of the entry it repeats."""
 
-    def _interventions(self):
-        return self.model._meta.get_field("interventions").related_model.objects
+    def search(self, text: str, glossary: Glossary | None = None):
+        """Entries matching a search, annotated with `rank` (higher is better; 0 on SQLite).
 
-    def search(self, text: str):
-        """Entries matching a search: full text on PostgreSQL, words and phrases elsewhere.
-
-        Annotates `rank` (higher is better; 0 without full-text search)."""
+        On PostgreSQL within a stage the best match comes first; elsewhere page order."""
+        if glossary is None:
+            glossary = load_glossary(self.db)
+        read = read_search(text, glossary)
+        if not read:
+            return self.none().annotate(rank=Value(0.0))
         if connections[self.db].vendor == "postgresql":
-            query = _search_query(text)
+            typed = [w for w in typed_words(read) if may_have_typo(w)]
+            vocabulary = self._typo_neighbours_in_database(typed) if typed else {}
+            query = _TsQuery(tsquery_text(read, vocabulary))
             ranked = self.filter(search_vector=query).annotate(
                 rank=SearchRank(F("search_vector"), query)
             )
             # Stage headings stay in page order; within a stage the best match comes first.
             return ranked.order_by("stage__position", "stage__start_days", "-rank", "position")
-        return self.matching_terms(text).annotate(rank=Value(0.0))
+        words = self._words_by_entry()
+        vocabulary = typo_neighbours(typed_words(read), {w for seq in words.values() for w in seq})
+        matched = []
+        for pk, seq in words.items():
+            stems = [stem(w) for w in seq]
+            if all(
+                any(has_phrase(stems, p) for p in patterns(term, vocabulary)) == term.wanted
+                for term in read
+            ):
+                matched.append(pk)
+        return self.filter(pk__in=matched).annotate(rank=Value(0.0))
 
-    def matching_terms(self, text: str):
-        """Entries where every word or "phrase" appears, case-insensitively, in the rationale,
-        criteria or an intervention's text or bullets, and no -word does."""
-        terms = parse_terms(text)
-        queryset = self
-        for term, wanted in [(t, True) for t in terms.include] + [
-            (t, False) for t in terms.exclude
-        ]:
-            in_interventions = (
-                self._interventions()
-                .filter(entry=OuterRef("pk"))
-                .filter(Q(text__icontains=term) | Q(bullets__icontains=term))
+    def _typo_neighbours_in_database(self, typed: list[str]) -> dict[str, set[str]]:
+        entries, params = self.order_by().values("pk").query.sql_with_params()
+        sql = _VOCABULARY_SQL.format(entries=entries)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [*params, *params, *params, typed, TRIGRAM_FLOOR])
+            rows = cursor.fetchall()
+        found: dict[str, set[str]] = {t: set() for t in typed}
+        for t, word in rows:
+            if one_typo_apart(t, word):
+                found[t].add(word)
+        return found
+
+    def _words_by_entry(self) -> dict[int, list[str]]:
+        """Each searched entry's words (entry_words), read in two queries."""
+        interventions = self.model._meta.get_field("interventions").related_model.objects
+        rows = list(self.order_by().values_list("pk", "rationale", "criteria", "repeats_id"))
+        wanted = {pk for pk, *_ in rows} | {r for *_, r in rows if r}
+        parts: dict[int, list[str]] = {}
+        for entry_id, text, bullets in (
+            interventions.using(self.db)
+            .filter(entry_id__in=wanted)
+            .order_by("position")
+            .values_list("entry_id", "text", "bullets")
+        ):
+            parts.setdefault(entry_id, []).extend(
+                [*_words_of_part(text or ""), *_words_of_part(bullets or "")]
             )
-            found = (
-                Q(rationale__icontains=term)
-                | Q(criteria__icontains=term)
-                | Exists(in_interventions)
-            )
-            queryset = queryset.filter(found if wanted else ~found)
-        return queryset
-
-    def with_search_words(self):
-        """On PostgreSQL, annotates `search_words`: the entry's words and their stems as JSON,
-        for the offline page to match stemmed words as the server does."""
-        if connections[self.db].vendor != "postgresql":
-            return self
-        return self.annotate(search_words=RawSQL(_WORDS_AND_STEMS, [], output_field=TextField()))
-
-    def with_marks(self, text: str):
-        """Adds `<field>_marked` texts with the search's matches marked, for highlighting."""
-        if not text.strip():
-            return self
-        if connections[self.db].vendor == "postgresql":
-            query = _search_query(text)
-            interventions = self._interventions().annotate(
-                text_marked=_headline("text", query), bullets_marked=_headline("bullets", query)
-            )
-            # Replaces for_browser's plain prefetch of the interventions with a marked one.
-            return (
-                self.annotate(
-                    rationale_marked=_headline("rationale", query),
-                    criteria_marked=_headline("criteria", query),
-                )
-                .prefetch_related(None)
-                .prefetch_related(Prefetch("interventions", queryset=interventions))
-            )
-        return self  # marked in Python after fetching: see mark_in_python
-
-
-def _search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config="english")
-
-
-def _headline(field: str, query: SearchQuery) -> SearchHeadline:
-    # HighlightAll keeps the whole text, not fragments: the card shows everything.
-    return SearchHeadline(
-        field, query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
-    )
+        return {
+            pk: [
+                *_words_of_part(rationale or ""),
+                *_words_of_part(criteria or ""),
+                *parts.get(pk, []),
+                *(parts.get(repeats, []) if repeats else []),
+            ]
+            for pk, rationale, criteria, repeats in rows
+        }
 
 
 def mark_terms(text: str, terms: list[str]) -> str:
@@ -173,6 +443,19 @@ def mark_terms(text: str, terms: list[str]) -> str:
         "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE
     )
     return pattern.sub(lambda match: f"{START}{match.group(0)}{STOP}", text)
+
+
+def mark_words(text: str, stems: set[str]) -> str:
+    """The text with each word whose stem is one of `stems` wrapped in marks."""
+    if not text or not stems:
+        return text
+
+    def mark(match: re.Match) -> str:
+        word = match.group(0)
+        hit = any(stem(w) in stems for w in words_of(word))
+        return f"{START}{word}{STOP}" if hit else word
+
+    return _WORD.sub(mark, text)
 
 
 def render_marked(text: str) -> SafeString:
@@ -195,17 +478,30 @@ def _unbalanced(text: str) -> bool:
     return depth != 0
 
 
-def mark_in_python(entries, text: str) -> None:
-    """Marks matches on fetched entries and their interventions where the database has not
-    (SQLite): the same `<field>_marked` attributes PostgreSQL's headlines provide."""
-    terms = parse_terms(text).include
-    if not terms:
+def mark_matches(entries, text: str, glossary: Glossary | None = None) -> None:
+    """Marks what a search matched on fetched entries, their interventions and those they
+    repeat: the `<field>_marked` attributes the card shows (see templatetags)."""
+    if not text.strip():
         return
+    read = [term for term in read_search(text, glossary or load_glossary()) if term.wanted]
+    if not read:
+        return
+    words = {w for entry in entries for w in entry_words(entry)}
+    vocabulary = typo_neighbours(typed_words(read), words)
+    stems = {
+        s
+        for term in read
+        for pattern in patterns(term, vocabulary)
+        for want in pattern
+        if want
+        for s in want
+    }
     for entry in entries:
-        if hasattr(entry, "rationale_marked"):
-            continue
-        entry.rationale_marked = mark_terms(entry.rationale, terms)
-        entry.criteria_marked = mark_terms(entry.criteria, terms)
-        for intervention in entry.interventions.all():
-            intervention.text_marked = mark_terms(intervention.text, terms)
-            intervention.bullets_marked = mark_terms(intervention.bullets, terms)
+        entry.rationale_marked = mark_words(entry.rationale, stems)
+        entry.criteria_marked = mark_words(entry.criteria, stems)
+        interventions = list(entry.interventions.all())
+        if entry.repeats_id:
+            interventions += list(entry.repeats.interventions.all())
+        for intervention in interventions:
+            intervention.text_marked = mark_words(intervention.text, stems)
+            intervention.bullets_marked = mark_words(intervention.bullets, stems)

@@ -15,12 +15,22 @@ from django_htmx.http import push_url
 
 from .. import ages
 from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_options
-from ..models import ContextDocument, Entry, Intervention, Pathway, Stage, can_preview
+from ..models import (
+    ContextDocument,
+    Entry,
+    GlossaryTerm,
+    Intervention,
+    Pathway,
+    Stage,
+    can_preview,
+    repeated_interventions,
+)
 from ..offline import rules as offline_rules
 from ..operations.caching import built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
 from ..publishing import with_pending_versions
-from ..search import mark_in_python
+from ..search import load_glossary, mark_matches
+from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
 
 BROWSER = "pathways/pathway_browser.html"
@@ -81,18 +91,20 @@ def filtered_pathway(
         [pathway] = with_pending_versions([pathway])
     entries_shown = Entry.objects.visible_to(request.user)
     pathway_entries = entries_shown.for_browser(pathway)
+    options = built(
+        version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
+    )
+    # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
+    terms = built(version, "glossary", lambda: list(GlossaryTerm.objects.published()))
+    glossary = load_glossary(terms=terms)
     filterset = EntryFilter(
-        request.GET,
-        queryset=pathway_entries,
-        options=built(
-            version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
-        ),
+        request.GET, queryset=pathway_entries, options=options, glossary=glossary
     )
     search = filterset.search_text
-    queryset = filterset.qs.with_marks(search)
+    queryset = filterset.qs
     query = canonical_query(request.GET)
     # Only the unfiltered page is saved for offline use and filtered in the browser, so only
-    # it carries the cards' words and stems (PostgreSQL reads them at some cost per card).
+    # it carries the cards' words (and the page their stems).
     all_cards = for_offline and not query
     # Marked cards are this search's alone; unmarked ones are everyone's (in two kinds: with
     # the words offline.js searches, for the unfiltered page, and without).
@@ -116,19 +128,40 @@ def filtered_pathway(
             queryset = queryset.prefetch_related(None)  # only cards not yet built need them
         if for_offline:
             queryset = queryset.with_stages_overlapped(filterset.stages)
-        if all_cards:
-            queryset = queryset.with_search_words()
         entries = list(queryset)
         if preview and show_pending:
             entries = with_pending_versions(entries)
-        mark_in_python(entries, search)
+        mark_matches(entries, search, glossary)
     if for_offline:
-        add_cards(entries, pathway, filterset, all_cards, version if reuse_cards else None)
+        abbreviations = [(term.term, term.title) for term in terms]
+        add_cards(
+            entries,
+            pathway,
+            filterset,
+            all_cards,
+            version if reuse_cards else None,
+            abbreviations,
+        )
         if reuse_cards:
             built(version, warm, lambda: True)
     child_age = filterset.child_age
     mark_applies_at(entries, child_age)
     suffix = f"?{query}" if query else ""
+    without_search = None
+    if search and not entries and "q" not in filterset.form.errors:
+        # The search alone emptied the page: say what the other filters find.
+        others = request.GET.copy()
+        others.pop("q", None)
+        count = EntryFilter(
+            others, queryset=pathway_entries, options=options, glossary=glossary
+        ).qs.count()
+        if count:
+            rest = canonical_query(others)
+            without_search = {
+                "text": offline_rules.without_search(search, count),
+                "show_them": offline_rules.SHOW_THEM,
+                "url": pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
+            }
     context = {
         "pathway": pathway,
         "preview": preview,
@@ -154,6 +187,8 @@ def filtered_pathway(
         "by_age": child_age is not None,
         "pathway_range": ages.PATHWAY_RANGE if child_age and child_age.beyond_pathway else "",
         "applies_at_words": ages.APPLIES_AT,
+        "search": search,
+        "without_search": without_search,
     }
     if for_offline:
         context["offline_rules"] = offline_rules.for_page(
@@ -161,6 +196,15 @@ def filtered_pathway(
             all_cards=all_cards,
             no_matches=NO_MATCHES,
             review_status=pathway.review_status,
+            words=built(
+                version,
+                f"search-words:{pathway.pk}",
+                lambda: offline_rules.search_words(
+                    full_entries(entries, filterset.stages), glossary
+                ),
+            )
+            if all_cards
+            else None,
         )
         # One result of the list by age, marked, for offline.js to copy.
         context["blank_item"] = {"applies_at": "both", "stage": {"label": ""}, "card": ""}
@@ -199,12 +243,30 @@ def mark_applies_at(entries: list, child_age: ages.ChildAge | None) -> None:
         entry.applies_at_words = ages.APPLIES_AT.get(mark, "")
 
 
+def full_entries(entries: list[Entry | ListedEntry], stages) -> list[Entry]:
+    """The entries with their words (interventions, and those they repeat): those listed
+    only (their cards reused) are fetched."""
+    complete = [entry for entry in entries if isinstance(entry, Entry)]
+    listed = [entry.pk for entry in entries if not isinstance(entry, Entry)]
+    if listed:
+        fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(stages)
+        complete += fetched.select_related(
+            "stage", "age_band", "tag", "service", "repeats__age_band"
+        )
+    interventions = Intervention.objects.order_by("position")
+    prefetch_related_objects(
+        complete, Prefetch("interventions", queryset=interventions), repeated_interventions()
+    )
+    return complete
+
+
 def add_cards(
     entries: list[Entry | ListedEntry],
     pathway: Pathway,
     filterset: EntryFilter,
     all_cards: bool,
     version: str | None,
+    abbreviations: list[tuple[str, str]],
 ) -> None:
     """Sets `entry.card`, the entry's result card as HTML, reusing cards built for this
     content version; cards not yet built are built from their entries, fetched (if only
@@ -214,20 +276,16 @@ def add_cards(
     by_key = {f"card:{CARD_MARKUP}:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
-        wanted = [by_key[key] for key in keys]
-        complete = [entry for entry in wanted if isinstance(entry, Entry)]
-        listed = [entry.pk for entry in wanted if not isinstance(entry, Entry)]
-        if listed:
-            fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(filterset.stages)
-            if all_cards:
-                fetched = fetched.with_search_words()
-            complete += fetched.select_related("stage", "age_band", "tag", "service")
         # Entries that already have their (marked) interventions keep them.
-        interventions = Intervention.objects.order_by("position")
-        prefetch_related_objects(complete, Prefetch("interventions", queryset=interventions))
+        complete = full_entries([by_key[key] for key in keys], filterset.stages)
         return {
             f"card:{CARD_MARKUP}:{entry.pk}:{variant}": template.render(
-                {"entry": entry, "pathway": pathway}
+                {
+                    "entry": entry,
+                    "pathway": pathway,
+                    "all_cards": all_cards,
+                    "abbreviations": Abbreviations(abbreviations),
+                }
             )
             for entry in complete
         }

@@ -4,7 +4,6 @@ the server hands to offline.js (as json_script), so the browser keeps no copy of
 from __future__ import annotations
 
 from django.core.validators import MaxLengthValidator
-from django.db import connections
 
 from .. import ages, search
 from ..filters import ACTIVE_LABELS, PARAMETER_LIMITS, EntryFilter
@@ -21,12 +20,44 @@ def _too_long(limit: int) -> str:
     return str(message).replace(str(_LENGTH), "{length}")
 
 
+# search._WORD, "[^\W_]+" (a letter or digit, then more), written for JavaScript's RegExp
+# with the "u" flag: Python's \w is Unicode already, JavaScript's only with \p{...}.
+WORD_PATTERN_JS = r"[\p{L}\p{N}]+"
+# Said when a search alone empties the page; {q} is the search, {count} how many the other
+# filters find. The page and offline.js word it the same.
+WITHOUT_SEARCH = "No rationales match “{q}”. {count} {rationales} your other filters:"
+SHOW_THEM = "show them"
+
+
+def without_search(q: str, count: int) -> str:
+    rationales = "rationale matches" if count == 1 else "rationales match"
+    return WITHOUT_SEARCH.format(q=q, count=count, rationales=rationales)
+
+
+def search_words(entries, glossary: search.Glossary) -> dict:
+    """What offline.js searches the cards with, as the server searches: the stems of every
+    word the entries (fetched, with their interventions and those they repeat) and the
+    glossary use, with their usual inflections, and the glossary's table of names
+    (pathways.search.Glossary)."""
+    words = [w for entry in entries for w in search.entry_words(entry)]
+    return {
+        "stems": search.stems_for_offline([" ".join(words)], glossary),
+        "glossary": glossary.names,
+    }
+
+
 def for_page(
-    filterset: EntryFilter, *, all_cards: bool, no_matches: list[str], review_status: str = ""
+    filterset: EntryFilter,
+    *,
+    all_cards: bool,
+    no_matches: list[str],
+    review_status: str = "",
+    words: dict | None = None,
 ) -> dict:
     """The rules for one rendering of the pathway page. `all_cards` says whether it is the
-    unfiltered page, whose cards (all the pathway's, none marked) the browser may filter.
-    `review_status` is the pathway's review in words, as it stood when the page was made."""
+    unfiltered page, whose cards (all the pathway's, none marked) the browser may filter;
+    then `words` are its search_words. `review_status` is the pathway's review in words, as
+    it stood when the page was made."""
     return {
         "review": review_status,
         "all_cards": all_cards,
@@ -40,8 +71,12 @@ def for_page(
         "search": {
             "pattern": search.TERM_PATTERN,
             "same_as": search.SAME_AS,
-            # PostgreSQL matches stems: each card then carries its words' stems.
-            "stemmed": connections[filterset.queryset.db].vendor == "postgresql",
+            "word_pattern": WORD_PATTERN_JS,
+            "typo_min_length": search.TYPO_MIN_LENGTH,
+            # Each card carries its words (data-words); the page their stems.
+            **(words or {"stems": {}, "glossary": {}}),
+            "without_search": WITHOUT_SEARCH,
+            "show_them": SHOW_THEM,
         },
         "needs_signal": NEEDS_SIGNAL,
         "not_saved": NOT_SAVED,

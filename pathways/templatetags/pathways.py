@@ -1,11 +1,15 @@
-"""Template filters for showing pathway text with search matches marked, and for the text
-offline search reads."""
+"""Template filters for showing pathway text with search matches marked and abbreviations
+explained, and for the words offline search reads."""
+
+from __future__ import annotations
+
+import re
 
 from django import template
-from django.utils.html import escape
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
-from pathways.search import START, STOP, render_marked, searchable_text
+from pathways.search import START, STOP, entry_words_json, render_marked
 
 register = template.Library()
 
@@ -30,6 +34,48 @@ def marked_lines(obj, field: str) -> list[SafeString]:
 
 
 @register.filter
-def search_text(entry) -> str:
-    """The entry's text as offline search reads it (see pathways.search.searchable_text)."""
-    return searchable_text(entry)
+def search_words(entry) -> str:
+    """The entry's words as offline search reads them (pathways.search.entry_words)."""
+    return entry_words_json(entry)
+
+
+class Abbreviations:
+    """Explains each glossary term where one card first uses it: <abbr title="...">. One per
+    card, used in reading order (the card template's), so only the first use is marked."""
+
+    def __init__(self, terms: list[tuple[str, str]]):
+        self.titles = {escape(term): title for term, title in terms if term and title}
+        self.seen: set[str] = set()
+        words = sorted(self.titles, key=len, reverse=True)
+        self.pattern = (
+            re.compile(r"(?<![\w&])(" + "|".join(map(re.escape, words)) + r")(?!\w)")
+            if words
+            else None
+        )
+
+    def explain(self, html: str) -> SafeString:
+        if self.pattern is None:
+            return mark_safe(html)
+        # Only text between tags (the <mark>s a search adds) is looked at.
+        pieces = re.split(r"(<[^>]*>)", str(html))
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0 and piece:
+                pieces[i] = self.pattern.sub(self._first_use, piece)
+        return mark_safe("".join(pieces))
+
+    def _first_use(self, match: re.Match) -> str:
+        term = match.group(1)
+        if term in self.seen:
+            return term
+        self.seen.add(term)
+        return format_html('<abbr title="{}">{}</abbr>', self.titles[term], mark_safe(term))
+
+
+@register.filter
+def abbr(html, abbreviations: Abbreviations | None) -> SafeString:
+    """Text (already escaped HTML) with the first use of each glossary term explained."""
+    if abbreviations is None:
+        return html
+    if isinstance(html, list):
+        return [abbreviations.explain(line) for line in html]
+    return abbreviations.explain(html)

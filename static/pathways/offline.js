@@ -2,7 +2,7 @@
 // pathway's unfiltered page saved and says so; with no network, filters the cards the server
 // rendered on that page to the address asked for, saying which saved copy it shows. Each card
 // carries what filtering needs, worked out by the server (data-start, data-end, data-stages,
-// data-service, data-tag, data-search; data-words on PostgreSQL). This script only reads the
+// data-service, data-tag, data-words). This script only reads the
 // typed age and search words, with the rules in #offline-rules (pathways/offline/rules.py).
 
 const root = document.documentElement;
@@ -140,33 +140,85 @@ function normalise(text) {
   return same.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
 }
 
-// On PostgreSQL each card lists its words with their stems, from the database: a typed word
-// the pathway uses is matched by its stem, as the server's full-text search matches it.
-const wordsOf = (card) => JSON.parse(card.dataset.words || "{}");
-let stems = null;
+// Search as the server searches (pathways/search.py), with its data: the words of a text
+// (its pattern), each word's stem (the page's table; a word the pathway and glossary never
+// use stands for itself), the glossary's other names, and one typo in a word this long.
+const wordsOf = (text) => normalise(text).match(new RegExp(rules.search.word_pattern, "gu")) ?? [];
+const stemOf = (word) => rules.search.stems[word] ?? word;
+const stemsOf = (words) => words.map(stemOf).filter(Boolean);
+const mayHaveTypo = (word) =>
+  [...word].length >= rules.search.typo_min_length && stemOf(word) !== "";
+
+/** Whether `word` is `typed` with one letter added, dropped or changed, or two neighbouring
+ * letters swapped (or no change). */
+function oneTypoApart(typed, word) {
+  if (typed === word) return true;
+  const [a, b] = [[...typed], [...word]];
+  if (Math.abs(a.length - b.length) > 1) return false;
+  if (a.length === b.length) {
+    const differ = a.flatMap((char, i) => (char === b[i] ? [] : [i]));
+    if (differ.length === 1) return true;
+    const [i, j] = differ;
+    return differ.length === 2 && j === i + 1 && a[i] === b[j] && a[j] === b[i];
+  }
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < shorter.length && shorter[i] === longer[i]) i += 1;
+  return shorter.slice(i).join("") === longer.slice(i + 1).join("");
+}
+
+// The cards' words, read once: all of them make the vocabulary typos are looked up in.
+const cardWords = (card) => (card.words ??= JSON.parse(card.dataset.words || "[]"));
+const cardStems = (card) => (card.stems ??= cardWords(card).map(stemOf));
+let vocabulary = [];
+
+/** A phrase as stems to match word by word (null: a stop word, any word). */
+function patternOf(words, wanted) {
+  const pattern = words.map((word) => {
+    const stem = stemOf(word);
+    if (!stem) return null;
+    const stems = new Set([stem]);
+    if (wanted && mayHaveTypo(word)) {
+      for (const other of vocabulary) {
+        if (oneTypoApart(word, other) && stemOf(other)) stems.add(stemOf(other));
+      }
+    }
+    return stems;
+  });
+  while (pattern.length && pattern[0] === null) pattern.shift();
+  while (pattern.length && pattern.at(-1) === null) pattern.pop();
+  return pattern;
+}
+
+const hasPhrase = (stems, pattern) =>
+  stems.some((_, i) =>
+    i + pattern.length <= stems.length &&
+    pattern.every((want, j) => want === null || want.has(stems[i + j])),
+  );
 
 /** A search as a test of a card; null for none; {error} for a search too long. */
 function readSearch(text) {
   const error = tooLong("q", text);
   if (error || !text) return error ? { error } : null;
-  const terms = [];
+  const read = [];
   const pattern = new RegExp(rules.search.pattern, "g");
   for (const [, minusPhrase, phrase, minusWord, word] of text.matchAll(pattern)) {
-    const spaced = (phrase || word || "").split(/\s+/).filter(Boolean).join(" ");
-    const value = normalise(spaced).replace(/^"+|"+$/g, "");
-    const stem = stems?.get(value);
-    // An empty stem is a stop word, which full-text search leaves out.
-    if (!value || value === "-" || stem === "") continue;
-    terms.push({ wanted: !(minusPhrase || minusWord), value, stem });
+    const value = (phrase || word || "").split(/\s+/).filter(Boolean).join(" ");
+    const trimmed = value.replace(/^"+|"+$/g, "");
+    if (!trimmed || trimmed === "-") continue;
+    const words = wordsOf(trimmed);
+    // Stop words alone are left out, as the server leaves them out.
+    if (!stemsOf(words).length) continue;
+    const wanted = !(minusPhrase || minusWord);
+    const others = wanted ? (rules.search.glossary[stemsOf(words).join(" ")] ?? []) : [];
+    const phrases = [words, ...others.filter((name) => name.join(" ") !== words.join(" "))];
+    const patterns = phrases.map((p) => patternOf(p, wanted)).filter((p) => p.length);
+    read.push({ wanted, patterns });
   }
-  // Full-text search with nothing left to look for finds nothing.
-  if (rules.search.stemmed && !terms.length) return { test: () => false };
-  const found = (card, { value, stem }) => {
-    if (stem === undefined) return card.dataset.search.includes(value);
-    card.stems ??= new Set(Object.values(wordsOf(card)));
-    return card.stems.has(stem);
-  };
-  return { test: (card) => terms.every((term) => found(card, term) === term.wanted) };
+  // A search with nothing left to look for finds nothing.
+  if (!read.length) return { test: () => false };
+  const has = (card, { patterns }) => patterns.some((p) => hasPhrase(cardStems(card), p));
+  return { test: (card) => read.every((term) => has(card, term) === term.wanted) };
 }
 
 // Filtering the cards. --------------------------------------------------------------------
@@ -189,9 +241,9 @@ export function filterCards(params) {
     heading: section.querySelector(".results__stage-heading"),
     cards: Array.from(section.querySelectorAll(".entry")),
   }));
-  if (rules.search.stemmed) {
-    const cards = sections.flatMap((section) => section.cards);
-    stems ??= new Map(cards.flatMap((card) => Object.entries(wordsOf(card))));
+  if (!vocabulary.length) {
+    const words = sections.flatMap((section) => section.cards.flatMap(cardWords));
+    vocabulary = [...new Set(words)];
   }
   const notices = [];
   const [stages, services, tags] = ["stage", "service", "tag"].map((name) => chosen(params, name));
@@ -210,16 +262,16 @@ export function filterCards(params) {
   const ages = age.days === undefined ? [] : agesFor(age.days, gestation.days);
   const search = readSearch(lastValue(params, "q").trim());
   if (search?.error) notices.push(`${rules.labels.q}: ${search.error}`);
-  const applies = (card) => {
+  const appliesBesidesSearch = (card) => {
     const { stages: overlapped, start, end, service, tag } = card.dataset;
     return (
       (!stages.length || overlapped.split(" ").some((slug) => stages.includes(slug))) &&
       (!ages.length || ages.some((days) => Number(start) <= days && days < Number(end))) &&
       (!services.length || services.includes(service)) &&
-      (!tags.length || tags.includes(tag)) &&
-      (!search?.test || search.test(card))
+      (!tags.length || tags.includes(tag))
     );
   };
+  const applies = (card) => appliesBesidesSearch(card) && (!search?.test || search.test(card));
   let shown = 0;
   if (ages.length) {
     // By the child's age: one list in seed order, no stage headings, as the server shows it.
@@ -248,6 +300,23 @@ export function filterCards(params) {
       const range = paragraph(rules.gestation.pathway_range);
       range.className = "results__range";
       empty.append(range);
+    }
+    // The search alone emptied the page: say what the other filters find, and link to them.
+    const others = search?.test ? sections.flatMap((s) => s.cards).filter(appliesBesidesSearch) : [];
+    if (others.length) {
+      const q = lastValue(params, "q").trim();
+      const rationales = others.length === 1 ? "rationale matches" : "rationales match";
+      const said = paragraph(
+        `${fill(rules.search.without_search, { q, count: others.length, rationales })} `,
+      );
+      said.className = "results__without-search";
+      const link = Object.assign(document.createElement("a"), {
+        textContent: rules.search.show_them,
+      });
+      const rest = new URLSearchParams([...params].filter(([key]) => key !== "q"));
+      link.setAttribute("href", addressFor(rest));
+      said.append(link);
+      empty.append(said);
     }
     results.append(empty);
   }

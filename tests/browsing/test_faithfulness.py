@@ -10,8 +10,9 @@ from ..pagetext import is_subsequence, normalise, visible_lines
 
 DATA = Path(__file__).parent.parent / "data"
 # Visible in the results but not the seed's words: the count, each entry's link to report a
-# problem with its content, and the note on entries the seed gives no actions.
-OURS = {"results__count", "entry__actions", "entry__no-actions"}
+# problem with its content, the note on entries the seed gives no actions, and the closed
+# disclosure repeating (word for word) what an "As above in ..." entry refers to.
+OURS = {"results__count", "entry__actions", "entry__no-actions", "entry__repeats"}
 NO_ACTIONS = "No actions listed in the source pathway"
 EMPTY_STATE = [
     "There are no rationales that match your filters.",
@@ -62,12 +63,15 @@ def test_results_are_the_seed_line_for_line(client, imh):
 
 
 def test_the_skipped_report_links_hide_nothing_of_the_seed(client, imh):
-    """The only visible lines the skip list drops are the 19 "Report a problem" links and the
-    note on each entry without interventions."""
+    """The only visible lines the skip list drops are the 19 "Report a problem" links, the
+    note on each entry without interventions and the "as above" disclosure (checked line for
+    line below)."""
     from pathways.models import Entry
 
     html = client.get(IMH_URL).content.decode()
-    everything = visible_lines(html, within_id="results", skip_classes={"results__count"})
+    everything = visible_lines(
+        html, within_id="results", skip_classes={"results__count", "entry__repeats"}
+    )
     links = [line for line in everything if line == "Report a problem with this content"]
     notes = [line for line in everything if line == NO_ACTIONS]
     seed = pathway_seed_lines()
@@ -76,6 +80,24 @@ def test_the_skipped_report_links_hide_nothing_of_the_seed(client, imh):
     assert [line for line in everything if line not in {*links, *notes}] == seed[
         seed.index("Birth - 6 weeks") :
     ]
+
+
+def test_the_as_above_disclosure_repeats_the_entry_it_refers_to_word_for_word(client, imh):
+    """The 3 - 5 years follow-up ("As above in 1 - 3 years age range plus:") discloses the
+    1 - 3 years follow-up's interventions, exactly as that entry's card shows them."""
+    html = client.get(IMH_URL).content.decode()
+    card = html[html.index('id="entry-170"') :]
+    card = card[: card.index("</article>")]
+    disclosed = visible_lines(card[card.index("<details") :])
+    referred = html[html.index('id="entry-140"') :]
+    referred = referred[: referred.index("</article>")]
+    actions = visible_lines(referred[referred.index("Health Visiting") :], skip_classes=OURS)
+    assert disclosed[0] == "What “as above” includes: Follow-up Visiting schedule. (1 - 3 years)"
+    assert disclosed[1 : len(actions)] == actions[1:]
+    assert disclosed[len(actions)] == (
+        "Carry out early years setting observations to ascertain behaviour patterns and "
+        "identify disordered attachment."
+    )
 
 
 def test_an_entry_without_interventions_says_so(client, imh):

@@ -207,13 +207,16 @@ def test_query_count_does_not_grow_with_the_data(client, imh, nothing_reused, qu
         response = client.get(url, headers=headers)
     assert response.status_code == 200
     assert len(large) == len(small)
-    assert len(large) <= 9
+    # The pinned 11 below; a search reads the entries' words (SQLite: entries, interventions)
+    # or its typo candidates (PostgreSQL: one query, with pg_trgm) instead of the total.
+    assert len(large) <= 12
 
 
 def test_query_count_is_pinned(client, imh, django_assert_num_queries):
     # pathway (+ has_entries), reading notes, related pathways, stages, services, tags,
-    # entries, interventions, total count.
-    with django_assert_num_queries(9):
+    # the glossary, entries, interventions, the interventions of entries they repeat, total
+    # count.
+    with django_assert_num_queries(11):
         client.get(IMH_URL)
 
 

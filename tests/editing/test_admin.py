@@ -46,6 +46,8 @@ PROBLEM_REPORTS = {"view_problemreport", "change_problemreport", "delete_problem
 # Editors see the changes waiting for approval (their own and others'); only publishers
 # decide them, and nobody writes one by hand.
 PENDING_CHANGES = {"view_pendingchange"}
+# Glossary terms: editors edit them (changes to published terms wait for approval).
+GLOSSARY = {f"{action}_glossaryterm" for action in ("add", "change", "delete", "view")}
 
 
 def test_editors_group_has_exactly_the_content_permissions(db):
@@ -58,6 +60,7 @@ def test_editors_group_has_exactly_the_content_permissions(db):
         }
         | PROBLEM_REPORTS
         | PENDING_CHANGES
+        | GLOSSARY
     )
     assert set(editors.permissions.values_list("codename", flat=True)) == expected
     assert not editors.permissions.filter(content_type__app_label="auth").exists()
@@ -69,6 +72,7 @@ def test_editors_group_has_exactly_the_content_permissions(db):
     assert set(content.values_list("codename", flat=True)) - expected == {
         "publish_entry",
         "publish_pathway",
+        "publish_glossaryterm",
         "add_problemreport",  # reports come only from the public form
         "approve_pendingchange",  # the Publishers'
         "add_pendingchange",  # proposed by saving content, decided, never edited
@@ -112,6 +116,7 @@ def change_form_data(entry, **changes):
         "rationale": entry.rationale,
         "service": entry.service_id,
         "criteria": entry.criteria,
+        "repeats": entry.repeats_id or "",
     }
     interventions = list(entry.interventions.order_by("position"))
     data.update(

@@ -14,6 +14,7 @@ from pathways.models import (
     AgeBand,
     ContextDocument,
     Entry,
+    GlossaryTerm,
     Intervention,
     Pathway,
     Service,
@@ -56,7 +57,8 @@ def row_counts() -> dict[str, int]:
 
 def empty_the_content():
     """What a fresh database holds: no content and no history."""
-    for model in (Pathway, Stage, AgeBand, Service, Tag, ContextDocument):
+    # The glossary serves every pathway: backups and fixtures carry it, not a pathway's export.
+    for model in (Pathway, Stage, AgeBand, Service, Tag, ContextDocument, GlossaryTerm):
         for obj in model.objects.all():
             obj.delete()
     for model in ContentHistory.registry:

@@ -145,7 +145,7 @@ def test_criteria_tag_and_an_age_band_beyond_the_stage(client, imh):
             "tag=core-purpose-2&tag=targeted-support",
             [60, 80, 90, 110, 120, 130, 150, 160, 180, 190],
         ),
-        ("q=massage", [50, 60, 70, 80, 100, 140]),
+        ("q=massage", [50, 60, 70, 80, 100, 140, 170]),
         ("service=primary-care-gp&tag=core-purpose-2", []),
         # The browser form sends empty fields; they mean "not chosen" here too.
         ("age=&q=&service=health-visiting", HEALTH_VISITING),
@@ -230,8 +230,9 @@ def test_query_count_does_not_grow_with_the_data(client, imh):
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert response.json()["total"] == 219
-    # pathway, stages, services, tags, entries, interventions, total.
-    assert len(large) == len(small) == 7
+    # pathway, stages, services, tags, entries, interventions, total; and the search's
+    # glossary and words (SQLite: entries and interventions; PostgreSQL: typo candidates).
+    assert len(large) == len(small) <= 10
 
 
 def test_openapi_document_describes_every_endpoint_and_parameter(client, imh):

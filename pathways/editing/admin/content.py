@@ -19,6 +19,7 @@ from ...models import (
     ContextDocument,
     DocumentSection,
     Entry,
+    GlossaryTerm,
     Intervention,
     Pathway,
     ReadingNote,
@@ -168,8 +169,11 @@ class EntryAdmin(PublishableAdmin):
         "rationale",
         "service",
         "criteria",
+        "repeats",
         "change_reason",
     ]
+    # A choice of this pathway's entries, by their rationale and age band.
+    autocomplete_fields = ["repeats"]
     inlines = [InterventionInline]
     history_list_display = ["status", "approved"]
 
@@ -305,3 +309,19 @@ class ContextDocumentAdmin(ContentAdmin):
     search_fields = ["title", "introduction", "sections__title", "sections__body"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DocumentSectionInline]
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(PublishableAdmin):
+    """The abbreviations search expands and cards explain. A new term is a draft until a
+    publisher publishes it; an editor's change to a published term waits for approval."""
+
+    list_display = ["term", "title", "status"]
+    list_filter = ["status"]
+    search_fields = ["term", "expansions"]
+    fields = ["term", "expansions", "status", "change_reason"]
+    history_list_display = ["status", "approved"]
+
+    @admin.display(description="Stands for")
+    def title(self, term) -> str:
+        return term.title
