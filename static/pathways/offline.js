@@ -257,7 +257,11 @@ function filterOffline(event) {
   // Cards the server already narrowed down cannot be filtered here: open the saved copy.
   if (!allCards) return window.location.assign(address);
   window.history.pushState({ offlineFilters: true }, "", address);
-  showFiltered(new URLSearchParams(window.location.search));
+  const submitted = Boolean(form.dataset.focusResults);
+  delete form.dataset.focusResults;
+  showFiltered(new URLSearchParams(window.location.search), { moveFocus: !submitted });
+  // After Enter or the button, as online: focus (and so show) the result count.
+  if (submitted) document.getElementById("result-count").focus();
 }
 
 if (isPathwayPage) {
