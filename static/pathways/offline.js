@@ -284,6 +284,7 @@ if (isPathwayPage) {
     if (event.detail.elt !== form) return;
     offline = true;
     filterOffline(event);
+    markDeadLinks();
   });
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
   window.addEventListener("popstate", (event) => {
@@ -299,10 +300,63 @@ if (isPathwayPage) {
   });
 }
 
+// Links that cannot work offline. ----------------------------------------------------------
+// With no network, a link to a page this device has not saved (a checklist never opened),
+// or to what only the server can make (the CSV, sending a problem report: marked
+// data-needs-signal by the server), says so and is not followed. Which pages are saved the
+// service worker answers, by the same rule it answers a visit with.
+
+function askWorker(message) {
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return Promise.resolve(null);
+  const channel = new MessageChannel();
+  const answer = new Promise((resolve) => {
+    channel.port1.onmessage = (event) => resolve(event.data);
+  });
+  worker.postMessage(message, [channel.port2]);
+  return answer;
+}
+
+const isOtherPage = (link) =>
+  link instanceof HTMLAnchorElement &&
+  link.origin === window.location.origin &&
+  !(link.pathname === window.location.pathname && link.search === window.location.search);
+
+export async function markDeadLinks() {
+  const links = Array.from(document.querySelectorAll("a[href]")).filter(isOtherPage);
+  const asked = links.filter((link) => !link.hasAttribute("data-needs-signal"));
+  const answer = await askWorker({ type: "available", urls: asked.map((link) => link.href) });
+  if (!offline) return; // back online while the worker answered
+  const available = new Map(asked.map((link, i) => [link, Boolean(answer?.available[i])]));
+  const note = document.getElementById("offline-link-note");
+  for (const link of links) {
+    if (available.get(link) || link.dataset.offlineUnavailable !== undefined) continue;
+    link.dataset.offlineUnavailable = "";
+    link.setAttribute("aria-disabled", "true");
+    if (note) link.append(note.content.firstElementChild.cloneNode(true));
+  }
+}
+
+function unmarkDeadLinks() {
+  for (const link of document.querySelectorAll("a[data-offline-unavailable]")) {
+    delete link.dataset.offlineUnavailable;
+    link.removeAttribute("aria-disabled");
+    link.querySelector(".offline-link-note")?.remove();
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-offline-unavailable]");
+  if (link && offline) event.preventDefault();
+});
+
 if (!isPathwayPage && root.dataset.offlineCopy !== undefined) showNotice();
+if (offline) markDeadLinks();
 window.addEventListener("offline", () => {
   offline = true;
+  markDeadLinks();
 });
 window.addEventListener("online", () => {
   offline = false;
+  unmarkDeadLinks();
 });
