@@ -357,7 +357,7 @@ class LinkedBar:
     def description(self) -> str:
         words = self.bar.description
         if self.bar.covers_child:
-            words += ", applies at the child's age"
+            words += ", applies at the age given"
         return words if self.shown else f"{words} (not in these results)"
 
 

@@ -100,6 +100,8 @@ def results_text(page: Page) -> list[str]:
     text = page.locator("#result-count").inner_text() + "\n"
     for part in page.locator("#results-panel .active-filters, #results").all():
         text += part.inner_text() + "\n"
+    # Offline, a link that needs a signal says so; the rest must read as online.
+    text = text.replace(" (needs a signal: not saved on this device)", "")
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
