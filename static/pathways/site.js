@@ -82,6 +82,8 @@ document.addEventListener("click", (event) => {
     }
   }
   form.requestSubmit();
+  // Not a submit of the reader's own: focus stays in the results (below), not on the count.
+  delete form.dataset.focusResults;
 });
 
 // After a submit (Enter or the button), focus goes to what answers it: the error summary
