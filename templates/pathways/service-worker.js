@@ -163,7 +163,13 @@ async function markedOffline(copy) {
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
-function notSaved() {
+async function notSaved() {
+  // Somewhere to go that works now, if there is one (nothing is saved for a signed-in person).
+  const home = await saved(new Request(START_PAGES[0]));
+  const next = home
+    ? `<p>The home page and the pathways are saved: go to the <a href="${START_PAGES[0]}">home page</a>
+to open one, or try this page again when you have a signal.</p>`
+    : "<p>Nothing has been saved on this device yet: try again when you have a signal.</p>";
   const html = `<!DOCTYPE html>
 <html lang="en-GB">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -171,9 +177,8 @@ function notSaved() {
 ${STYLESHEETS.map((href) => `<link rel="stylesheet" href="${href}">`).join("")}</head>
 <body><div class="nhsuk-width-container"><main class="nhsuk-main-wrapper" id="maincontent">
 <h1>You are offline</h1>
-<p>This page has not been saved on this device, so it needs a signal.</p>
-<p>The home page and the pathways are saved: go to the <a href="${START_PAGES[0]}">home page</a>
-to open one, or try this page again when you have a signal.</p>
+<p>This page has not been saved on this device. It needs a signal.</p>
+${next}
 </main></div></body></html>`;
   return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }

@@ -252,3 +252,15 @@ def test_offline_links_that_cannot_work_say_so_and_are_not_followed(page: Page, 
     page.context.set_offline(False)
     expect(csv).not_to_contain_text(note)
     expect(csv).not_to_have_attribute("aria-disabled", "true")
+
+
+def test_an_unsaved_page_offline_leads_to_the_saved_home_page(page: Page, live_imh, live_server):
+    page.goto(live_server.url + "/")
+    offline_ready(page)
+    page.context.set_offline(True)
+    page.goto(live_server.url + "/documents/pimh-delivery-plan-2021-2022/")
+    expect(page.locator("h1")).to_have_text("You are offline")
+    expect(page.locator("main")).to_contain_text("This page has not been saved on this device.")
+    page.get_by_role("link", name="home page").click()
+    expect(page.locator("h1")).to_have_text("Care pathways")
+    expect(page.locator(".offline-notice")).to_contain_text("showing the copy saved on")
