@@ -33,7 +33,8 @@ async function savePathway(registration) {
       "Saved on this device: this pathway and its filters work without a signal.",
     );
     note.className = "nhsuk-body-s offline-saved";
-    document.querySelector("#maincontent h1")?.after(note);
+    // Below the form on a pathway page: above it, it would push the child's age down.
+    (form ?? document.querySelector("#maincontent h1"))?.after(note);
   }
 }
 

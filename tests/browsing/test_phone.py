@@ -264,3 +264,12 @@ def test_an_unsaved_page_offline_leads_to_the_saved_home_page(page: Page, live_i
     page.get_by_role("link", name="home page").click()
     expect(page.locator("h1")).to_have_text("Care pathways")
     expect(page.locator(".offline-notice")).to_contain_text("showing the copy saved on")
+
+
+def test_what_applies_at_10_weeks_fits_in_about_three_phone_screens(page: Page, live_imh):
+    page.set_viewport_size(PHONE)
+    page.goto(live_imh + "?age=10w")
+    expect(page.locator("#results .entry")).to_have_count(6)
+    height = page.locator("#results").bounding_box()["height"]
+    assert height <= 3.3 * PHONE["height"], height
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
