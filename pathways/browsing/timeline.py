@@ -7,7 +7,7 @@ The age axis is not linear: the first weeks, where most of the pathway happens, 
 sliver beside five years. Ages are placed by log(1 + days / SOFTEN): close to linear for the
 first weeks, closer to logarithmic for years.
 
-`build_timeline` reads everything it needs in three queries, whatever the number of bars,
+`build_timeline` reads everything it needs in one query, whatever the number of bars,
 and its result depends on the content alone, so the browser builds it once per content
 version; `Timeline.for_child` adds the child's lines by arithmetic."""
 
@@ -317,11 +317,9 @@ def layout(
     return Timeline(tuple(lanes), tuple(segments), tuple(ticks), plot_top, plot_bottom, y + 4)
 
 
-def build_timeline(pathway, entries) -> Timeline:
-    """The timeline of `entries` (a queryset of the pathway's entries this person may see):
-    one query for the entries with their bands and services, one for the stages."""
-    from ..models import Stage
-
+def build_timeline(pathway, entries, stages) -> Timeline:
+    """The timeline of `entries` (a queryset of the entries this person may see) in one
+    query, with `stages` (the Stage rows the filters already read)."""
     rows = list(
         entries.filter(pathway=pathway)
         .order_by()
@@ -336,10 +334,8 @@ def build_timeline(pathway, entries) -> Timeline:
         )
     )
     services = sorted({(order, name, slug) for _, slug, name, order, *_ in rows})
-    stage_ids = entries.filter(pathway=pathway).order_by().values("stage_id")
-    stages = Stage.objects.filter(pk__in=stage_ids).values_list("label", "start_days", "end_days")
     return layout(
-        list(stages),
+        [(stage.label, stage.start_days, stage.end_days) for stage in stages],
         [(slug, name) for _, name, slug in services],
         [(p, slug, band, start, end) for p, slug, _, _, band, start, end in rows],
     )

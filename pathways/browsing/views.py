@@ -128,6 +128,7 @@ def filtered_pathway(
             version,
             pathway,
             entries_shown,
+            filterset.stages,
             child_age,
             shown={entry.position for entry in entries},
             here="#entry-" if for_offline else "#checklist-entry-",
@@ -164,11 +165,13 @@ def filtered_pathway(
     return context
 
 
-def timeline_context(version, pathway, entries_shown, child_age, shown, here) -> dict:
+def timeline_context(version, pathway, entries_shown, stages, child_age, shown, here) -> dict:
     """The pathway in one picture: its geometry built once per content version, with the
     child's lines once per version and pair of ages; each bar links to a card on this page
     (keeping its filters) or, when none of its cards is shown, on the unfiltered page."""
-    plain = built(version, f"timeline:{pathway.pk}", lambda: build_timeline(pathway, entries_shown))
+    plain = built(
+        version, f"timeline:{pathway.pk}", lambda: build_timeline(pathway, entries_shown, stages)
+    )
     if child_age is None:
         timeline = plain
     else:

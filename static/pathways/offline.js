@@ -303,8 +303,8 @@ if (isPathwayPage) {
 
 // Links that cannot work offline. ----------------------------------------------------------
 // With no network, a link to a page this device has not saved (a checklist never opened),
-// or to what only the server can make (the CSV, sending a problem report: marked
-// data-needs-signal by the server), says so and is not followed. Which pages are saved the
+// or to what only the server can make (the CSV, sending a problem report: links inside an
+// element the server marked data-needs-signal), says so and is not followed. Which pages are saved the
 // service worker answers, by the same rule it answers a visit with.
 
 function askWorker(message) {
@@ -325,7 +325,7 @@ const isOtherPage = (link) =>
 
 export async function markDeadLinks() {
   const links = Array.from(document.querySelectorAll("a[href]")).filter(isOtherPage);
-  const asked = links.filter((link) => !link.hasAttribute("data-needs-signal"));
+  const asked = links.filter((link) => !link.closest("[data-needs-signal]"));
   const answer = await askWorker({ type: "available", urls: asked.map((link) => link.href) });
   if (!offline) return; // back online while the worker answered
   const available = new Map(asked.map((link, i) => [link, Boolean(answer?.available[i])]));
