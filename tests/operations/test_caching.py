@@ -10,7 +10,7 @@ from pathways.operations import caching
 from ..conftest import HTMX, IMH_URL
 
 FILTERED = IMH_URL + "?service=primary-care-gp"
-BUILT = 9  # the queries that build the page or fragment (tests/test_views.py)
+BUILT = 10  # the queries that build the page or fragment (tests/test_views.py), timeline included
 # Once built for the content version, the pathway, its notes, the filter options, the count
 # and the cards are reused: a new URL costs the entries' query alone.
 REBUILT = 1
