@@ -83,8 +83,9 @@ def filters_came_from(request: HttpRequest, pathway: Pathway) -> str:
         same_page = came_from.netloc == request.get_host()
         same_page = same_page and came_from.path == pathway.get_absolute_url()
         given = came_from.query if same_page else ""
-    query = canonical_query(QueryDict(given[:BACK_QUERY_LIMIT]))
-    return query if len(query) <= BACK_QUERY_LIMIT else ""
+    if len(given) > BACK_QUERY_LIMIT:
+        return ""  # cut short, it could name other filters: the plain page instead
+    return canonical_query(QueryDict(given))
 
 
 def back_links(pathway: Pathway, entry: Entry, query: str) -> dict:
