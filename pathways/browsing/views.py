@@ -32,6 +32,7 @@ from ..publishing import with_pending_versions
 from ..search import load_glossary, mark_matches
 from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
+from .timeline import build_timeline, linked
 
 BROWSER = "pathways/pathway_browser.html"
 # Changes with the card's markup, so cards kept for a content version before a release (the
@@ -163,6 +164,15 @@ def filtered_pathway(
                 "url": pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
             }
     context = {
+        **timeline_context(
+            version,
+            pathway,
+            entries_shown,
+            filterset.stages,
+            child_age,
+            shown={entry.position for entry in entries},
+            here="#entry-" if for_offline else "#checklist-entry-",
+        ),
         "pathway": pathway,
         "preview": preview,
         "filter": filterset,
@@ -212,6 +222,24 @@ def filtered_pathway(
             dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
         ]
     return context
+
+
+def timeline_context(version, pathway, entries_shown, stages, child_age, shown, here) -> dict:
+    """The pathway in one picture: its geometry built once per content version, with the
+    child's lines once per version and pair of ages; each bar links to a card on this page
+    (keeping its filters) or, when none of its cards is shown, on the unfiltered page."""
+    plain = built(
+        version, f"timeline:{pathway.pk}", lambda: build_timeline(pathway, entries_shown, stages)
+    )
+    if child_age is None:
+        timeline = plain
+    else:
+        ages_key = f"{child_age.actual_days}:{child_age.days}:{int(child_age.is_corrected)}"
+        timeline = built(
+            version, f"timeline:{pathway.pk}:{ages_key}", lambda: plain.for_child(child_age)
+        )
+    everything = f"{pathway.get_absolute_url()}#entry-"
+    return {"timeline": timeline, "timeline_lanes": linked(timeline, shown, here, everything)}
 
 
 @dataclass

@@ -7,9 +7,12 @@ import csv
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from ..ages import APPLIES_AT, ChildAge
+from ..browsing.timeline import short_age
+from ..filters import EntryFilter
 from ..models import Entry, Pathway
 from ..public import filter_entries, public_pathway
 
@@ -35,6 +38,31 @@ HEADER = [
 # A spreadsheet runs a cell that starts with one of these as a formula (or as the start of
 # one, after a tab or carriage return), so such cells get a leading quote to stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The longest file name offered, without ".csv": well inside every file system's limit.
+FILE_NAME_LIMIT = 120
+
+
+def file_name(pathway: Pathway, filterset: EntryFilter) -> str:
+    """The download's name says which results it holds, in the page's order of filters:
+    "infant-mental-health-age-10w-service-health-visiting.csv". Only the filters that were
+    used, in letters, digits and hyphens only."""
+    filterset.form.is_valid()
+    data = filterset.form.cleaned_data
+    parts = [pathway.slug]
+    for name in ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q"):
+        if name in ("stage", "service", "tag"):
+            parts += [f"{name}-{option.slug}" for option in filterset.chosen(name)]
+        elif name == "age" and data.get("age") is not None:
+            parts.append(f"age-{short_age(data['age'][0])}")
+        elif name == "dob" and data.get("dob"):
+            parts.append(f"born-{data['dob'].isoformat()}")
+        elif name == "born_at_weeks" and data.get("born_at_weeks"):
+            weeks, days = divmod(data["born_at_weeks"], 7)
+            parts.append(f"at-{weeks}-weeks" + (f"-{days}-days" if days else ""))
+        elif name == "q" and data.get("q"):
+            parts.append(f"search-{data['q']}")
+    name = slugify("-".join(parts))[:FILE_NAME_LIMIT].strip("-_")
+    return f"{name.replace('_', '-') or pathway.slug}.csv"
 
 
 def safe_cell(value: object) -> str:
@@ -86,7 +114,7 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     filterset = filter_entries(pathway, request.GET)
     entries, child_age = filterset.qs, filterset.child_age
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{pathway.slug}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{file_name(pathway, filterset)}"'
     # The byte order mark tells Excel the file is UTF-8 (curly quotes, "é" and so on).
     response.write("\ufeff")
     writer = csv.writer(response)

@@ -8,12 +8,15 @@ import json
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
+
+from ..models import Pathway
 
 ICONS = "vendor/nhsuk-frontend/assets/images/"
 STYLESHEETS = ["vendor/nhsuk-frontend/nhsuk-frontend.min.css", "pathways/site.css"]
@@ -80,6 +83,15 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "stylesheets": json.dumps([static(path) for path in STYLESHEETS]),
         "static_prefix": json.dumps(settings.STATIC_URL),
         "never": json.dumps([reverse("admin:index")]),
+        # Saved when offline support starts: the app's start page and every pathway a
+        # visitor may open (what a signed-in person may see is never saved).
+        "start_pages": json.dumps([reverse("pathways:home")]),
+        "pathway_pages": json.dumps(
+            [
+                pathway.get_absolute_url()
+                for pathway in Pathway.objects.for_home(AnonymousUser()).filter(has_entries=True)
+            ]
+        ),
     }
     response = render(
         request, "pathways/service-worker.js", context, content_type="text/javascript"

@@ -8,15 +8,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ..filters import canonical_query
 from ..models import Entry, Pathway
 from ..operations.clients import client_ip
 from ..public import public_entries, public_pathway
@@ -65,6 +68,34 @@ def reported_entry(slug: str, position: int) -> tuple[Pathway, Entry]:
     return pathway, get_object_or_404(public_entries(pathway), position=position)
 
 
+# The longest pathway query a Back link carries: every filter of the page fits.
+BACK_QUERY_LIMIT = 1000
+
+
+def filters_came_from(request: HttpRequest, pathway: Pathway) -> str:
+    """The pathway page's filters the reader came from, so Back returns to the same results:
+    `from` (carried through the form and its answer pages), else the address of the page
+    that linked here (the result cards are shared by every reader, so their links cannot
+    carry anyone's filters). Only ever used in a link to the pathway's own page."""
+    given = request.GET.get("from")
+    if given is None:
+        came_from = urlsplit(request.headers.get("Referer", ""))
+        same_page = came_from.netloc == request.get_host()
+        same_page = same_page and came_from.path == pathway.get_absolute_url()
+        given = came_from.query if same_page else ""
+    if len(given) > BACK_QUERY_LIMIT:
+        return ""  # cut short, it could name other filters: the plain page instead
+    return canonical_query(QueryDict(given))
+
+
+def back_links(pathway: Pathway, entry: Entry, query: str) -> dict:
+    suffix = f"?{query}" if query else ""
+    return {
+        "back_url": f"{pathway.get_absolute_url()}{suffix}#entry-{entry.position}",
+        "keep_filters": f"?{urlencode({'from': query})}" if query else "",
+    }
+
+
 # never_cache: the form carries a CSRF token, so no shared cache or offline copy may keep it.
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -74,7 +105,7 @@ def report_problem(request: HttpRequest, slug: str, position: int) -> HttpRespon
         "pathway": pathway,
         "entry": entry,
         "limit": REPORTS_PER_HOUR,
-        "back_url": f"{pathway.get_absolute_url()}#entry-{entry.position}",
+        **back_links(pathway, entry, filters_came_from(request, pathway)),
     }
     if request.method == "POST":
         if over_limit(request):
@@ -84,7 +115,8 @@ def report_problem(request: HttpRequest, slug: str, position: int) -> HttpRespon
             form.instance.entry = entry
             form.instance.client = client_key(request)
             form.save()
-            return redirect("pathways:report_problem_sent", slug=pathway.slug, position=position)
+            sent = reverse("pathways:report_problem_sent", args=[pathway.slug, position])
+            return redirect(sent + context["keep_filters"])
     else:
         form = ProblemReportForm()
     return render(request, "pathways/report_problem.html", {**context, "form": form})
@@ -93,6 +125,6 @@ def report_problem(request: HttpRequest, slug: str, position: int) -> HttpRespon
 @require_safe
 def report_problem_sent(request: HttpRequest, slug: str, position: int) -> HttpResponse:
     pathway, entry = reported_entry(slug, position)
-    return render(
-        request, "pathways/report_problem_sent.html", {"pathway": pathway, "entry": entry}
-    )
+    context = {"pathway": pathway, "entry": entry}
+    context |= back_links(pathway, entry, filters_came_from(request, pathway))
+    return render(request, "pathways/report_problem_sent.html", context)

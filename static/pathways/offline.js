@@ -33,7 +33,8 @@ async function savePathway(registration) {
       "Saved on this device: this pathway and its filters work without a signal.",
     );
     note.className = "nhsuk-body-s offline-saved";
-    document.querySelector("#maincontent h1")?.after(note);
+    // Below the form on a pathway page: above it, it would push the child's age down.
+    (form ?? document.querySelector("#maincontent h1"))?.after(note);
   }
 }
 
@@ -406,7 +407,11 @@ function filterOffline(event) {
   // Cards the server already narrowed down cannot be filtered here: open the saved copy.
   if (!allCards) return window.location.assign(address);
   window.history.pushState({ offlineFilters: true }, "", address);
-  showFiltered(new URLSearchParams(window.location.search));
+  const submitted = Boolean(form.dataset.focusResults);
+  delete form.dataset.focusResults;
+  showFiltered(new URLSearchParams(window.location.search), { moveFocus: !submitted });
+  // After Enter or the button, as online: focus (and so show) the result count.
+  if (submitted) document.getElementById("result-count").focus();
 }
 
 if (isPathwayPage) {
@@ -429,6 +434,7 @@ if (isPathwayPage) {
     if (event.detail.elt !== form) return;
     offline = true;
     filterOffline(event);
+    markDeadLinks();
   });
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
   window.addEventListener("popstate", (event) => {
@@ -444,10 +450,63 @@ if (isPathwayPage) {
   });
 }
 
+// Links that cannot work offline. ----------------------------------------------------------
+// With no network, a link to a page this device has not saved (a checklist never opened),
+// or to what only the server can make (the CSV, sending a problem report: links inside an
+// element the server marked data-needs-signal), says so and is not followed. Which pages are saved the
+// service worker answers, by the same rule it answers a visit with.
+
+function askWorker(message) {
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return Promise.resolve(null);
+  const channel = new MessageChannel();
+  const answer = new Promise((resolve) => {
+    channel.port1.onmessage = (event) => resolve(event.data);
+  });
+  worker.postMessage(message, [channel.port2]);
+  return answer;
+}
+
+const isOtherPage = (link) =>
+  link instanceof HTMLAnchorElement &&
+  link.origin === window.location.origin &&
+  !(link.pathname === window.location.pathname && link.search === window.location.search);
+
+export async function markDeadLinks() {
+  const links = Array.from(document.querySelectorAll("a[href]")).filter(isOtherPage);
+  const asked = links.filter((link) => !link.closest("[data-needs-signal]"));
+  const answer = await askWorker({ type: "available", urls: asked.map((link) => link.href) });
+  if (!offline) return; // back online while the worker answered
+  const available = new Map(asked.map((link, i) => [link, Boolean(answer?.available[i])]));
+  const note = document.getElementById("offline-link-note");
+  for (const link of links) {
+    if (available.get(link) || link.dataset.offlineUnavailable !== undefined) continue;
+    link.dataset.offlineUnavailable = "";
+    link.setAttribute("aria-disabled", "true");
+    if (note) link.append(note.content.firstElementChild.cloneNode(true));
+  }
+}
+
+function unmarkDeadLinks() {
+  for (const link of document.querySelectorAll("a[data-offline-unavailable]")) {
+    delete link.dataset.offlineUnavailable;
+    link.removeAttribute("aria-disabled");
+    link.querySelector(".offline-link-note")?.remove();
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-offline-unavailable]");
+  if (link && offline) event.preventDefault();
+});
+
 if (!isPathwayPage && root.dataset.offlineCopy !== undefined) showNotice();
+if (offline) markDeadLinks();
 window.addEventListener("offline", () => {
   offline = true;
+  markDeadLinks();
 });
 window.addEventListener("online", () => {
   offline = false;
+  unmarkDeadLinks();
 });

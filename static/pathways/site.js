@@ -82,12 +82,31 @@ document.addEventListener("click", (event) => {
     }
   }
   form.requestSubmit();
+  // Not a submit of the reader's own: focus stays in the results (below), not on the count.
+  delete form.dataset.focusResults;
 });
+
+// After a submit (Enter or the button), focus goes to what answers it: the error summary
+// the server sent, or the result count; focusing scrolls it into view. Without JavaScript
+// the page does the same with autofocus. A ticked box keeps its focus.
+form?.addEventListener("submit", () => {
+  form.dataset.focusResults = "yes";
+});
+
+export function focusAnswer() {
+  delete form?.dataset.focusResults;
+  const answer =
+    document.querySelector("#error-summary-slot .nhsuk-error-summary") ||
+    document.getElementById("result-count");
+  answer?.focus();
+}
 
 // When the control that had focus was replaced by the update (a removed filter, say), keep
 // keyboard and screen-reader users in the results rather than dropping them at the top.
 document.addEventListener("htmx:afterSettle", () => {
-  if (!document.activeElement || document.activeElement === document.body) {
+  if (form?.dataset.focusResults) {
+    focusAnswer();
+  } else if (!document.activeElement || document.activeElement === document.body) {
     document.getElementById("results-panel")?.focus();
   }
 });

@@ -9,18 +9,34 @@
 // no-store, which is every response to a signed-in person (pathways.offline.views sets that).
 
 // v2: saved pathway pages carry their cards' filtering data; v1's copies and API data do not.
-const VERSION = "v2";
+// v3: the home page and every pathway are saved on install; unfiltered pathway copies are
+// marked as the ones offline.js filters.
+const VERSION = "v3";
 const STATIC_CACHE = `pathways-static-${VERSION}`;
 const SAVED_CACHE = `pathways-saved-${VERSION}`;
 const SHELL = {{ shell|safe }};
 const STYLESHEETS = {{ stylesheets|safe }};
 const STATIC_PREFIX = {{ static_prefix|safe }};
 const NEVER = {{ never|safe }};
+// The installed app's start page (the home page) and each published pathway's page: saved
+// as soon as offline support starts, so the first visit without a signal has somewhere to go.
+const START_PAGES = {{ start_pages|safe }};
+const PATHWAY_PAGES = {{ pathway_pages|safe }};
 const SAVED_AT = "X-Saved-At";
+// Set on a saved pathway page holding every card, which offline.js filters to any address
+// of that pathway; another page is only ever answered at its own address.
+const FILTERABLE = "X-Filterable-Offline";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(STATIC_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+    caches
+      .open(STATIC_CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => Promise.all(START_PAGES.map((url) => saveFromNetwork(url))))
+      .then(() =>
+        Promise.all(PATHWAY_PAGES.map((url) => saveFromNetwork(url, { filterable: true }))),
+      )
+      .then(() => self.skipWaiting()),
   );
 });
 
@@ -56,11 +72,21 @@ self.addEventListener("fetch", (event) => {
 // this worker is in charge) and for its pathway's unfiltered page, fetched again each time so
 // it stays current (a 304 when unchanged); the answer says whether both are now saved.
 self.addEventListener("message", (event) => {
+  if (event.data?.type === "available") {
+    // offline.js asks which links on its page this worker could answer with no network.
+    const answers = event.data.urls.map((url) => copyFor(url).then(Boolean));
+    event.waitUntil(
+      Promise.all(answers).then((available) => event.ports[0]?.postMessage({ available })),
+    );
+    return;
+  }
   if (event.data?.type !== "save") return;
   const { page, unfiltered } = event.data;
   const port = event.ports[0];
   const pages = [saved(new Request(page)).then((copy) => Boolean(copy) || saveFromNetwork(page))];
-  if (unfiltered !== page) pages.push(saveFromNetwork(unfiltered));
+  if (unfiltered !== page) pages.push(saveFromNetwork(unfiltered, { filterable: true }));
+  // The home page too, where the installed app starts (refreshed on each visit).
+  pages.push(...START_PAGES.map((url) => saveFromNetwork(url)));
   event.waitUntil(
     Promise.all(pages).then((results) => port?.postMessage({ saved: results.every(Boolean) })),
   );
@@ -71,9 +97,10 @@ function keepable(response) {
   return response.ok && response.type === "basic" && !/private|no-store/.test(control);
 }
 
-async function keep(cacheName, url, response) {
+async function keep(cacheName, url, response, { filterable = false } = {}) {
   const headers = new Headers(response.headers);
   headers.set(SAVED_AT, new Date().toISOString());
+  if (filterable) headers.set(FILTERABLE, "yes");
   const copy = new Response(await response.blob(), {
     status: response.status,
     statusText: response.statusText,
@@ -82,11 +109,11 @@ async function keep(cacheName, url, response) {
   await (await caches.open(cacheName)).put(url, copy);
 }
 
-async function saveFromNetwork(url) {
+async function saveFromNetwork(url, options = {}) {
   try {
     const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
     if (!keepable(response)) return false;
-    await keep(SAVED_CACHE, url, response);
+    await keep(SAVED_CACHE, new URL(url, self.location.href).href, response, options);
     return true;
   } catch {
     return false;
@@ -107,16 +134,27 @@ async function page(event) {
     const response = await fetch(request, { cache: "no-cache" });
     const isPage = (response.headers.get("Content-Type") || "").startsWith("text/html");
     if (isPage && keepable(response)) {
-      event.waitUntil(keep(SAVED_CACHE, request.url, response.clone()));
+      const unfiltered = PATHWAY_PAGES.includes(new URL(request.url).pathname) && !new URL(request.url).search;
+      event.waitUntil(keep(SAVED_CACHE, request.url, response.clone(), { filterable: unfiltered }));
     }
     return response;
   } catch (error) {
-    // The unfiltered page first, which offline.js filters to this address; else this one.
-    const unfiltered = new URL(request.url);
-    unfiltered.search = "";
-    const copy = (await saved(new Request(unfiltered))) || (await saved(request));
+    const copy = await copyFor(request.url);
     return copy ? markedOffline(copy) : notSaved();
   }
+}
+
+/** The saved copy that answers `url` with no network: a pathway's unfiltered page, which
+ * offline.js filters to this address; else a copy saved at this very address. */
+async function copyFor(url) {
+  const unfiltered = new URL(url);
+  unfiltered.search = "";
+  unfiltered.hash = "";
+  const whole = await saved(new Request(unfiltered));
+  if (whole?.headers.get(FILTERABLE)) return whole;
+  const exact = new URL(url);
+  exact.hash = "";
+  return saved(new Request(exact));
 }
 
 async function markedOffline(copy) {
@@ -125,7 +163,13 @@ async function markedOffline(copy) {
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
-function notSaved() {
+async function notSaved() {
+  // Somewhere to go that works now, if there is one (nothing is saved for a signed-in person).
+  const home = await saved(new Request(START_PAGES[0]));
+  const next = home
+    ? `<p>The home page and the pathways are saved: go to the <a href="${START_PAGES[0]}">home page</a>
+to open one, or try this page again when you have a signal.</p>`
+    : "<p>Nothing has been saved on this device yet: try again when you have a signal.</p>";
   const html = `<!DOCTYPE html>
 <html lang="en-GB">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -133,8 +177,8 @@ function notSaved() {
 ${STYLESHEETS.map((href) => `<link rel="stylesheet" href="${href}">`).join("")}</head>
 <body><div class="nhsuk-width-container"><main class="nhsuk-main-wrapper" id="maincontent">
 <h1>You are offline</h1>
-<p>This page has not been saved on this device. Pathways you have opened before are saved:
-open one from the <a href="/">home page</a>, or try again when you have a signal.</p>
+<p>This page has not been saved on this device. It needs a signal.</p>
+${next}
 </main></div></body></html>`;
   return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }

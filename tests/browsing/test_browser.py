@@ -128,7 +128,9 @@ def test_child_age_and_search_update_in_place(page: Page, live_imh):
     page.get_by_label("Child's age").press("Enter")
     expect(count(page)).to_have_text("Showing 6 of 19 rationales")
     expect(page).to_have_url(re.compile(r"age=6w"))
-    page.get_by_label("Search the pathway").fill("massage")  # searches as you type
+    # A typed field waits for Enter (or the button): one request per search, not per pause.
+    page.get_by_label("Search the pathway").fill("massage")
+    page.get_by_label("Search the pathway").press("Enter")
     expect(count(page)).to_have_text("Showing 2 of 19 rationales")
     expect(page).to_have_url(re.compile(r"\?age=6w&q=massage$"))
     page.get_by_label("Child's age").fill("ten weeks")
@@ -234,20 +236,20 @@ def test_no_accessibility_violations(page: Page, live_imh, live_server, path, vi
     assert len(results["passes"]) > 10  # axe really ran against the page
 
 
-def test_phone_layout_folds_the_filters_above_readable_results(page: Page, live_imh):
+def test_phone_layout_opens_on_the_age_and_folds_the_other_filters(page: Page, live_imh):
     page.set_viewport_size(PHONE)
     page.goto(live_imh)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "pathway-375.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    expect(page.locator("#filters")).to_be_hidden()
-    summary = page.get_by_text("Show and filter the rationales")
+    expect(page.get_by_label("Child's age")).to_be_in_viewport()
+    expect(page.get_by_label("Health Visiting")).to_be_hidden()
+    summary = page.get_by_text("Stage, service, tag and search")
     expect(summary).to_be_visible()
     panel_box = page.locator(".filters-panel").bounding_box()
     results_box = page.locator("#results").bounding_box()
     assert panel_box["y"] < results_box["y"]
     summary.click()
-    expect(page.locator("#filters")).to_be_visible()
     page.get_by_label("Health Visiting").check()
     expect(count(page)).to_have_text("Showing 13 of 19 rationales")
     page.screenshot(path=SCREENSHOTS / "pathway-375-filtered.png", full_page=False)
@@ -259,11 +261,14 @@ def test_desktop_layout_puts_the_filters_beside_the_results(page: Page, live_imh
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "pathway-1280.png", full_page=True)
     expect(page.locator("#filters")).to_be_visible()
-    expect(page.get_by_text("Show and filter the rationales")).to_be_hidden()
+    expect(page.get_by_label("Health Visiting")).to_be_visible()
+    expect(page.get_by_text("Stage, service, tag and search")).to_be_hidden()
     form_box = page.locator("#filters").bounding_box()
     results_box = page.locator("#results").bounding_box()
     assert form_box["x"] + form_box["width"] <= results_box["x"]
-    assert abs(form_box["y"] - page.locator("#result-count").bounding_box()["y"]) < 200
+    # The form starts level with the right-hand column.
+    column = page.locator(".nhsuk-grid-column-two-thirds").first.bounding_box()
+    assert abs(form_box["y"] - column["y"]) < 40
 
 
 def test_print_shows_filters_in_words_and_every_entry_without_the_chrome(page: Page, live_imh):

@@ -3,6 +3,7 @@ order, one row per intervention line, opening cleanly and safely in Excel."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -167,3 +168,36 @@ def test_query_count_does_not_grow_with_the_data(client, imh):
     assert len(rows(response)) > 0
     # Up to 6, and the search's glossary and words (see test_api's).
     assert len(large) == len(small) <= 9
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("", "infant-mental-health.csv"),
+        ("age=10w", "infant-mental-health-age-10w.csv"),
+        ("age=10+weeks", "infant-mental-health-age-10w.csv"),
+        (
+            "service=health-visiting&age=1y6m&stage=1-3-years",
+            "infant-mental-health-stage-1-3-years-age-1y6m-service-health-visiting.csv",
+        ),
+        (
+            "tag=core-purpose-2&q=Massage+%C3%A9t%C3%A9%22%3B%2F..",
+            "infant-mental-health-tag-core-purpose-2-search-massage-ete.csv",
+        ),
+        ("age=14w&born_at_weeks=32", "infant-mental-health-age-14w-at-32-weeks.csv"),
+        ("age=14w&born_at_weeks=32%2B4", "infant-mental-health-age-14w-at-32-weeks-4-days.csv"),
+        # What was not used names nothing: an unreadable age, an unknown service.
+        ("age=ten+weeks&service=nope", "infant-mental-health.csv"),
+    ],
+)
+def test_the_csv_file_name_names_the_filters_in_safe_characters(client, imh, query, name):
+    response = client.get(f"{CSV_URL}?{query}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_a_long_search_gives_a_file_name_of_bounded_length(client, imh):
+    response = client.get(CSV_URL, {"q": "word " * 39})
+    name = response["Content-Disposition"].removeprefix('attachment; filename="')[:-1]
+    assert name.endswith(".csv") and len(name) <= 124
+    assert re.fullmatch(r"[a-z0-9-]+\.csv", name)

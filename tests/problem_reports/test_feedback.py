@@ -249,3 +249,33 @@ def test_report_form_works_without_javascript_and_is_accessible(browser, live_im
         )
         assert [v["id"] for v in results["violations"]] == [], path
         axe_page.close()
+
+
+def test_back_from_the_report_form_keeps_the_readers_filters(client, imh):
+    """The cards' report links are the same for every reader (cards are cached), so the form
+    reads the filters from the page that linked to it and carries them to its answer."""
+    came_from = f"http://testserver{IMH_URL}?age=10w&service=health-visiting&dob="
+    form = client.get(REPORT_URL, headers={"Referer": came_from}).content.decode()
+    back = f"{IMH_URL}?age=10w&amp;service=health-visiting#entry-20"
+    assert f'href="{back}"' in form  # the Back link, without the empty field
+    carried = "?from=age%3D10w%26service%3Dhealth-visiting"
+    assert f'action="{REPORT_URL}{carried}"' in form.replace("&amp;", "&")
+    response = client.post(REPORT_URL + carried, {"text": WHAT_IS_WRONG})
+    assert response["Location"] == SENT_URL + carried
+    assert f'href="{back}"' in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [
+        "",
+        "http://elsewhere.example/pathways/infant-mental-health/?age=10w",
+        "http://testserver/pathways/other/?age=10w",
+        "http://testserver/pathways/infant-mental-health/?" + "q=x&" * 400,
+    ],
+    ids=["none", "other-site", "other-page", "too-long"],
+)
+def test_back_from_the_report_form_goes_to_the_plain_page_otherwise(client, imh, referer):
+    form = client.get(REPORT_URL, headers={"Referer": referer}).content.decode()
+    assert f'href="{IMH_URL}#entry-20"' in form
+    assert "from=" not in form

@@ -1,0 +1,378 @@
+"""The pathway in one picture: a timeline from birth to 5 years with one lane per service and
+one bar per age band, its stages on an axis above (gaps left visible), and the child's actual
+and corrected ages as vertical lines. Only the geometry is worked out here, in the SVG's own
+units; templates/includes/timeline.html draws it, and lists the same content as text.
+
+The age axis is not linear: the first weeks, where most of the pathway happens, would be a
+sliver beside five years. Ages are placed by log(1 + days / SOFTEN): close to linear for the
+first weeks, closer to logarithmic for years.
+
+`build_timeline` reads everything it needs in one query, whatever the number of bars,
+and its result depends on the content alone, so the browser builds it once per content
+version; `Timeline.for_child` adds the child's lines by arithmetic."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from .. import ages
+
+END_DAYS = ages.to_days(years=5)  # 1826, where "3 - 5 years" ends
+SOFTEN = 30  # days: below about a month the axis is nearly linear
+
+# The SVG's coordinate system. 360 wide so that its 12-unit text is about 11 px on a
+# 375 px phone (the picture is scaled to the column's width by its viewBox).
+WIDTH = 360
+LEFT = 8
+RIGHT = 8
+PLOT = WIDTH - LEFT - RIGHT
+STAGE_TOP = 4
+STAGE_HEIGHT = 22
+TICK_TOP = STAGE_TOP + STAGE_HEIGHT + 4
+TICK_ROW = 13
+LANE_LABEL = 18
+BAR_HEIGHT = 22
+BAR_GAP = 4
+LANE_GAP = 8
+# Labels that would collide share no row: a tick closer than this to the one before goes a
+# row lower.
+TICK_SPACING = 24
+
+
+def position(days: int) -> float:
+    """Where an age in days sits across the plot, from 0 (birth) to 1 (5 years)."""
+    days = min(max(days, 0), END_DAYS)
+    return math.log1p(days / SOFTEN) / math.log1p(END_DAYS / SOFTEN)
+
+
+def x_of(days: int) -> float:
+    return round(LEFT + PLOT * position(days), 1)
+
+
+_UNITS = {"days": "d", "day": "d", "weeks": "w", "week": "w", "months": "m", "month": "m"}
+_UNITS |= {"years": "y", "year": "y"}
+
+
+def short_age(days: int) -> str:
+    """An age as an axis label: "Birth", "6w", "8w", "6m", "1y", "10w3d"."""
+    if days <= 0:
+        return "Birth"
+    words = ages.describe_days(days)
+    months = re.fullmatch(r"(\d+) months?(?: (\d+) weeks?)?", words)
+    if months and int(months[1]) >= 12:  # "12 months" reads as "1y"
+        whole = int(months[1])
+        words = f"{whole // 12} year" + (f" {whole % 12} months" if whole % 12 else "")
+    return re.sub(r"\s*(\d+) (\w+)", lambda m: m[1] + _UNITS[m[2]], words)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """The rationales of one service in one age band: one bar, labelled with their count."""
+
+    service: str
+    band: str
+    start_days: int
+    end_days: int
+    count: int
+    positions: tuple[int, ...]  # the entries' places in the pathway, first first
+    row: int = 0  # the bar's row inside its lane: bands that overlap stack
+    x: float = 0
+    width: float = 0
+    y: float = 0
+    height: float = BAR_HEIGHT
+    covers_child: bool = False
+
+    @property
+    def first(self) -> int:
+        return self.positions[0]
+
+    @property
+    def label_x(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+    @property
+    def label_y(self) -> float:
+        return round(self.y + self.height / 2 + 4, 1)
+
+    @property
+    def description(self) -> str:
+        noun = "rationale" if self.count == 1 else "rationales"
+        return f"{self.service}, {self.band}: {self.count} {noun}"
+
+
+@dataclass(frozen=True)
+class Lane:
+    service: str
+    slug: str
+    y: float
+    height: float
+    bars: tuple[Bar, ...]
+
+    @property
+    def label_y(self) -> float:
+        return self.y + 12
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stage on the stage axis, or (label "") a stretch of age no stage covers."""
+
+    label: str
+    start_days: int
+    end_days: int
+    x: float
+    width: float
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.label
+
+    @property
+    def short_label(self) -> str:
+        return f"{short_age(self.start_days)}–{short_age(self.end_days)}"
+
+    @property
+    def label_x(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+    @property
+    def gap_words(self) -> str:
+        start, end = ages.describe_days(self.start_days), ages.describe_days(self.end_days)
+        return f"No stage covers {start} to {end}"
+
+
+@dataclass(frozen=True)
+class Tick:
+    days: int
+    label: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class ChildLine:
+    """A vertical line at one of the child's ages."""
+
+    kind: str  # "actual", "corrected" or "age"
+    label: str
+    days: int
+    x: float
+    label_y: float
+
+    @property
+    def anchor(self) -> str:
+        """Which way the label runs from the line, so that it stays inside the picture."""
+        return "end" if self.x > WIDTH * 0.7 else "start"
+
+    @property
+    def label_x(self) -> float:
+        return self.x - 3 if self.anchor == "end" else self.x + 3
+
+
+@dataclass(frozen=True)
+class Timeline:
+    lanes: tuple[Lane, ...]
+    stages: tuple[Segment, ...]
+    ticks: tuple[Tick, ...]
+    plot_top: float
+    plot_bottom: float
+    height: float
+    lines: tuple[ChildLine, ...] = field(default=())
+
+    width = WIDTH
+
+    @property
+    def bars(self) -> list[Bar]:
+        return [bar for lane in self.lanes for bar in lane.bars]
+
+    @property
+    def gaps(self) -> list[Segment]:
+        return [segment for segment in self.stages if segment.is_gap]
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {WIDTH} {self.height:g}"
+
+    def for_child(self, child_age: ages.ChildAge | None) -> Timeline:
+        """This timeline with lines at the child's actual and corrected ages, and the bars
+        that cover either age marked (what applies at both is shown)."""
+        if child_age is None:
+            return self
+        lines = []
+        label_y = self.plot_bottom + 14
+        if child_age.is_corrected:
+            actual = f"Actual age {short_age(child_age.actual_days)}"
+            corrected = f"Corrected age {short_age(child_age.days)}"
+            lines.append(ChildLine("actual", actual, child_age.actual_days, 0, label_y))
+            lines.append(ChildLine("corrected", corrected, child_age.days, 0, label_y + 14))
+        else:
+            label = f"Child's age {short_age(child_age.days)}"
+            lines.append(ChildLine("age", label, child_age.days, 0, label_y))
+        lines = [replace(line, x=x_of(line.days)) for line in lines]
+        lanes = tuple(
+            replace(
+                lane,
+                bars=tuple(
+                    replace(
+                        bar,
+                        covers_child=any(
+                            bar.start_days <= d < bar.end_days for d in child_age.ages
+                        ),
+                    )
+                    for bar in lane.bars
+                ),
+            )
+            for lane in self.lanes
+        )
+        height = self.height + 14 * len(lines) + 4
+        return replace(self, lanes=lanes, lines=tuple(lines), height=height)
+
+
+def stack(bars: list[Bar]) -> list[Bar]:
+    """Gives each bar the first row where it overlaps no other bar: wider bands first, so a
+    band that spans the others lies on top."""
+    rows: list[list[Bar]] = []
+    placed = []
+    order = sorted(bars, key=lambda b: (b.start_days, -(b.end_days - b.start_days), b.first))
+    for bar in order:
+        for number, row in enumerate(rows):
+            if all(bar.end_days <= o.start_days or o.end_days <= bar.start_days for o in row):
+                row.append(bar)
+                placed.append(replace(bar, row=number))
+                break
+        else:
+            rows.append([bar])
+            placed.append(replace(bar, row=len(rows) - 1))
+    return placed
+
+
+def stage_segments(stages: list[tuple[str, int, int]]) -> list[Segment]:
+    """The stages in age order, with a segment for every stretch from birth to 5 years that
+    no stage covers."""
+    segments = []
+    reached = 0
+    for label, start, end in sorted(stages, key=lambda s: (s[1], s[2])):
+        if start > reached:
+            segments.append(Segment("", reached, start, 0, 0))
+        segments.append(Segment(label, start, end, 0, 0))
+        reached = max(reached, end)
+    if reached < END_DAYS:
+        segments.append(Segment("", reached, END_DAYS, 0, 0))
+    return [
+        replace(s, x=x_of(s.start_days), width=round(x_of(s.end_days) - x_of(s.start_days), 1))
+        for s in segments
+    ]
+
+
+def axis_ticks(segments: list[Segment], top: float) -> list[Tick]:
+    bounds = sorted({0, END_DAYS} | {d for s in segments for d in (s.start_days, s.end_days)})
+    ticks = []
+    last_x = {0: -math.inf, 1: -math.inf}
+    for days in bounds:
+        x = x_of(days)
+        row = 0 if x - last_x[0] >= TICK_SPACING else 1
+        last_x[row] = x
+        ticks.append(Tick(days, short_age(days), x, top + TICK_ROW * (row + 1)))
+    return ticks
+
+
+def layout(
+    stages: list[tuple[str, int, int]],
+    services: list[tuple[str, str]],
+    entries: list[tuple[int, str, str, int, int]],
+) -> Timeline:
+    """The timeline of plain data: stages as (label, start, end); services as (slug, name)
+    in the pathway's order; entries as (position, service slug, band label, start, end)."""
+    segments = stage_segments(stages)
+    ticks = axis_ticks(segments, TICK_TOP)
+    plot_top = max(t.y for t in ticks) + 8
+    lanes = []
+    y = plot_top
+    for slug, name in services:
+        groups: dict[tuple[str, int, int], list[int]] = {}
+        for entry_position, service, band, start, end in sorted(entries):
+            if service == slug:
+                groups.setdefault((band, start, end), []).append(entry_position)
+        if not groups:
+            continue
+        bars = stack(
+            [
+                Bar(name, band, start, end, len(positions), tuple(positions))
+                for (band, start, end), positions in groups.items()
+            ]
+        )
+        bar_top = y + LANE_LABEL
+        bars = [
+            replace(
+                bar,
+                x=x_of(bar.start_days),
+                width=round(x_of(bar.end_days) - x_of(bar.start_days), 1),
+                y=bar_top + bar.row * (BAR_HEIGHT + BAR_GAP),
+            )
+            for bar in sorted(bars, key=lambda b: (b.row, b.start_days, b.end_days))
+        ]
+        rows = max(bar.row for bar in bars) + 1
+        height = LANE_LABEL + rows * (BAR_HEIGHT + BAR_GAP)
+        lanes.append(Lane(name, slug, y, height, tuple(bars)))
+        y += height + LANE_GAP
+    plot_bottom = y
+    return Timeline(tuple(lanes), tuple(segments), tuple(ticks), plot_top, plot_bottom, y + 4)
+
+
+def build_timeline(pathway, entries, stages) -> Timeline:
+    """The timeline of `entries` (a queryset of the entries this person may see) in one
+    query, with `stages` (the Stage rows the filters already read)."""
+    rows = list(
+        entries.filter(pathway=pathway)
+        .order_by()
+        .values_list(
+            "position",
+            "service__slug",
+            "service__name",
+            "service__position",
+            "age_band__label",
+            "age_band__start_days",
+            "age_band__end_days",
+        )
+    )
+    services = sorted({(order, name, slug) for _, slug, name, order, *_ in rows})
+    return layout(
+        [(stage.label, stage.start_days, stage.end_days) for stage in stages],
+        [(slug, name) for _, name, slug in services],
+        [(p, slug, band, start, end) for p, slug, _, _, band, start, end in rows],
+    )
+
+
+@dataclass(frozen=True)
+class LinkedBar:
+    """A bar as one page shows it: where it links, and whether its cards are on this page."""
+
+    bar: Bar
+    href: str
+    shown: bool
+
+    @property
+    def description(self) -> str:
+        words = self.bar.description
+        if self.bar.covers_child:
+            words += ", applies at the age given"
+        return words if self.shown else f"{words} (not in these results)"
+
+
+def linked(timeline: Timeline, shown: set[int], here: str, everything: str) -> list[tuple]:
+    """Each lane with its bars linked to their cards: `here` (an id prefix, "#entry-") when
+    a card of the bar is among the `shown` positions, so the page keeps its filters; else
+    `everything` (the unfiltered pathway's address and id prefix), where every card is."""
+    lanes = []
+    for lane in timeline.lanes:
+        bars = []
+        for bar in lane.bars:
+            on_page = [p for p in bar.positions if p in shown]
+            if on_page:
+                bars.append(LinkedBar(bar, f"{here}{on_page[0]}", True))
+            else:
+                bars.append(LinkedBar(bar, f"{everything}{bar.first}", False))
+        lanes.append((lane, bars))
+    return lanes
