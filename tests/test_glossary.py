@@ -108,3 +108,15 @@ def test_editors_may_not_publish_a_term(client, imh, editor):
     )
     assert response.status_code == 302
     assert GlossaryTerm.objects.get(term="QQX").status == Status.DRAFT
+
+
+def test_a_draft_entry_referred_to_is_not_shown_through_the_reference(client, imh):
+    """Practitioners never see a draft's interventions through an "as above" disclosure."""
+    from pathways.models import Entry
+
+    referred = Entry.objects.get(pathway=imh, position=140)
+    assert "What “as above” includes" in client.get(IMH_URL).content.decode()
+    referred.status = Status.DRAFT
+    referred.save()
+    page = client.get(IMH_URL).content.decode()
+    assert 'id="entry-170"' in page and "What “as above” includes" not in page

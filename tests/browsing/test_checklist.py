@@ -40,6 +40,15 @@ def test_each_action_is_a_checkbox_line(client, imh):
     assert '<label for="action-20-1-1">NICU</label>' in content
 
 
+def test_an_as_above_entry_lists_what_it_repeats_to_tick(client, imh):
+    content = client.get(CHECKLIST, {"age": "4y", "q": "massage"}).content.decode()
+    assert "As above: Follow-up Visiting schedule. (1 - 3 years)" in content
+    assert (
+        '<label for="action-170-above-1-8">Deliver infant massage - undertaken at home, one to '
+        "one.</label>"
+    ) in content
+
+
 def test_checklist_states_age_service_date_review_and_link_back(client, imh, monkeypatch):
     from datetime import date
 
