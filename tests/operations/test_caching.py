@@ -10,7 +10,10 @@ from pathways.operations import caching
 from ..conftest import HTMX, IMH_URL
 
 FILTERED = IMH_URL + "?service=primary-care-gp"
-BUILT = 11  # the queries that build the page or fragment (tests/test_views.py): glossary and timeline included
+# The queries that build the page or fragment (tests/test_views.py), the glossary and the
+# timeline's bars included (this page has no "as above" entry, whose repeated interventions
+# would be one more).
+BUILT = 11
 # Once built for the content version, the pathway, its notes, the filter options, the count
 # and the cards are reused: a new URL costs the entries' query alone.
 REBUILT = 1
