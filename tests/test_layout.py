@@ -115,6 +115,7 @@ def readme_paths() -> set[str]:
         for token in tokens:
             looks_like_path = "/" in token or re.search(r"\.(py|md|toml|json|html|js|css)$", token)
             elsewhere = token.startswith(("/", "http", ".venv/bin")) or "<" in token
+            elsewhere |= bool(re.fullmatch(r"[\d/]+", token))  # a date such as 23/9/26
             if looks_like_path and not elsewhere:
                 found.add((token if "/" in token else folder + token).rstrip("/"))
     return found
