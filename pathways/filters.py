@@ -153,8 +153,8 @@ class EntryFilterForm(forms.Form):
         label="Weeks of pregnancy at birth, if born early",
         required=False,
         max_length=PARAMETER_LIMITS["born_at_weeks"],
-        help_text="For example 32 or 32+4. Below 2 years, what applies at the corrected age "
-        "is shown too.",
+        # Why a corrected age is used, and which, is said beside the results' age.
+        help_text="For example 32 or 32+4.",
     )
 
     def clean(self):
