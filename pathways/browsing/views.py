@@ -225,19 +225,14 @@ def filtered_pathway(
 
 
 def timeline_context(version, pathway, entries_shown, stages, child_age, shown, here) -> dict:
-    """The pathway in one picture: its geometry built once per content version, with the
-    child's lines once per version and pair of ages; each bar links to a card on this page
-    (keeping its filters) or, when none of its cards is shown, on the unfiltered page."""
+    """The pathway in one picture: its geometry built once per content version; the child's
+    lines are added per request (a few dozen bars: cheaper than a round trip to a shared
+    cache, and no cache entry per child); each bar links to a card on this page (keeping its
+    filters) or, when none of its cards is shown, on the unfiltered page."""
     plain = built(
         version, f"timeline:{pathway.pk}", lambda: build_timeline(pathway, entries_shown, stages)
     )
-    if child_age is None:
-        timeline = plain
-    else:
-        ages_key = f"{child_age.actual_days}:{child_age.days}:{int(child_age.is_corrected)}"
-        timeline = built(
-            version, f"timeline:{pathway.pk}:{ages_key}", lambda: plain.for_child(child_age)
-        )
+    timeline = plain.for_child(child_age)
     everything = f"{pathway.get_absolute_url()}#entry-"
     return {"timeline": timeline, "timeline_lanes": linked(timeline, shown, here, everything)}
 
