@@ -342,6 +342,11 @@ class ChildAge:
     def beyond_pathway(self) -> bool:
         return self.actual_days >= PATHWAY_END_DAYS
 
+    def in_band(self, start_days: int, end_days: int) -> bool:
+        """Whether a band [start, end) holds any of the ages the pathway is read at: the
+        rule EntryQuerySet.for_ages gives the database."""
+        return any(start_days <= days < end_days for days in self.ages)
+
     def applies_at(self, start_days: int, end_days: int) -> str | None:
         """For a band [start, end): "actual", "corrected" or "both" when corrected; None when
         the age is not corrected (the mark would say nothing) or the band does not apply."""

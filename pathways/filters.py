@@ -8,8 +8,10 @@ never an error, so the recognised ones still filter.
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -29,7 +31,26 @@ PARAMETER_LIMITS = {
 OLDEST_DATE_OF_BIRTH_YEARS = 5
 
 
-class LenientMultipleChoiceField(forms.MultipleChoiceField):
+class CopiedLightly:
+    """A form field that each form copies without its widget and choices. Django copies every
+    field deeply for each form, widgets and choices included, so that a form may change its
+    own; these forms never render a widget (the page writes its inputs) nor change a field's
+    choices, and that copying was a fifth of a page's filtering time. What a field keeps of
+    one request (LenientMultipleChoiceField.unrecognised) is its own attribute."""
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+class SearchField(CopiedLightly, forms.CharField):
+    pass
+
+
+class LenientMultipleChoiceField(CopiedLightly, forms.MultipleChoiceField):
     """A multiple choice that keeps the values it knows and remembers the ones it does not."""
 
     def __init__(self, *args, **kwargs):
@@ -42,7 +63,7 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
         return [v for v in values if self.valid_value(v)]
 
 
-class ChildAgeField(forms.CharField):
+class ChildAgeField(CopiedLightly, forms.CharField):
     """A child's age typed as "45d", "10w", "3m", "2y" or "1y6m", cleaned to whole days and
     the age in the words the person used: (70, "10 weeks")."""
 
@@ -57,7 +78,7 @@ class ChildAgeField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid_age") from error
 
 
-class GestationField(forms.CharField):
+class GestationField(CopiedLightly, forms.CharField):
     """Weeks of pregnancy at birth as clinicians write them ("32", "32+4", "32w4d", "32 weeks
     4 days"), cleaned to days. Any readable gestation is kept: whether it corrects the age is
     ChildAge's rule, said beside the age."""
@@ -74,7 +95,7 @@ class GestationField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid_gestation") from error
 
 
-class DateOfBirthField(forms.DateField):
+class DateOfBirthField(CopiedLightly, forms.DateField):
     """A date of birth as people type it in the UK (23/9/26, 23/09/2026, 23 Sep 2026,
     23 September 2026) or in ISO form (2026-09-23), within the last 5 years. A two-digit
     year is 20YY."""
@@ -180,8 +201,27 @@ class EntryFilterForm(forms.Form):
         return data
 
 
-class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+class CopiedFilter:
+    """A filter that each FilterSet copies by its settings alone. django-filter copies every
+    filter deeply for each request; a copy needs only its own `extra` (the choices are set
+    per request) and its method bound to itself."""
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.extra = dict(self.extra)
+        result.__dict__.pop("_field", None)
+        if self.method is not None:
+            result.method = self.method  # binds a FilterMethod to the copy
+        return result
+
+
+class LenientMultipleChoiceFilter(CopiedFilter, django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
+
+
+class SearchFilter(CopiedFilter, django_filters.CharFilter):
+    field_class = SearchField
 
 
 # How "Filters in use" names a parameter where it differs from the form's label.
@@ -199,6 +239,12 @@ def filter_options(entries) -> tuple[list[Stage], list[Service], list[Tag]]:
         return list(model.objects.filter(pk__in=entries.values(f"{name}_id")))
 
     return used(Stage, "stage"), used(Service, "service"), used(Tag, "tag")
+
+
+# Form classes made for each set of choices (a pathway's stages, services and tags): one per
+# pathway and content version, so a few hundred cover every pathway.
+FORM_CLASSES_KEPT = 500
+_form_classes: dict[tuple, type] = {}
 
 
 class EntryFilter(django_filters.FilterSet):
@@ -221,7 +267,7 @@ class EntryFilter(django_filters.FilterSet):
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label="Search the pathway",
         method="filter_words",
         max_length=PARAMETER_LIMITS["q"],
@@ -262,10 +308,22 @@ class EntryFilter(django_filters.FilterSet):
         self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.known["service"]]
         self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.known["tag"]]
 
+    def get_form_class(self):
+        """django-filter's form class for these choices, made once per process for each set of
+        choices (making it builds every field; the form copies them for each request)."""
+        choosing = ("stage", "service", "tag")
+        key = tuple((name, tuple(self.filters[name].extra["choices"])) for name in choosing)
+        form_class = _form_classes.get(key)
+        if form_class is None:
+            if len(_form_classes) >= FORM_CLASSES_KEPT:
+                _form_classes.clear()
+            form_class = _form_classes[key] = super().get_form_class()
+        return form_class
+
     def _also_known(self, model, name: str, offered: list) -> list:
         given = self.data.getlist(name) if hasattr(self.data, "getlist") else []
         slugs = {option.slug for option in offered}
-        given = [slug for slug in given if slug not in slugs]
+        given = [slug for slug in given if slug.strip() and slug not in slugs]
         if not given:
             return []  # the usual case costs no query
         hidden = Entry.objects.exclude(pk__in=Entry.objects.published().values("pk"))
@@ -292,6 +350,23 @@ class EntryFilter(django_filters.FilterSet):
     def search_text(self) -> str:
         self.form.is_valid()
         return self.form.cleaned_data.get("q") or ""
+
+    def meaning(self, bands) -> str:
+        """What these filters select, as text: the same for every query that selects the same
+        entries of a pathway whose entries use the age `bands` ((start, end) days). A child's
+        age counts by the bands that hold it, so thousands of dates of birth mean a few
+        dozen different selections, each fetched once per content version."""
+        self.form.is_valid()
+        data = self.form.cleaned_data
+        parts = []
+        for name in self.filters:
+            value = data.get(name)
+            if value:
+                parts.append(f"{name}={sorted(value) if isinstance(value, list) else value!r}")
+        if self.child_age is not None:
+            held = [band for band in bands if self.child_age.in_band(*band)]
+            parts.append(f"bands={held}")
+        return "&".join(parts)
 
     def filter_stage(self, queryset, name, slugs):
         chosen = [stage for stage in self.known["stage"] if stage.slug in slugs]
@@ -360,14 +435,16 @@ class EntryFilter(django_filters.FilterSet):
 
 def _without(data, name: str, value: str) -> str:
     """The query string `data` with one value of one parameter taken out."""
-    query = data.copy()
-    query.setlist(name, [v for v in data.getlist(name) if v != value])
-    return canonical_query(query)
+    return canonical_query(data, without=(name, value))
 
 
-def canonical_query(data) -> str:
-    """The query string without empty values, so shared links show only what was chosen."""
-    query = data.copy()
-    for name in list(query):
-        query.setlist(name, [v for v in query.getlist(name) if v.strip()])
-    return query.urlencode()
+def canonical_query(data, without: tuple[str, str] | None = None) -> str:
+    """The query string without empty values, so shared links show only what was chosen
+    (and without the one (name, value) pair `without` names)."""
+    pairs = [
+        (name, value)
+        for name in data
+        for value in data.getlist(name)
+        if value.strip() and (name, value) != without
+    ]
+    return urlencode(pairs)

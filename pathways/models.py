@@ -333,7 +333,16 @@ class Pathway(Publishable):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("pathways:browser", args=[self.slug])
+        return self.page_url("browser")
+
+    def page_url(self, name: str) -> str:
+        """The address of one of the pathway's pages ("browser", "checklist", "export_csv"),
+        kept on the object: a pathway reused for a content version is asked on every page."""
+        urls = self.__dict__.setdefault("_page_urls", {})
+        key = (name, self.slug)
+        if key not in urls:
+            urls[key] = reverse(f"pathways:{name}", args=[self.slug])
+        return urls[key]
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

@@ -2,7 +2,11 @@
 entries expected. Entries are named by their place in the seed page (10, 20, ... 190)."""
 
 import pytest
+from django.http import QueryDict
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from pathways.ages import ChildAge
 from pathways.filters import EntryFilter
 from pathways.models import Entry
 
@@ -239,3 +243,68 @@ def test_a_draft_only_option_is_not_recognised_for_visitors(client, draft_only_o
     response = client.get(f"{IMH_URL}?tag=secret-tag")
     assert [entry.position for entry in response.context["entries"]] == ALL
     assert response.context["unrecognised"] == [("Tag", ["secret-tag"])]
+
+
+# The fixture's content is only read, so one database serves every example.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    days=st.integers(min_value=0, max_value=2000),
+    gestation=st.one_of(st.none(), st.integers(min_value=22 * 7, max_value=41 * 7)),
+)
+def test_a_childs_bands_are_the_bands_the_database_selects(imh, days, gestation):
+    """The page keeps the rows it lists per selection, counting a child's age by the bands
+    that hold it (ChildAge.in_band); the database selects by EntryQuerySet.for_ages. The two
+    must agree for every age, corrected or not."""
+    child = ChildAge(days, gestation_days=gestation)
+    entries = Entry.objects.published().filter(pathway=imh).select_related("age_band")
+    selected = {entry.pk for entry in entries.for_ages(child.ages)}
+    in_band = {
+        entry.pk
+        for entry in entries
+        if child.in_band(entry.age_band.start_days, entry.age_band.end_days)
+    }
+    assert selected == in_band
+
+
+def test_the_same_selection_has_one_meaning_and_another_a_different_one(imh):
+    entries = Entry.objects.published().filter(pathway=imh)
+    bands = sorted(set(entries.values_list("age_band__start_days", "age_band__end_days")))
+
+    def meaning(query: str) -> str:
+        return EntryFilter(QueryDict(query), queryset=entries).meaning(bands)
+
+    same = {meaning("age=9w"), meaning("age=11w&service="), meaning("dob=&age=10w")}
+    assert len(same) == 1
+    others = [
+        "age=7w",
+        "age=9w&service=health-visiting",
+        "age=9w&stage=birth-6-weeks",
+        "age=9w&tag=core-purpose-2",
+        "age=9w&q=massage",
+        "age=9w&born_at_weeks=30",
+        "",
+    ]
+    assert len({meaning(query) for query in others} | same) == len(others) + 1
+
+
+def test_filtersets_share_no_state_between_requests(imh):
+    """Fields and filters are copied lightly for each request (filters.CopiedLightly,
+    CopiedFilter): one request's choices, values and unrecognised values never reach
+    another's, nor the class's own filters."""
+    entries = Entry.objects.published().filter(pathway=imh)
+    first = EntryFilter(QueryDict("service=nonsense&stage=birth-6-weeks"), queryset=entries)
+    assert first.unrecognised() == [("Service", ["nonsense"])]
+    assert [e.position for e in first.qs] == [10, 20, 30, 40, 50, 60, 180, 190]
+    first.filters["service"].extra["choices"] = [("only-here", "Only here")]
+    second = EntryFilter(QueryDict("service=health-visiting"), queryset=entries)
+    assert second.unrecognised() == []
+    assert [e.position for e in second.qs] == HEALTH_VISITING
+    assert ("only-here", "Only here") not in second.filters["service"].extra["choices"]
+    assert "choices" not in EntryFilter.base_filters["service"].extra
+    # Each filter's method is its own filterset's.
+    assert second.filters["stage"].filter.f is second.filters["stage"]
+    assert second.filters["stage"].parent is second
+    assert first.form.fields["service"] is not second.form.fields["service"]
+    assert first.form.fields["service"].unrecognised == ["nonsense"]

@@ -1,7 +1,9 @@
 """The pathway in one picture: a timeline from birth to 5 years with one lane per service and
 one bar per age band, its stages on an axis above (gaps left visible), and the child's actual
-and corrected ages as vertical lines. Only the geometry is worked out here, in the SVG's own
-units; templates/includes/timeline.html draws it, and lists the same content as text.
+and corrected ages as vertical lines. The geometry is worked out here, in the SVG's own units,
+and `draw` turns it into the figure (SVG, with the same content as a list of text after it).
+It is drawn in Python, not a template: a few dozen bars per page, each with a link of its own,
+cost a template engine more than the rest of the page (docs/benchmarks.md).
 
 The age axis is not linear: the first weeks, where most of the pathway happens, would be a
 sliver beside five years. Ages are placed by log(1 + days / SOFTEN): close to linear for the
@@ -16,6 +18,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 from .. import ages
 
@@ -82,7 +88,6 @@ class Bar:
     width: float = 0
     y: float = 0
     height: float = BAR_HEIGHT
-    covers_child: bool = False
 
     @property
     def first(self) -> int:
@@ -180,8 +185,13 @@ class Timeline:
     plot_bottom: float
     height: float
     lines: tuple[ChildLine, ...] = field(default=())
+    child: ages.ChildAge | None = None
 
     width = WIDTH
+
+    def covers_child(self, bar: Bar) -> bool:
+        """Whether the bar's band holds one of the child's ages (actual or corrected)."""
+        return self.child is not None and self.child.in_band(bar.start_days, bar.end_days)
 
     @property
     def bars(self) -> list[Bar]:
@@ -196,8 +206,8 @@ class Timeline:
         return f"0 0 {WIDTH} {self.height:g}"
 
     def for_child(self, child_age: ages.ChildAge | None) -> Timeline:
-        """This timeline with lines at the child's actual and corrected ages, and the bars
-        that cover either age marked (what applies at both is shown)."""
+        """This timeline with lines at the child's actual and corrected ages; the bars that
+        cover either age are marked (`covers_child`: what applies at both is shown)."""
         if child_age is None:
             return self
         lines = []
@@ -211,23 +221,8 @@ class Timeline:
             label = f"Child's age {short_age(child_age.days)}"
             lines.append(ChildLine("age", label, child_age.days, 0, label_y))
         lines = [replace(line, x=x_of(line.days)) for line in lines]
-        lanes = tuple(
-            replace(
-                lane,
-                bars=tuple(
-                    replace(
-                        bar,
-                        covers_child=any(
-                            bar.start_days <= d < bar.end_days for d in child_age.ages
-                        ),
-                    )
-                    for bar in lane.bars
-                ),
-            )
-            for lane in self.lanes
-        )
         height = self.height + 14 * len(lines) + 4
-        return replace(self, lanes=lanes, lines=tuple(lines), height=height)
+        return replace(self, lines=tuple(lines), height=height, child=child_age)
 
 
 def stack(bars: list[Bar]) -> list[Bar]:
@@ -352,11 +347,12 @@ class LinkedBar:
     bar: Bar
     href: str
     shown: bool
+    covers_child: bool = False
 
     @property
     def description(self) -> str:
         words = self.bar.description
-        if self.bar.covers_child:
+        if self.covers_child:
             words += ", applies at the age given"
         return words if self.shown else f"{words} (not in these results)"
 
@@ -370,9 +366,148 @@ def linked(timeline: Timeline, shown: set[int], here: str, everything: str) -> l
         bars = []
         for bar in lane.bars:
             on_page = [p for p in bar.positions if p in shown]
+            covers = timeline.covers_child(bar)
             if on_page:
-                bars.append(LinkedBar(bar, f"{here}{on_page[0]}", True))
+                bars.append(LinkedBar(bar, f"{here}{on_page[0]}", True, covers))
             else:
-                bars.append(LinkedBar(bar, f"{everything}{bar.first}", False))
+                bars.append(LinkedBar(bar, f"{everything}{bar.first}", False, covers))
         lanes.append((lane, bars))
     return lanes
+
+
+def _number(value: float) -> str:
+    """A coordinate as the SVG gets it: 12, 12.5."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@lru_cache(maxsize=256)
+def _axis(stages: tuple[Segment, ...], ticks: tuple[Tick, ...], plot_bottom: float) -> str:
+    """The stages and the age ticks: the same on every page of a pathway's version."""
+    n = _number
+    svg = ['<g aria-hidden="true">']
+    for segment in stages:
+        x, width = n(segment.x), n(segment.width)
+        if segment.is_gap:
+            svg.append(
+                f'<rect class="timeline__gap" x="{x}" y="4" width="{width}" height="22" '
+                'fill="#ffffff" stroke="#4c6272" stroke-dasharray="3 2"/>'
+            )
+        else:
+            svg.append(
+                f'<rect class="timeline__stage" x="{x}" y="4" width="{width}" height="22" '
+                f'fill="#e8edee" stroke="#4c6272"/><text x="{n(segment.label_x)}" y="19" '
+                f'text-anchor="middle" fill="#212b32" font-size="10">'
+                f"{escape(segment.short_label)}</text>"
+            )
+    last = len(ticks) - 1
+    for number, tick in enumerate(ticks):
+        anchor = "start" if number == 0 else "end" if number == last else "middle"
+        svg.append(
+            f'<line x1="{n(tick.x)}" x2="{n(tick.x)}" y1="26" y2="{n(plot_bottom)}" '
+            f'stroke="#aeb7bd" stroke-width="0.5"/><text x="{n(tick.x)}" y="{n(tick.y)}" '
+            f'text-anchor="{anchor}" fill="#4c6272" font-size="10">{escape(tick.label)}</text>'
+        )
+    svg.append("</g>")
+    return "".join(svg)
+
+
+@lru_cache(maxsize=4096)
+def _bar_shape(bar: Bar) -> str:
+    """A bar's rectangle and count: the same wherever it links."""
+    n = _number
+    return (
+        f'<rect x="{n(bar.x)}" y="{n(bar.y)}" width="{n(bar.width)}" height="{n(bar.height)}" '
+        f'rx="3"/><text x="{n(bar.label_x)}" y="{n(bar.label_y)}" text-anchor="middle" '
+        f'font-weight="bold" aria-hidden="true">{bar.count}</text>'
+    )
+
+
+@lru_cache(maxsize=256)
+def _stages_in_words(stages: tuple[Segment, ...]) -> str:
+    return "".join(
+        f"<li>{escape(segment.gap_words if segment.is_gap else segment.label)}</li>"
+        for segment in stages
+    )
+
+
+def draw(timeline: Timeline, lanes: list[tuple], title: str) -> SafeString:
+    """The figure for a page: the SVG, then the same picture as a list. `lanes` is what
+    `linked` returns for this page; `title` the pathway's. Every text is escaped."""
+    n = _number
+    svg = [
+        '<figure class="timeline" aria-labelledby="timeline-caption">',
+        f'<svg class="timeline__svg" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="{timeline.view_box}" width="{timeline.width}" height="{n(timeline.height)}" '
+        'role="group" aria-labelledby="timeline-caption" font-family="arial, sans-serif" '
+        'font-size="12">',
+        _axis(timeline.stages, timeline.ticks, timeline.plot_bottom),
+    ]
+    # The child's ages behind the bars, so no line crosses a count; their labels sit below.
+    for line in timeline.lines:
+        dashes = ' stroke-dasharray="4 2"' if line.kind == "corrected" else ""
+        svg.append(
+            f'<g class="timeline__child timeline__child--{line.kind}" aria-hidden="true">'
+            f'<line x1="{n(line.x)}" x2="{n(line.x)}" y1="4" y2="{n(timeline.plot_bottom)}" '
+            f'stroke-width="2"{dashes}/><text x="{n(line.label_x)}" y="{n(line.label_y)}" '
+            f'text-anchor="{line.anchor}" font-weight="bold">{escape(line.label)}</text></g>'
+        )
+    for _, bars in lanes:
+        svg.append('<g class="timeline__lane">')
+        for item in bars:
+            kind = "" if item.shown else " timeline__bar--elsewhere"
+            kind += " timeline__bar--child" if item.covers_child else ""
+            svg.append(
+                f'<a class="timeline__bar{kind}" href="{escape(item.href)}">'
+                f"<title>{escape(item.description)}</title>{_bar_shape(item.bar)}</a>"
+            )
+        svg.append("</g>")
+    # Lane names last, with a pale halo, so a child's line never crosses their letters.
+    svg.append('<g aria-hidden="true">')
+    for lane, _ in lanes:
+        svg.append(
+            f'<text x="8" y="{n(lane.label_y)}" fill="#212b32" font-weight="bold" '
+            f'stroke="#f0f4f5" stroke-width="4" paint-order="stroke">{escape(lane.service)}</text>'
+        )
+    as_line = ", and the age given as a line" if timeline.lines else ""
+    svg += [
+        "</g></svg>",
+        '<figcaption id="timeline-caption" class="nhsuk-body-s timeline__caption">'
+        f"{escape(title)} from birth to 5 years: stages along the top, one lane per service, "
+        f"one bar per age band with its number of rationales{as_line}. "
+        "Select a bar to go to its rationales.</figcaption>",
+        "</figure>",
+    ]
+    return mark_safe("".join(svg) + _as_list(timeline, lanes))  # every text escaped above
+
+
+def _as_list(timeline: Timeline, lanes: list[tuple]) -> str:
+    """The picture in words, for screen readers and anyone who prefers a list."""
+    text = [
+        '<details class="nhsuk-details timeline__text">'
+        '<summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">'
+        "The picture as a list</span></summary>"
+        '<div class="nhsuk-details__text">'
+        '<h3 class="nhsuk-heading-xs">Stages</h3>'
+        '<ul class="nhsuk-list nhsuk-list--bullet timeline__stages">'
+    ]
+    text += [_stages_in_words(timeline.stages), "</ul>"]
+    if timeline.lines:
+        said = "; ".join(escape(line.label) for line in timeline.lines)
+        text.append(f'<p class="timeline__ages">{said}.</p>')
+    for lane, bars in lanes:
+        text.append(
+            f'<h3 class="nhsuk-heading-xs">{escape(lane.service)}</h3>'
+            '<ul class="nhsuk-list nhsuk-list--bullet timeline__list">'
+        )
+        for item in bars:
+            bar = item.bar
+            plural = "" if bar.count == 1 else "s"
+            notes = " (applies at the age given)" if item.covers_child else ""
+            notes += "" if item.shown else " (not in these results)"
+            text.append(
+                f'<li><a href="{escape(item.href)}">{escape(bar.band)}: {bar.count} '
+                f"rationale{plural}</a>{notes}</li>"
+            )
+        text.append("</ul>")
+    text.append("</div></details>")
+    return "".join(text)

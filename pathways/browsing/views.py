@@ -2,13 +2,13 @@
 visit checklist and what changed in it, and a context document (the delivery plan).
 Practitioners see published content only; editors also see drafts."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
@@ -32,7 +32,7 @@ from ..publishing import with_pending_versions
 from ..search import load_glossary, mark_matches
 from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
-from .timeline import build_timeline, linked
+from .timeline import build_timeline, draw, linked
 
 BROWSER = "pathways/pathway_browser.html"
 # Changes with the card's markup, so cards kept for a content version before a release (the
@@ -86,23 +86,34 @@ def filtered_pathway(
     With `show_pending`, staff see pending changes in place (the browser marks them)."""
     preview = can_preview(request.user)
     version = None if preview else content_version(request)
-    pathway = built(version, f"pathway:{slug}", lambda: get_pathway_with_page(request, slug))
+    # A slug is digested: any text may be asked for, and a cache key has a length limit.
+    pathway = built(
+        version, f"pathway:{digest(slug)}", lambda: get_pathway_with_page(request, slug)
+    )
     if preview and show_pending:
         # Staff read what is waiting for approval where it will appear, marked as pending.
         [pathway] = with_pending_versions([pathway])
-    entries_shown = Entry.objects.visible_to(request.user)
-    pathway_entries = entries_shown.for_browser(pathway)
+    # The querysets are only the start of the queries each request makes (never evaluated
+    # themselves), so visitors' are made once per process and content version.
+    entries_shown = built(
+        version, "entries-shown", lambda: Entry.objects.visible_to(request.user), shared=False
+    )
+    pathway_entries = built(
+        version,
+        f"entries-of:{pathway.pk}",
+        lambda: entries_shown.for_browser(pathway),
+        shared=False,
+    )
     options = built(
         version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
     )
     # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
     terms = built(version, "glossary", lambda: list(GlossaryTerm.objects.published()))
-    glossary = load_glossary(terms=terms)
+    glossary = built(version, "glossary-names", lambda: load_glossary(terms=terms))
     filterset = EntryFilter(
         request.GET, queryset=pathway_entries, options=options, glossary=glossary
     )
     search = filterset.search_text
-    queryset = filterset.qs
     query = canonical_query(request.GET)
     # Only the unfiltered page is saved for offline use and filtered in the browser, so only
     # it carries the cards' words (and the page their stems).
@@ -112,19 +123,21 @@ def filtered_pathway(
     reuse_cards = for_offline and version is not None and not search
     variant = "all" if all_cards else "some"
     warm = f"cards-of:{pathway.pk}:{variant}"
+    if reuse_cards:
+        # What the list needs of each row is kept once per content version for each
+        # different selection (a child's age counts by the bands that hold it, so thousands of
+        # dates of birth make a few dozen selections), not once per address.
+        bands = built(version, f"bands:{pathway.pk}", lambda: age_bands(pathway_entries))
+        selection = f"rows:{pathway.pk}:{digest(filterset.meaning(bands))}"
     if reuse_cards and was_built(version, warm):
         # Cards of this pathway are being reused: the rows' ids and stages are all the list
         # needs, and building a model per row (and its stage, band, tag, service) was most
         # of a long page's time.
         stages = {stage.pk: stage for stage in filterset.stages}
-        rows = queryset.values_list(
-            "pk", "stage_id", "position", "rationale", "age_band__start_days", "age_band__end_days"
-        )
-        entries = [
-            ListedEntry(pk, stages[stage_id], position, rationale, start, end)
-            for pk, stage_id, position, rationale, start, end in rows
-        ]
+        rows = built(version, selection, lambda: list(filterset.qs.values_list(*LISTED)))
+        entries = [ListedEntry(stages[stage_id], *row) for stage_id, *row in rows]
     else:
+        queryset = filterset.qs
         if reuse_cards:
             queryset = queryset.prefetch_related(None)  # only cards not yet built need them
         if for_offline:
@@ -133,6 +146,8 @@ def filtered_pathway(
         if preview and show_pending:
             entries = with_pending_versions(entries)
         mark_matches(entries, search, glossary)
+        if reuse_cards:
+            built(version, selection, lambda: [listed_row(entry) for entry in entries])
     if for_offline:
         abbreviations = [(term.term, term.title) for term in terms]
         add_cards(
@@ -163,7 +178,12 @@ def filtered_pathway(
                 "show_them": offline_rules.SHOW_THEM,
                 "url": pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
             }
+    chosen = {name: filterset.chosen(name) for name in ("stage", "service", "tag")}
+    today = ages.uk_today()
     context = {
+        # Parts of the page that depend on the content alone are reused under it
+        # ({% reuse %}); staff, who see pending changes, get every part afresh.
+        "reuse_version": version,
         **timeline_context(
             version,
             pathway,
@@ -176,20 +196,27 @@ def filtered_pathway(
         "pathway": pathway,
         "preview": preview,
         "filter": filterset,
-        "limits": PARAMETER_LIMITS,
+        # As text: the template writes them as they are (no number formatting per request).
+        "limits": {name: str(limit) for name, limit in PARAMETER_LIMITS.items()},
         "entries": entries,
         "total": built(
             version, f"total:{pathway.pk}", lambda: entries_shown.filter(pathway=pathway).count()
         ),
         "unrecognised": filterset.unrecognised(),
-        "chosen": {name: filterset.chosen(name) for name in ("stage", "service", "tag")},
+        "chosen": chosen,
+        "chosen_slugs": {
+            name: ",".join(o.slug for o in options) for name, options in chosen.items()
+        },
         "active": filterset.active(),
-        "today": ages.uk_today(),
+        "today": today,
+        "printed_on": f"{today.day} {today:%B %Y}",
         "page_path": pathway.get_absolute_url() + suffix,
         # The host asked for: an HTTP cache keys pages by their whole address, host included,
         # and nothing the app keeps for reuse holds a host (see test_caching).
         "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
-        "checklist_url": reverse("pathways:checklist", args=[pathway.slug]) + suffix,
+        "checklist_url": pathway.page_url("checklist") + suffix,
+        "csv_url": pathway.page_url("export_csv")
+        + (f"?{request.GET.urlencode()}" if request.GET else ""),
         "no_matches": NO_MATCHES,
         "child_age": child_age,
         # Filtered by a child's age, the results are one list of what applies, without
@@ -201,7 +228,8 @@ def filtered_pathway(
         "without_search": without_search,
     }
     if for_offline:
-        context["offline_rules"] = offline_rules.for_page(
+        # Called by the template only when the part that shows them is not being reused.
+        context["offline_rules"] = lambda: offline_rules.for_page(
             filterset,
             all_cards=all_cards,
             no_matches=NO_MATCHES,
@@ -216,6 +244,7 @@ def filtered_pathway(
             if all_cards
             else None,
         )
+        context["all_cards"] = all_cards
         # One result of the list by age, marked, for offline.js to copy.
         context["blank_item"] = {"applies_at": "both", "stage": {"label": ""}, "card": ""}
         context["blank_filters"] = [
@@ -234,7 +263,36 @@ def timeline_context(version, pathway, entries_shown, stages, child_age, shown, 
     )
     timeline = plain.for_child(child_age)
     everything = f"{pathway.get_absolute_url()}#entry-"
-    return {"timeline": timeline, "timeline_lanes": linked(timeline, shown, here, everything)}
+    lanes = linked(timeline, shown, here, everything)
+    return {"timeline": timeline, "timeline_figure": draw(timeline, lanes, pathway.title)}
+
+
+def digest(text: str) -> str:
+    """A short key for any text (a cache key may not hold spaces)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def age_bands(entries) -> list[tuple[int, int]]:
+    """The age bands the entries use, as (start, end) days."""
+    bands = entries.order_by().values_list("age_band__start_days", "age_band__end_days")
+    return sorted(set(bands))
+
+
+# What the list by stage or by age needs of an entry whose card is reused (ListedEntry).
+LISTED = ("stage_id", "pk", "position", "rationale", "age_band__start_days", "age_band__end_days")
+
+
+def listed_row(entry: Entry) -> tuple:
+    """An entry's LISTED values, from the entry."""
+    band = entry.age_band
+    return (
+        entry.stage_id,
+        entry.pk,
+        entry.position,
+        entry.rationale,
+        band.start_days,
+        band.end_days,
+    )
 
 
 @dataclass
@@ -242,8 +300,8 @@ class ListedEntry:
     """A result whose card is reused: the list needs its stage heading and its card; its
     place and rationale name it (in the page's context, for whoever reads it)."""
 
-    pk: int
     stage: Stage
+    pk: int
     position: int
     rationale: str
     start_days: int

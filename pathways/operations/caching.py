@@ -130,13 +130,19 @@ def _keep(items: dict[str, Any], values: dict[str, Any]) -> None:
         items.update(values)
 
 
-def built(version: str | None, key: str, build: Callable[[], Any]) -> Any:
-    """What `build()` returns for this content version, built once per version."""
+def built(version: str | None, key: str, build: Callable[[], Any], *, shared: bool = True) -> Any:
+    """What `build()` returns for this content version, built once per version: once for
+    every server, or with `shared=False` once in each process (for what cannot be pickled,
+    such as a queryset not to be evaluated)."""
     if version is None:
         return build()
     items = _memo_items(version)
     if key in items:
         return items[key]
+    if not shared:
+        value = build()
+        _keep(items, {key: value})
+        return value
     full_key = f"{version}:{key}"
     value = _safely(BUILT_CACHE, lambda cache: cache.get(full_key))
     if value is None:

@@ -1,14 +1,19 @@
 """Template filters for showing pathway text with search matches marked and abbreviations
-explained, and for the words offline search reads."""
+explained, and for the words offline search reads; and `{% reuse %}`, for the parts of a page
+that depend on the content alone."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 from django import template
+from django.conf import settings
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from pathways.operations.caching import built
 from pathways.search import START, STOP, entry_words_json, render_marked
 
 register = template.Library()
@@ -79,3 +84,45 @@ def abbr(html, abbreviations: Abbreviations | None) -> SafeString:
     if isinstance(html, list):
         return [abbreviations.explain(line) for line in html]
     return abbreviations.explain(html)
+
+
+def _release() -> str:
+    """A digest of this release's templates and static files' names: markup reused from a
+    shared cache is never that of another release (servers change release one by one)."""
+    digest = hashlib.sha256()
+    for folder in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(folder).rglob("*.html")):
+            digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT or "") / "staticfiles.json"
+    if settings.STATIC_ROOT and manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
+
+
+class ReuseNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, parts: list):
+        self.nodelist, self.parts = nodelist, parts
+
+    def render(self, context: template.Context) -> str:
+        version = context.get("reuse_version")
+        key = ":".join(["part", RELEASE, *(str(part.resolve(context)) for part in self.parts)])
+        return built(version, key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def reuse(parser, token) -> ReuseNode:
+    """`{% reuse "name" pathway.pk today %}...{% endreuse %}`: the enclosed part of the page,
+    rendered once per content version for each value of the names given and then reused
+    (operations.caching.built), when the view puts the version in the context as
+    `reuse_version`. Without it (staff, who see pending changes) the part is rendered each
+    time. Name everything besides the content that the part shows: today's date, say, for
+    a review that falls overdue."""
+    parts = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    if not parts:
+        raise template.TemplateSyntaxError("{% reuse %} needs a name for the part")
+    nodelist = parser.parse(("endreuse",))
+    parser.delete_first_token()
+    return ReuseNode(nodelist, parts)

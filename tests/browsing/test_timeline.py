@@ -95,7 +95,7 @@ def test_no_child_no_lines_and_a_term_baby_has_one_line_at_their_age():
     [line] = child.lines
     assert line.kind == "age" and line.days == 70 and line.x == x_of(70)
     assert line.label == "Child's age 10w"
-    covering = {bar.band for bar in child.bars if bar.covers_child}
+    covering = {bar.band for bar in child.bars if child.covers_child(bar)}
     assert covering == {"8 weeks - 6 months", "Birth - 5 years"}
     assert child.height > picture.height  # room for the line's label
     assert picture.lines == ()  # the version-wide picture is not changed
@@ -111,7 +111,7 @@ def test_a_premature_baby_has_lines_at_actual_and_corrected_age():
     assert corrected.x < actual.x
     assert corrected.label_y != actual.label_y
     # The bars marked are those of both ages: what applies at either is shown.
-    covering = {bar.band for bar in picture.bars if bar.covers_child}
+    covering = {bar.band for bar in picture.bars if picture.covers_child(bar)}
     assert covering == {"3 - 8 weeks", "8 weeks - 6 months", "Birth - 5 years"}
 
 

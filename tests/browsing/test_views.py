@@ -217,8 +217,9 @@ def test_query_count_does_not_grow_with_the_data(client, imh, nothing_reused, qu
 def test_query_count_is_pinned(client, imh, django_assert_num_queries):
     # pathway (+ has_entries), reading notes, related pathways, stages, services, tags,
     # the glossary, entries, interventions, the interventions of entries they repeat, total
-    # count; the timeline's bars (once per content version).
-    with django_assert_num_queries(12):
+    # count; the timeline's bars; the age bands the entries use (the last three once per
+    # content version).
+    with django_assert_num_queries(13):
         client.get(IMH_URL)
 
 

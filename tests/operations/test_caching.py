@@ -1,6 +1,8 @@
 """What pages reuse per content version (the pathway with its notes, the filter options, the
 count, the cards), and that a content change is never hidden by it."""
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,9 +16,14 @@ FILTERED = IMH_URL + "?service=primary-care-gp"
 # timeline's bars included (this page has no "as above" entry, whose repeated interventions
 # would be one more).
 BUILT = 11
+# With a content version to reuse under, the first request also reads the age bands the
+# pathway's entries use: a child's age counts by the bands that hold it (filters.meaning).
+FIRST = BUILT + 1
 # Once built for the content version, the pathway, its notes, the filter options, the count
-# and the cards are reused: a new URL costs the entries' query alone.
+# and the cards are reused: a new selection costs the entries' query alone...
 REBUILT = 1
+# ...and a selection made before (another address for it included) none.
+REPEATED = 0
 
 
 def fetch(client, url=FILTERED, headers=HTMX):
@@ -28,7 +35,7 @@ def fetch(client, url=FILTERED, headers=HTMX):
 def test_a_repeated_fragment_is_built_from_what_was_kept(client, imh):
     first, built_with = fetch(client)
     again, served_with = fetch(client)
-    assert (built_with, served_with) == (BUILT, REBUILT)
+    assert (built_with, served_with) == (FIRST, REPEATED)
     assert again.content == first.content
     # PRODUCT.md "Caching": an anonymous answer varies on HX-Request alone; signed-in people
     # are never served a shared fragment (their requests carry a session: docs/deploy.md).
@@ -59,8 +66,27 @@ def test_each_url_gets_its_own_entries(client, imh):
 def test_full_pages_reuse_the_same_parts(client, imh):
     fetch(client, headers={})
     page, queries = fetch(client, headers={})
-    assert queries == REBUILT
+    assert queries == REPEATED
     assert "<html" in page.content.decode()
+
+
+def test_children_whose_ages_share_bands_share_a_selection(client, imh):
+    # 9 and 11 weeks are both in "8 weeks - 6 months" and "Birth - 5 years" alone: two
+    # addresses, one selection, one query; 7 weeks (also "3 - 8 weeks") is another.
+    every_service = "service=health-visiting&service=childrens-centres-eyfs&service=primary-care-gp"
+    fetch(client, IMH_URL + "?" + every_service)  # every card built
+    assert fetch(client, IMH_URL + "?age=9w")[1] == REBUILT
+    other, queries = fetch(client, IMH_URL + "?age=11w&service=")
+    assert queries == REPEATED
+    younger, younger_queries = fetch(client, IMH_URL + "?age=7w")
+    assert younger_queries == REBUILT
+    assert "11 weeks" in other.content.decode()
+    count = re.compile(r"Showing (\d+) of 19")
+    shown = int(count.search(other.content.decode())[1])
+    assert shown == Entry.objects.published().filter(pathway=imh).for_ages([77]).count()
+    assert int(count.search(younger.content.decode())[1]) == (
+        Entry.objects.published().filter(pathway=imh).for_ages([49]).count()
+    )
 
 
 def test_the_no_cache_fixture_builds_everything(client, imh, nothing_reused):
@@ -87,7 +113,7 @@ def test_an_edit_is_served_at_once(client, imh):
     entry.rationale = "Facilitate joint working, as reviewed."
     entry.save()
     response, queries = fetch(client)
-    assert queries == BUILT
+    assert queries == FIRST
     assert "Facilitate joint working, as reviewed." in response.content.decode()
 
 
@@ -112,7 +138,7 @@ def test_every_kind_of_content_change_gives_a_new_version(client, imh):
         version = caching.content_version()
         change()
         assert caching.content_version() != version
-        assert fetch(client)[1] == BUILT
+        assert fetch(client)[1] == FIRST
 
 
 def test_problem_reports_are_not_content(client, imh):
