@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,27 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
-def measure(client: Client, path: str, headers: dict, count: int, unique: bool) -> dict:
+# Words practitioners search for, one per request in turn (a search marks its own cards, so
+# none is reused).
+SEARCHES = ["sleep", "feeding", "bonding", "massage", "mood", "visit", "cry", "play", "father"]
+
+
+def address(path: str, vary: str, n: int) -> str:
+    """The n-th request's address: `vary` "child" gives it a different date of birth (as
+    bench/distinct.lua does), "address" a parameter the page ignores, "search" a search."""
+    if vary == "child":
+        born = date.today() - timedelta(days=(n * 7 + 3) % 1800)
+        return f"{path}&dob={born.isoformat()}&n=cpu-{n}"
+    if vary == "address":
+        return f"{path}&n=cpu-{n}"
+    if vary == "search":
+        return f"{path}&q={SEARCHES[n % len(SEARCHES)]}&n=cpu-{n}"
+    return path
+
+
+def measure(client: Client, path: str, headers: dict, count: int, vary: str) -> dict:
     def get(n: int):
-        url = f"{path}&n=cpu-{n}" if unique else path
+        url = address(path, vary, n)
         response = client.get(url, headers=headers, secure=True)
         assert response.status_code == 200, (url, response.status_code)
 
@@ -51,12 +70,12 @@ def measure(client: Client, path: str, headers: dict, count: int, unique: bool) 
 
 
 def main() -> None:
-    urls = json.loads(sys.argv[1])  # [[name, path, htmx, unique, count], ...]
+    urls = json.loads(sys.argv[1])  # [[name, path, htmx, vary, count], ...]
     client = Client()
     results = {}
-    for name, path, htmx, unique, count in urls:
+    for name, path, htmx, vary, count in urls:
         headers = {"HX-Request": "true"} if htmx else {}
-        results[name] = measure(client, path, headers, count, unique)
+        results[name] = measure(client, path, headers, count, vary)
     print(json.dumps(results))
 
 

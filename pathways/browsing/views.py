@@ -26,7 +26,7 @@ from ..models import (
     repeated_interventions,
 )
 from ..offline import rules as offline_rules
-from ..operations.caching import built, built_many, content_version, was_built
+from ..operations.caching import RELEASE, built, built_many, content_version, was_built
 from ..operations.http_caching import shared_when_anonymous
 from ..publishing import with_pending_versions
 from ..search import load_glossary, mark_matches
@@ -35,10 +35,8 @@ from .changes import published_changes
 from .timeline import build_timeline, draw, linked
 
 BROWSER = "pathways/pathway_browser.html"
-# Changes with the card's markup, so cards kept for a content version before a release (the
-# cache outlives it) are not reused without what the new page and offline.js read from them
-# (2: data-stage-label, for the list by age).
-CARD_MARKUP = 2
+# The filters typed rather than ticked.
+TYPED = ("age", "dob", "born_at_weeks", "q")
 # What the page says, exactly, when no rationale matches (offline.js is handed it too).
 NO_MATCHES = [
     "There are no rationales that match your filters.",
@@ -162,6 +160,8 @@ def filtered_pathway(
             built(version, warm, lambda: True)
     child_age = filterset.child_age
     mark_applies_at(entries, child_age)
+    if for_offline and child_age is not None:
+        add_listed_items(entries, variant, version if reuse_cards else None)
     suffix = f"?{query}" if query else ""
     without_search = None
     if search and not entries and "q" not in filterset.form.errors:
@@ -204,6 +204,9 @@ def filtered_pathway(
         ),
         "unrecognised": filterset.unrecognised(),
         "chosen": chosen,
+        # What was typed in each text field, and its errors, as the form's fields show them.
+        "typed": {name: request.GET.get(name, "") for name in TYPED},
+        "field_errors": {name: filterset.form.errors.get(name, []) for name in TYPED},
         "chosen_slugs": {
             name: ",".join(o.slug for o in options) for name, options in chosen.items()
         },
@@ -354,13 +357,14 @@ def add_cards(
     listed) with what offline.js filters by, and given their interventions in one query."""
     template = get_template(f"{BROWSER}#card")
     variant = "all" if all_cards else "some"
-    by_key = {f"card:{CARD_MARKUP}:{entry.pk}:{variant}": entry for entry in entries}
+    # Keyed by release too: a card built by another release's code is not reused.
+    by_key = {f"card:{RELEASE}:{entry.pk}:{variant}": entry for entry in entries}
 
     def build(keys: list[str]) -> dict[str, str]:
         # Entries that already have their (marked) interventions keep them.
         complete = full_entries([by_key[key] for key in keys], filterset.stages)
         return {
-            f"card:{CARD_MARKUP}:{entry.pk}:{variant}": template.render(
+            f"card:{RELEASE}:{entry.pk}:{variant}": template.render(
                 {
                     "entry": entry,
                     "pathway": pathway,
@@ -374,6 +378,22 @@ def add_cards(
     cards = built_many(version, by_key, build)
     for key, entry in by_key.items():
         entry.card = cards[key]
+
+
+def add_listed_items(entries: list, variant: str, version: str | None) -> None:
+    """Sets `entry.listed`, the entry as the list by age shows it (its stage, this request's
+    mark, its card), reusing what was built for this content version and mark."""
+    template = get_template(f"{BROWSER}#by_age_item")
+    by_key = {
+        f"listed:{RELEASE}:{entry.pk}:{variant}:{entry.applies_at}": entry for entry in entries
+    }
+    items = built_many(
+        version,
+        by_key,
+        lambda keys: {key: template.render({"entry": by_key[key]}) for key in keys},
+    )
+    for key, entry in by_key.items():
+        entry.listed = items[key]
 
 
 @require_safe

@@ -13,12 +13,15 @@ Whole pages are not kept here: any HTTP cache in front may keep them (operations
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -37,6 +40,25 @@ RETRY_AFTER_SECONDS = 5.0
 # objects: no unpickling on the next request. A new version replaces all of it.
 MEMO_LIMIT = 20000
 
+
+def _release() -> str:
+    """A digest of this release's code, templates and static files' names: markup built by
+    one release is never reused by another (app servers change release one by one, and
+    share what they built through Redis)."""
+    digest = hashlib.sha256()
+    app = Path(__file__).resolve().parent.parent
+    folders = [(app, "*.py"), *((Path(d), "*.html") for d in settings.TEMPLATES[0]["DIRS"])]
+    for folder, pattern in folders:
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(path.read_bytes())
+    if settings.STATIC_ROOT:
+        manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+        if manifest.is_file():
+            digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
 logger = logging.getLogger("pathways.caching")
 _unavailable_until: dict[str, float] = {}
 _memo: dict[str, Any] = {"version": None, "items": {}}

@@ -4,16 +4,13 @@ that depend on the content alone."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from pathlib import Path
 
 from django import template
-from django.conf import settings
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from pathways.operations.caching import built
+from pathways.operations.caching import RELEASE, built
 from pathways.search import START, STOP, entry_words_json, render_marked
 
 register = template.Library()
@@ -84,22 +81,6 @@ def abbr(html, abbreviations: Abbreviations | None) -> SafeString:
     if isinstance(html, list):
         return [abbreviations.explain(line) for line in html]
     return abbreviations.explain(html)
-
-
-def _release() -> str:
-    """A digest of this release's templates and static files' names: markup reused from a
-    shared cache is never that of another release (servers change release one by one)."""
-    digest = hashlib.sha256()
-    for folder in settings.TEMPLATES[0]["DIRS"]:
-        for path in sorted(Path(folder).rglob("*.html")):
-            digest.update(path.read_bytes())
-    manifest = Path(settings.STATIC_ROOT or "") / "staticfiles.json"
-    if settings.STATIC_ROOT and manifest.is_file():
-        digest.update(manifest.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-RELEASE = _release()
 
 
 class ReuseNode(template.Node):
