@@ -400,22 +400,59 @@ def load_test(port: int) -> dict:
     return result
 
 
-def soak(server: Server, port: int) -> dict:
-    """Distinct URLs for SOAK seconds at the usual concurrency, workers' memory either side."""
-    log(f"soak: {SOAK} s on distinct URLs")
-    before = worker_rss(server)
-    result = wrk(
-        f"http://127.0.0.1:{port}{PATHWAY}",
-        SOAK,
-        CONNECTIONS,
-        "--script=bench/distinct.lua",
-        *header_args(False),
-        script_args=["many", "mixed"],
+def soak(url: str, out: Path) -> dict:
+    """Distinct URLs for SOAK seconds at the usual concurrency, on a server of its own whose
+    workers are never recycled (GUNICORN_MAX_REQUESTS=0: production's recycling every 2,000
+    requests would hide a leak), with each worker's memory (RSS) every minute."""
+    port = PORT + 3
+    env = {**django_env(url, port, out), "GUNICORN_MAX_REQUESTS": "0"}
+    log(f"soak: {SOAK} s on distinct URLs, workers not recycled")
+    with Server(env, port, out / "soak-gunicorn.log") as server:
+        pids_before = run("ps", "-o", "pid=", "--ppid", str(server.process.pid), quiet=True)
+        samples = [worker_rss(server)]
+        process = subprocess.Popen(
+            [
+                "wrk",
+                f"--threads={WRK_THREADS}",
+                f"--connections={CONNECTIONS}",
+                f"--duration={SOAK}s",
+                f"--timeout={WRK_TIMEOUT}",
+                "--script=bench/distinct.lua",
+                *header_args(False),
+                f"http://127.0.0.1:{port}{PATHWAY}",
+                "--",
+                "many",
+                "mixed",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        before = load_average()
+        while process.poll() is None:
+            time.sleep(min(60, SOAK))
+            if process.poll() is None:
+                samples.append(worker_rss(server))
+        output = process.stdout.read()
+        samples.append(worker_rss(server))
+        pids_after = run("ps", "-o", "pid=", "--ppid", str(server.process.pid), quiet=True)
+    result = json.loads(re.search(r"^BENCH (\{.*\})$", output, re.MULTILINE).group(1))
+    result["errors"] = (
+        sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+        + result["http_errors"]
     )
-    result.update(seconds_planned=SOAK, rss_start_mib=before, rss_end_mib=worker_rss(server))
+    result.update(
+        load_before=before,
+        load_after=load_average(),
+        seconds_planned=SOAK,
+        rss_start_mib=samples[0],
+        rss_end_mib=samples[-1],
+        rss_by_minute_mib=samples,
+        workers_recycled=pids_before.split() != pids_after.split(),
+    )
     log(
-        f"  {result['rps']:.0f}/s, errors {result['errors']}, RSS {before} -> "
-        f"{result['rss_end_mib']} MiB"
+        f"  {result['rps']:.0f}/s, errors {result['errors']}, RSS {samples[0]} -> "
+        f"{samples[-1]} MiB, workers recycled: {result['workers_recycled']}"
     )
     return result
 
@@ -568,7 +605,8 @@ def summary(results: dict) -> str:
         ]
     lines += [
         f"Workers' RSS (MiB) at the soak's start: {soaked['rss_start_mib']}; at its end: "
-        f"{soaked['rss_end_mib']}.",
+        f"{soaked['rss_end_mib']}; every minute: {soaked['rss_by_minute_mib']}; workers "
+        f"recycled during the soak: {soaked['workers_recycled']}.",
         "",
         "Outage drill (status, ms per request to the Infant Mental Health page):",
     ]
@@ -606,8 +644,8 @@ def main() -> None:
         results["measured"] = measure(PORT)
         results["load"] = load_test(PORT)
         results["load"]["connections_used"] = LOAD_CONNECTIONS
-        results["soak"] = soak(server, PORT)
-        results["soak"]["connections_used"] = CONNECTIONS
+    results["soak"] = soak(url, out)
+    results["soak"]["connections_used"] = CONNECTIONS
     results["cpu"] = cpu_costs(url, out)
     log("outage drill")
     results["outage"] = outage_drill(

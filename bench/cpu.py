@@ -26,7 +26,6 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-
 # Words practitioners search for, one per request in turn (a search marks its own cards, so
 # none is reused).
 SEARCHES = ["sleep", "feeding", "bonding", "massage", "mood", "visit", "cry", "play", "father"]

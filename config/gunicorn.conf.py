@@ -21,8 +21,9 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Recycle workers now and then so a slow leak can never grow without bound; the jitter keeps
-# them from all restarting at once.
-max_requests = 2000
+# them from all restarting at once. 0 never recycles (the benchmark's soak, which looks for
+# such a leak).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 # Load the app once in the master: workers fork ready to serve, and a settings error (no
 # SECRET_KEY, say) stops the server at start instead of in every worker.
