@@ -13,6 +13,7 @@ from django.db import (
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -60,4 +61,8 @@ def bench_trivial(request: HttpRequest) -> HttpResponse:
     no template. Only there when DJANGO_BENCH=1."""
     if not settings.BENCH:
         raise Http404
-    return HttpResponse("ok", content_type="text/plain")
+    response = HttpResponse("ok", content_type="text/plain")
+    if request.GET.get("shared"):
+        # The same view as a page any cache may keep, for the ceiling through the HTTP cache.
+        patch_cache_control(response, public=True, max_age=30, s_maxage=10)
+    return response

@@ -266,3 +266,7 @@ def test_the_benchmark_view_is_not_there_unless_benchmarking(client, db, setting
     response = client.get("/bench/trivial")
     assert response.status_code == 200
     assert response.content == b"ok"
+    assert "Cache-Control" not in response
+    shared = client.get("/bench/trivial?shared=1")
+    assert shared.content == b"ok"
+    assert "public" in shared["Cache-Control"]
