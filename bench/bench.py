@@ -197,7 +197,9 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if get(self.port, "/bench/trivial", timeout=2)[0] == 200:
+                # Every worker started, not only the first to answer.
+                answered = get(self.port, "/bench/trivial", timeout=2)[0] == 200
+                if answered and len(self.worker_pids()) == self.workers():
                     return self
             except OSError:
                 pass
@@ -213,6 +215,9 @@ class Server:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+    def worker_pids(self) -> list[str]:
+        return run("ps", "-o", "pid=", "--ppid", str(self.process.pid), quiet=True).split()
 
     def workers(self) -> int:
         return int(self.env.get("WEB_CONCURRENCY") or 2 * os.cpu_count())
@@ -411,7 +416,18 @@ def soak(url: str, out: Path) -> dict:
     env = {**django_env(url, port, out), "GUNICORN_MAX_REQUESTS": "0"}
     log(f"soak: {SOAK} s on distinct URLs, workers not recycled")
     with Server(env, port, out / "soak-gunicorn.log") as server:
-        pids_before = run("ps", "-o", "pid=", "--ppid", str(server.process.pid), quiet=True)
+        # Each worker's memory once it has served every page once (a minute's warm-up at
+        # the same traffic), then every minute of the soak.
+        warm_up = min(60, SOAK)
+        wrk(
+            f"http://127.0.0.1:{port}{PATHWAY}",
+            warm_up,
+            CONNECTIONS,
+            "--script=bench/distinct.lua",
+            *header_args(False),
+            script_args=["many", "mixed"],
+        )
+        pids_before = server.worker_pids()
         samples = [worker_rss(server)]
         process = subprocess.Popen(
             [
@@ -438,7 +454,7 @@ def soak(url: str, out: Path) -> dict:
                 samples.append(worker_rss(server))
         output = process.stdout.read()
         samples.append(worker_rss(server))
-        pids_after = run("ps", "-o", "pid=", "--ppid", str(server.process.pid), quiet=True)
+        pids_after = server.worker_pids()
     result = json.loads(re.search(r"^BENCH (\{.*\})$", output, re.MULTILINE).group(1))
     result["errors"] = (
         sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
@@ -451,7 +467,7 @@ def soak(url: str, out: Path) -> dict:
         rss_start_mib=samples[0],
         rss_end_mib=samples[-1],
         rss_by_minute_mib=samples,
-        workers_recycled=pids_before.split() != pids_after.split(),
+        workers_recycled=sorted(pids_before) != sorted(pids_after),
     )
     log(
         f"  {result['rps']:.0f}/s, errors {result['errors']}, RSS {samples[0]} -> "
