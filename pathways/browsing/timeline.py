@@ -350,6 +350,12 @@ class LinkedBar:
     covers_child: bool = False
 
     @property
+    def notes(self) -> str:
+        """What the list in words adds after the bar's count."""
+        notes = " (applies at the age given)" if self.covers_child else ""
+        return notes + ("" if self.shown else " (not in these results)")
+
+    @property
     def description(self) -> str:
         words = self.bar.description
         if self.covers_child:
@@ -502,11 +508,9 @@ def _as_list(timeline: Timeline, lanes: list[tuple]) -> str:
         for item in bars:
             bar = item.bar
             plural = "" if bar.count == 1 else "s"
-            notes = " (applies at the age given)" if item.covers_child else ""
-            notes += "" if item.shown else " (not in these results)"
             text.append(
                 f'<li><a href="{escape(item.href)}">{escape(bar.band)}: {bar.count} '
-                f"rationale{plural}</a>{notes}</li>"
+                f"rationale{plural}</a>{item.notes}</li>"
             )
         text.append("</ul>")
     text.append("</div></details>")

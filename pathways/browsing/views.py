@@ -267,7 +267,7 @@ def timeline_context(version, pathway, entries_shown, stages, child_age, shown, 
     timeline = plain.for_child(child_age)
     everything = f"{pathway.get_absolute_url()}#entry-"
     lanes = linked(timeline, shown, here, everything)
-    return {"timeline": timeline, "timeline_figure": draw(timeline, lanes, pathway.title)}
+    return {"timeline_figure": draw(timeline, lanes, pathway.title)}
 
 
 def digest(text: str) -> str:
