@@ -32,6 +32,9 @@ class ApprovalNotice(models.Model):
 
     class Meta:
         app_label = "pathways"
+        # Each person sets their own (waiting.approval_notice_view): nobody is given rights
+        # over other people's.
+        default_permissions = ()
 
     def __str__(self) -> str:
         return f"Approval notices for {self.user}"
@@ -66,7 +69,8 @@ def announce(change) -> None:
     if not addresses:
         return
     link = settings.SITE_URL + reverse("admin:pathways_pendingchange_change", args=[change.pk])
-    name = Truncator(change.object_repr).chars(80)
+    # One line: an email header cannot carry a line break, and a name may (an entry's).
+    name = Truncator(" ".join(change.object_repr.split())).chars(80)
     subject = f"A change waits for your approval: {name}"
     body = (
         f"A change to “{name}” ({change.get_kind_display().lower()}) waits for a publisher "

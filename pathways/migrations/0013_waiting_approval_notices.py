@@ -36,5 +36,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={"default_permissions": ()},
         ),
     ]

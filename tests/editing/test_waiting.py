@@ -265,6 +265,18 @@ def test_no_email_before_the_change_is_saved_for_good(
     assert [m.to for m in mail.outbox] == [["ola@example.nhs.uk"]]
 
 
+def test_a_name_over_several_lines_makes_a_one_line_subject(
+    editor, wants_email, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        change = waiting_change(editor, "Core Purpose 2")
+        PendingChange.objects.filter(pk=change.pk).update(object_repr="Line one\nLine two")
+        change.refresh_from_db()
+    # (The email was sent on commit, after the name was changed.)
+    [message] = mail.outbox
+    assert message.subject == "A change waits for your approval: Line one Line two"
+
+
 def test_deciding_a_change_sends_no_further_email(
     editor, publisher, wants_email, django_capture_on_commit_callbacks
 ):
