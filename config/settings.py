@@ -331,9 +331,12 @@ if not SITE_URL:
 
 # Email (Django's mailers): publishers who ask for it hear when a change waits for them
 # (pathways.editing.notifications). Development prints messages to the console; production
-# sets EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST and friends.
+# sends through SMTP, to EMAIL_HOST (a relay on the server itself by default).
 EMAIL_BACKEND_PATH = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
 ).strip()
 SMTP_OPTIONS = {
     "host": os.environ.get("EMAIL_HOST", "localhost"),

@@ -14,6 +14,7 @@ from pathways.editing.notifications import ApprovalNotice
 from pathways.models import Entry, Tag
 from pathways.publishing import Decision, PendingChange
 
+from ..operations.test_security import PRODUCTION, load_settings
 from .test_approval import NEW_RATIONALE, propose_edit
 
 CHANGELIST = "/admin/pathways/pendingchange/"
@@ -300,3 +301,29 @@ def test_a_mail_server_that_is_down_does_not_undo_the_proposal(
         waiting_change(editor)
     assert PendingChange.objects.pending().count() == 1
     assert "Could not email ola@example.nhs.uk" in caplog.text
+
+
+def test_email_is_printed_in_development_and_sent_by_smtp_in_production(monkeypatch):
+    monkeypatch.delenv("EMAIL_BACKEND", raising=False)
+    development = load_settings(monkeypatch)
+    assert development.MAILERS == {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {}}
+    }
+    production = load_settings(
+        monkeypatch,
+        **PRODUCTION,
+        EMAIL_HOST="smtp.example.nhs.uk",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="1",
+        DEFAULT_FROM_EMAIL="Pathway Navigator <pathways@example.nhs.uk>",
+    )
+    assert production.MAILERS["default"]["BACKEND"] == (
+        "django.core.mail.backends.smtp.EmailBackend"
+    )
+    options = production.MAILERS["default"]["OPTIONS"]
+    assert (options["host"], options["port"], options["use_tls"]) == (
+        "smtp.example.nhs.uk",
+        587,
+        True,
+    )
+    assert production.DEFAULT_FROM_EMAIL == "Pathway Navigator <pathways@example.nhs.uk>"
