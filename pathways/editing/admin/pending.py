@@ -4,18 +4,21 @@ publishers. Nobody approves their own change."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.text import capfirst
 
 from ...errors import error_text
 from ...history import parts_changes
 from ...publishing import ChangeKind, Decision, PendingChange, content_fields
 from ..textdiff import word_diff
+from .waiting import ContentModelFilter, DecisionFilter, ProposerFilter, approval_notice_view
 
 
 def _shown(field, value) -> str:
@@ -54,7 +57,8 @@ def change_rows(change: PendingChange) -> list[dict]:
 @admin.register(PendingChange)
 class PendingChangeAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "proposed_by", "proposed_at", "decision", "decided_by"]
-    list_filter = ["decision", "kind", "content_type"]
+    # Waiting changes first (DecisionFilter defaults to them); content types by name.
+    list_filter = [DecisionFilter, ProposerFilter, "kind", ("content_type", ContentModelFilter)]
     list_select_related = ["proposed_by", "decided_by", "content_type"]
     search_fields = ["object_repr", "reason", "comment"]
 
@@ -66,6 +70,14 @@ class PendingChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the record of who approved what stays
+
+    def get_urls(self):
+        notifications = path(
+            "notifications/",
+            self.admin_site.admin_view(partial(approval_notice_view, admin_site=self.admin_site)),
+            name="pathways_pendingchange_notifications",
+        )
+        return [notifications, *super().get_urls()]
 
     def may_decide(self, request) -> bool:
         return request.user.has_perm("pathways.approve_pendingchange")
