@@ -27,6 +27,7 @@ from .search import SearchableQuerySet
 __all__ = [
     "AgeBand",
     "AgeRange",
+    "ApprovalNotice",
     "ContextDocument",
     "DocumentSection",
     "Entry",
@@ -687,5 +688,7 @@ def content_models() -> list[type[models.Model]]:
     ]
 
 
-# Readers' reports live with the rest of their room; importing them here registers the model.
+# Readers' reports and publishers' notices live with the rest of their rooms; importing them
+# here registers the models.
+from .editing.notifications import ApprovalNotice  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402
