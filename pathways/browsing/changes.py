@@ -75,7 +75,12 @@ class Approval:
 
 
 # What PendingChange.approve records when the proposer gave no reason: not a reason.
-UNSAID_REASONS = {"", "Approved change", "Reverted"}
+UNSAID_REASONS = {
+    "",
+    "Approved change",
+    "Reverted",
+    *(f"{kind} approved" for kind in ChangeKind.labels),
+}
 
 
 def approval_of(record, *, show_names: bool) -> Approval | None:
