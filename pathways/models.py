@@ -32,6 +32,7 @@ __all__ = [
     "Entry",
     "GlossaryTerm",
     "Intervention",
+    "IssuerKeySet",
     "Pathway",
     "PendingChange",
     "ProblemReport",
@@ -40,6 +41,7 @@ __all__ = [
     "Stage",
     "Status",
     "Tag",
+    "UsedJwt",
     "can_preview",
     "content_models",
 ]
@@ -687,5 +689,7 @@ def content_models() -> list[type[models.Model]]:
     ]
 
 
-# Readers' reports live with the rest of their room; importing them here registers the model.
+# Models that live with the rest of their room; importing them here registers them: readers'
+# reports, and what the CDS Hooks service remembers of its callers (used JWTs, fetched keys).
+from .integration.models import IssuerKeySet, UsedJwt  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402
