@@ -159,8 +159,8 @@ def discovery(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
 def service(request: HttpRequest, service_id: str) -> HttpResponse:
-    """Cards for the child in `patient-view`: 400 for a request we cannot read, 401 for a
-    caller we do not trust, 412 when the child's record cannot be had."""
+    """Cards for the child in `patient-view`: 400 for a request we cannot read (413 when too
+    large), 401 for a caller we do not trust, 412 when the child's record cannot be had."""
     if request.method == "OPTIONS":
         return preflight(request)
     caller: dict[str, object] = {}
@@ -292,8 +292,10 @@ def check_lifetime(claims: dict) -> None:
         raise CdsError(
             401, f"The JWT's exp is more than {MAX_TOKEN_LIFETIME_SECONDS} seconds after its iat."
         )
-    if not 0 < len(claims["jti"]) <= MAX_ID_LENGTH:
-        raise CdsError(401, f"The JWT's jti must be 1 to {MAX_ID_LENGTH} characters.")
+    jti = claims["jti"]
+    # Printable: PostgreSQL refuses a NUL in text, which would make the lookup a 500.
+    if not 0 < len(jti) <= MAX_ID_LENGTH or not jti.isprintable():
+        raise CdsError(401, f"The JWT's jti must be 1 to {MAX_ID_LENGTH} printable characters.")
 
 
 def record_use(issuer: str, claims: dict) -> None:

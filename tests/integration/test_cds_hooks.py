@@ -549,6 +549,8 @@ def unsigned_jwt() -> str:
         unsigned_jwt,
         lambda: jwt.encode({"iss": ISSUER}, OTHER_KEY, algorithm="ES384"),  # no kid
         lambda: signed(OTHER_KEY, kid="new-kid", jti=None),
+        lambda: signed(OTHER_KEY, kid="new-kid", jti="nul\x00"),
+        lambda: signed(OTHER_KEY, kid="new-kid", jti="j" * 256),
         lambda: signed(OTHER_KEY, kid="new-kid", iat=None),
         lambda: signed(OTHER_KEY, kid="new-kid", exp=int(time.time()) + 3600),
         lambda: signed(OTHER_KEY, kid="new-kid", exp=int(time.time()) - 600),
@@ -561,6 +563,8 @@ def unsigned_jwt() -> str:
         "alg-none",
         "no-kid",
         "no-jti",
+        "jti-nul",
+        "jti-too-long",
         "no-iat",
         "exp-too-far",
         "expired",
