@@ -258,22 +258,19 @@ def authenticate(request: HttpRequest, service_id: str, caller: dict | None = No
     if not isinstance(key_id, str) or not 0 < len(key_id) <= MAX_ID_LENGTH:
         raise CdsError(401, "The JWT header has no kid naming the key that signed it.")
     audience = absolute_url(reverse("pathways:cds_service", args=[service_id]))
-    checks = {
-        "algorithms": ALGORITHMS,
-        "audience": audience,
-        "issuer": issuer,
-        "leeway": CLOCK_LEEWAY_SECONDS,
-        "options": {"require": ["iss", "aud", "exp", "iat", "jti"]},
-    }
+    expected = {"audience": audience, "issuer": issuer, "leeway": CLOCK_LEEWAY_SECONDS}
+    required = {"require": ["iss", "aud", "exp", "iat", "jti"]}
+    # PyJWT checks no claim of an unverified JWT unless asked for each.
+    unverified_checks = {"verify_signature": False, "verify_exp": True, "verify_iat": True}
+    unverified_checks |= {"verify_aud": True, "verify_iss": True, "verify_jti": True}
     try:
-        # The claims first, unverified: a JWT that would be refused anyway costs no key.
-        unchecked = {"verify_signature": False, "verify_exp": True, "verify_iat": True}
-        unchecked |= {"verify_aud": True, "verify_iss": True, "verify_jti": True}
-        jwt.decode(token, **{**checks, "options": {**checks["options"], **unchecked}})
+        # The claims first: a JWT that would be refused anyway costs no key.
+        jwt.decode(token, options=required | unverified_checks, **expected)
         check_lifetime(unverified)
         if UsedJwt.objects.filter(issuer=issuer, jti=unverified["jti"]).exists():
             raise CdsError(401, "The JWT has been used before.")
-        claims = jwt.decode(token, signing_key(issuer, client, key_id), **checks)
+        key = signing_key(issuer, client, key_id)
+        claims = jwt.decode(token, key, algorithms=ALGORITHMS, options=required, **expected)
     except jwt.ExpiredSignatureError:
         raise CdsError(401, "The JWT has expired.") from None
     except (jwt.PyJWTError, ValueError, TypeError) as error:
