@@ -33,6 +33,7 @@ __all__ = [
     "Entry",
     "GlossaryTerm",
     "Intervention",
+    "IssuerKeySet",
     "Pathway",
     "PendingChange",
     "ProblemReport",
@@ -41,6 +42,7 @@ __all__ = [
     "Stage",
     "Status",
     "Tag",
+    "UsedJwt",
     "can_preview",
     "content_models",
 ]
@@ -688,7 +690,9 @@ def content_models() -> list[type[models.Model]]:
     ]
 
 
-# Readers' reports and publishers' notices live with the rest of their rooms; importing them
-# here registers the models.
+# Models that live with the rest of their room; importing them here registers them: readers'
+# reports, publishers' notices, and what the CDS Hooks service remembers of its callers (used
+# JWTs, fetched keys).
 from .editing.notifications import ApprovalNotice  # noqa: E402
+from .integration.models import IssuerKeySet, UsedJwt  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402
