@@ -432,7 +432,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             "fields": self._version_fields(record),
             "parts": self._version_parts(record),
             "may_revert": may_revert,
-            "keeps_status": hasattr(record, "status") and not self.may_publish(request),
+            "keeps_status": hasattr(record, "status"),
             "change_url": change_url if current is not None else None,
             "history_url": history_url,
             **(extra_context or {}),
@@ -459,7 +459,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(pending_url(pending))
         try:
             obj = revert(
-                record, user=request.user, reason=reason, may_publish=self.may_publish(request)
+                record, user=request.user, reason=reason, may_publish=False
             )
         except ValidationError as error:
             problems = error_text(error)
