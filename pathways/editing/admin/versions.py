@@ -458,9 +458,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             messages.success(request, pending_message(pending))
             return HttpResponseRedirect(pending_url(pending))
         try:
-            obj = revert(
-                record, user=request.user, reason=reason, may_publish=False
-            )
+            obj = revert(record, user=request.user, reason=reason, may_publish=False)
         except ValidationError as error:
             problems = error_text(error)
             messages.error(request, f"Could not revert to {describe_version(record)}: {problems}")
