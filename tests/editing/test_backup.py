@@ -34,6 +34,10 @@ def test_a_backup_restored_into_an_empty_database_dumps_identically(imh, tmp_pat
     page = client.get(IMH_URL).content.decode()
     assert "Showing 19 of 19 rationales" in page
     assert "Reviewed wording." in page
+    # Outside the two-person rule, as loading fixtures is, and history says so: no person.
+    record = Entry.objects.get(pathway__slug="infant-mental-health", position=20).history.latest()
+    assert record.history_change_reason.startswith("Restored by an operator from a backup")
+    assert record.history_user is None
 
 
 def test_backup_names_the_file_by_time(imh, tmp_path, monkeypatch):
