@@ -229,6 +229,11 @@ class ContentAdmin(SimpleHistoryAdmin):
             return None
         return super().log_change(request, obj, message)
 
+    def log_deletions(self, request, queryset):
+        if getattr(request, "_proposals", None):
+            return None  # nothing was deleted yet: the pending change records the proposal
+        return super().log_deletions(request, queryset)
+
     # Deleting: drafts go at once; guarded content waits for approval like any change.
 
     def delete_model(self, request, obj):
