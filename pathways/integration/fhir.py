@@ -319,7 +319,8 @@ def related_artifacts(pathway: Pathway) -> list[dict]:
 
 
 def code_system() -> dict:
-    """The CodeSystem of the stages, tags and services plans and cards are coded with."""
+    """The CodeSystem of the stages, tags and services plans and cards are coded with: those
+    published entries of published pathways use, so none that only a draft uses is named."""
     groups = [
         ("stage", "Stage", "The section of the pathway an entry is listed under.", Stage, "label"),
         ("tag", "Tag", "A badge on an entry.", Tag, "name"),
@@ -334,7 +335,7 @@ def code_system() -> dict:
                 "definition": definition,
                 "concept": [
                     {"code": f"{prefix}-{item.slug}", "display": getattr(item, attribute)}
-                    for item in model.objects.all()
+                    for item in model.objects.in_published_entries()
                 ],
             }
         )
