@@ -134,6 +134,18 @@ def test_fhir_and_cds_cards_show_no_draft_through_a_reference(client, settings, 
     assert DRAFT_WORD not in response.content.decode()
 
 
+def test_fhir_names_no_draft_related_pathway(client, imh):
+    def related_named() -> set[str]:
+        artifacts = client.get(FHIR_URL).json()["relatedArtifact"]
+        return {a["display"] for a in artifacts if a["label"] == "Related pathway"}
+
+    related = imh.related_pathways.get()
+    assert related_named() == {related.title}
+    related.status = Status.DRAFT
+    related.save()
+    assert related_named() == set()
+
+
 def test_a_published_repeated_entry_is_still_shown_and_found(client, imh):
     """The rule takes nothing away from published content (the seed page's "as above")."""
     page = client.get(IMH_URL).content.decode()

@@ -308,7 +308,8 @@ def related_artifacts(pathway: Pathway) -> list[dict]:
             }
         )
     public = set(Pathway.objects.public().values_list("pk", flat=True))
-    for other in pathway.related_pathways.all():
+    # A draft is never named: only published related pathways, as the page lists them.
+    for other in pathway.related_pathways.published():
         artifact = {"type": "documentation", "label": "Related pathway", "display": other.title}
         if other.pk in public:
             # Only a pathway with a page has a plan: never a link to nothing.
