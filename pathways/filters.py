@@ -328,7 +328,7 @@ class EntryFilter(django_filters.FilterSet):
         if not given:
             return []  # the usual case costs no query
         hidden = Entry.objects.exclude(pk__in=Entry.objects.published().values("pk"))
-        used_by_hidden = hidden.exclude(**{f"{name}_id": None}).values(f"{name}_id")
+        used_by_hidden = model.objects.used_by(hidden)
         return list(model.objects.filter(slug__in=given).exclude(pk__in=used_by_hidden))
 
     def filter_queryset(self, queryset):

@@ -166,6 +166,15 @@ def test_publishing_the_repeated_entry_again_brings_its_words_back(client, draft
     assert DRAFT_WORD in client.get(IMH_URL).content.decode()
 
 
+def test_an_entry_shows_nothing_of_a_repeated_entry_moved_to_another_pathway(client, imh):
+    """The rule reads "published" as a reader would: in the repeating entry's own pathway."""
+    repeated = Entry.objects.get(pathway=imh, position=140)
+    repeated.pathway = imh.related_pathways.get()
+    repeated.save()
+    assert 170 not in positions(client, "massage")
+    assert "What “as above” includes" not in client.get(IMH_URL).content.decode()
+
+
 # The CodeSystem and the filters: only what published entries of published pathways use.
 
 
