@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Concat, Trim
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -55,6 +55,25 @@ class SlugNaturalKeyManager(models.Manager):
         return self.get(slug=slug)
 
 
+class OptionQuerySet(models.QuerySet):
+    """Stages, age bands, services and tags: shared by entries, and offered to readers only
+    as far as the entries they are shown use them."""
+
+    def used_by(self, entries) -> OptionQuerySet:
+        """The options the given entries use (the filters' choices: one query each)."""
+        on_entry = self.model.entries.field  # Entry.stage, Entry.service, ...
+        return self.filter(pk__in=entries.order_by().values(on_entry.attname))
+
+    def in_published_entries(self) -> OptionQuerySet:
+        """The options published entries of published pathways use: what the FHIR CodeSystem
+        lists, so no option that only drafts use is named to readers."""
+        return self.used_by(Entry.objects.published())
+
+
+class OptionManager(SlugNaturalKeyManager.from_queryset(OptionQuerySet)):
+    pass
+
+
 def unreadable_label(label: str) -> str:
     return (
         f"“{label}” cannot be read as an age range. Write it as the pathway does, from a "
@@ -74,7 +93,7 @@ class AgeRange(models.Model):
     )
     position = models.PositiveIntegerField(default=0, help_text="Order in lists, smallest first.")
 
-    objects = SlugNaturalKeyManager()
+    objects = OptionManager()
 
     class Meta:
         abstract = True
@@ -147,7 +166,7 @@ class NamedOption(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     position = models.PositiveIntegerField(default=0)
 
-    objects = SlugNaturalKeyManager()
+    objects = OptionManager()
 
     class Meta:
         abstract = True
@@ -433,6 +452,22 @@ def _overlaps(age_range) -> Q:
     )
 
 
+# The "as above" rule, in SQL and in Python side by side (and in the search vector's trigger,
+# migration 0013): an entry shows, and is found by, the interventions of the entry it repeats
+# only while that entry is published in the same pathway. A reader sees entries of published
+# pathways only, so never a draft's words through the reference.
+
+
+def repeats_shown_condition() -> Q:
+    """Entries whose repeated entry's interventions are shown with them, as a filter."""
+    return Q(repeats__status=Status.PUBLISHED, repeats__pathway=F("pathway"))
+
+
+def shows_repeated(entry: Entry, repeated: Entry) -> bool:
+    """Whether `entry` shows the interventions of `repeated`, the entry it repeats."""
+    return repeated.status == Status.PUBLISHED and repeated.pathway_id == entry.pathway_id
+
+
 class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
     # An entry is published only inside a published pathway.
     published_condition = {"status": Status.PUBLISHED, "pathway__status": Status.PUBLISHED}
@@ -455,6 +490,12 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
             .prefetch_related(interventions, repeated_interventions())
             .in_page_order()
         )
+
+    def with_repeats_shown(self) -> EntryQuerySet:
+        """Annotates `repeats_shown_id`: the entry whose interventions each entry shows "as
+        above" (None when it repeats none, or one that is not published), for search."""
+        shown = Case(When(repeats_shown_condition(), then=F("repeats_id")), default=None)
+        return self.annotate(repeats_shown_id=shown)
 
     def overlapping(self, ranges) -> EntryQuerySet:
         """Entries whose age band overlaps any of the given ranges (a stage's, say)."""
@@ -555,6 +596,14 @@ class Entry(Publishable):
         return (*self.pathway.natural_key(), self.position)
 
     natural_key.dependencies = ["pathways.pathway"]
+
+    @property
+    def repeats_shown(self) -> Entry | None:
+        """The entry whose interventions this one shows "as above" and is found by: the one it
+        repeats, while that is published (`shows_repeated`); None otherwise."""
+        if self.repeats_id is None or not shows_repeated(self, self.repeats):
+            return None
+        return self.repeats
 
     def clean(self) -> None:
         super().clean()
