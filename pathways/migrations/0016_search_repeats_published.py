@@ -78,7 +78,7 @@ def on_postgresql(sql):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathways", "0012_search_glossary_repeats"),
+        ("pathways", "0015_cds_tokens"),
     ]
 
     operations = [
