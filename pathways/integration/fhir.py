@@ -140,7 +140,7 @@ def entry_action(entry: Entry, *, nested: bool) -> dict:
         # Narrative, not computable: it belongs with the words, not in a condition's expression.
         description = f"{description} {entry.criteria}"
     action: dict = {
-        "id": f"entry-{entry.position}",
+        "id": f"entry-{entry.number}",
         "title": entry.rationale,
         "description": description,
     }
