@@ -482,25 +482,13 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
             condition |= Q(age_band__start_days__lte=days, age_band__end_days__gt=days)
         return self.filter(condition) if ages else self
 
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        following: dict[int, int] = {}
-        for entry in objs:
-            if entry.number is None:
-                pathway_id = entry.pathway_id
-                if pathway_id not in following:
-                    following[pathway_id] = next_entry_number(pathway_id, batch=objs)
-                entry.number = following[pathway_id]
-                following[pathway_id] += 1
-        return super().bulk_create(objs, *args, **kwargs)
-
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
     def get_by_natural_key(self, pathway_slug, number):
         return self.get(pathway__slug=pathway_slug, number=number)
 
 
-def next_entry_number(pathway_id: int, batch=()) -> int:
+def next_entry_number(pathway_id: int) -> int:
     """A new entry's number: above every number and every position the pathway's entries
     have ever had (history included), so no link by number or by position (links before
     numbers) ever named another entry by it."""
@@ -510,13 +498,6 @@ def next_entry_number(pathway_id: int, batch=()) -> int:
             number=models.Max("number"), position=models.Max("position")
         )
         used += [value for value in found.values() if value is not None]
-    used += [
-        value
-        for entry in batch
-        if entry.pathway_id == pathway_id
-        for value in (entry.number, entry.position)
-        if value is not None
-    ]
     return max(used) + 1
 
 
