@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from pathways.models import Entry, Pathway
 
-from .conftest import FIXTURES, IMH_URL
+from .conftest import FIXTURES, IMH_URL, approve_pending
 
 IMH = "infant-mental-health"
 
@@ -166,3 +166,20 @@ def test_an_export_of_a_reordered_pathway_imports_by_number(tmp_path, swapped):
     assert (first.number, first.position) == (10, 20)
     assert (second.number, second.position) == (20, 10)
     assert Entry.objects.filter(pathway__slug=IMH).count() == len(numbered)
+
+
+def test_a_move_approved_in_the_admin_keeps_each_anchor_on_its_rationale(
+    client, imh, editor, approver
+):
+    first = Entry.objects.get(pathway__slug=IMH, position=30)
+    second = Entry.objects.get(pathway__slug=IMH, position=40)
+    client.force_login(editor)
+    client.post(f"/admin/pathways/entry/{second.pk}/move-entry/up/")
+    client.logout()
+    assert approve_pending(approver) == 1
+    second.refresh_from_db()
+    assert second.position == 30 and second.number == 40
+    page = client.get(IMH_URL).content.decode()
+    assert second.rationale in card(page, "entry-40")
+    assert first.rationale in card(page, "entry-30")
+    assert page.index('id="entry-40"') < page.index('id="entry-30"')
