@@ -27,11 +27,13 @@ from .search import SearchableQuerySet
 __all__ = [
     "AgeBand",
     "AgeRange",
+    "ApprovalNotice",
     "ContextDocument",
     "DocumentSection",
     "Entry",
     "GlossaryTerm",
     "Intervention",
+    "IssuerKeySet",
     "Pathway",
     "PendingChange",
     "ProblemReport",
@@ -40,6 +42,7 @@ __all__ = [
     "Stage",
     "Status",
     "Tag",
+    "UsedJwt",
     "can_preview",
     "content_models",
 ]
@@ -571,7 +574,7 @@ class Entry(Publishable):
 
     def natural_key(self) -> tuple:
         # A row written before entries had numbers (an old backup) is numbered by its
-        # position, as migration 0013 numbered the entries then.
+        # position, as migration 0016 numbered the entries then.
         number = self.position if self.number is None else self.number
         return (*self.pathway.natural_key(), number)
 
@@ -741,5 +744,9 @@ def content_models() -> list[type[models.Model]]:
     ]
 
 
-# Readers' reports live with the rest of their room; importing them here registers the model.
+# Models that live with the rest of their room; importing them here registers them: readers'
+# reports, publishers' notices, and what the CDS Hooks service remembers of its callers (used
+# JWTs, fetched keys).
+from .editing.notifications import ApprovalNotice  # noqa: E402
+from .integration.models import IssuerKeySet, UsedJwt  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402

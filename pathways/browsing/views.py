@@ -428,7 +428,9 @@ def pathway_checklist(request: HttpRequest, slug: str) -> HttpResponse:
 @shared_when_anonymous
 def pathway_changes(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = get_pathway_with_page(request, slug)
-    context = {"pathway": pathway, "changes": published_changes(pathway)}
+    # Staff names are for staff: readers are told a second publisher approved.
+    changes = published_changes(pathway, show_names=can_preview(request.user))
+    context = {"pathway": pathway, "changes": changes}
     return render(request, "pathways/pathway_changes.html", context)
 
 

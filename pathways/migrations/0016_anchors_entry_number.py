@@ -27,7 +27,7 @@ def number_by_position(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pathways", "0012_search_glossary_repeats")]
+    dependencies = [("pathways", "0015_cds_tokens")]
 
     operations = [
         migrations.AddField(
