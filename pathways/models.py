@@ -528,8 +528,21 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
 
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
-    def get_by_natural_key(self, pathway_slug, position):
-        return self.get(pathway__slug=pathway_slug, position=position)
+    def get_by_natural_key(self, pathway_slug, number):
+        return self.get(pathway__slug=pathway_slug, number=number)
+
+
+def next_entry_number(pathway_id: int) -> int:
+    """A new entry's number: above every number and every position the pathway's entries
+    have ever had (history included), so no link by number or by position (links before
+    numbers) ever named another entry by it."""
+    used = [0]
+    for queryset in (Entry.objects, Entry.history):
+        found = queryset.filter(pathway_id=pathway_id).aggregate(
+            number=models.Max("number"), position=models.Max("position")
+        )
+        used += [value for value in found.values() if value is not None]
+    return max(used) + 1
 
 
 class Entry(Publishable):
@@ -537,6 +550,13 @@ class Entry(Publishable):
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="entries")
     position = models.PositiveIntegerField(help_text="Place in the pathway page, smallest first.")
+    # The entry's name in links, reports, the CSV, the API and FHIR: given once, never
+    # changed by a move, and carried by the fixtures, backups and exports.
+    number = models.PositiveIntegerField(
+        blank=True,
+        help_text="The entry's reference number in its pathway: given when it is created and "
+        "kept when it moves, so links to it keep pointing at it.",
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="entries")
     age_band = models.ForeignKey(AgeBand, on_delete=models.PROTECT, related_name="entries")
     tag = models.ForeignKey(
@@ -584,7 +604,8 @@ class Entry(Publishable):
                     "Another entry of this pathway already has this position: "
                     "choose a free position."
                 ),
-            )
+            ),
+            models.UniqueConstraint(fields=["pathway", "number"], name="unique_entry_number"),
         ]
         indexes = [GinIndex(fields=["search_vector"], name="entry_search_vector_gin")]
         permissions = [("publish_entry", "Can publish and unpublish entries")]
@@ -593,7 +614,10 @@ class Entry(Publishable):
         return f"{self.rationale} ({self.age_band})"
 
     def natural_key(self) -> tuple:
-        return (*self.pathway.natural_key(), self.position)
+        # A row written before entries had numbers (an old backup) is numbered by its
+        # position, as migration 0016 numbered the entries then.
+        number = self.position if self.number is None else self.number
+        return (*self.pathway.natural_key(), number)
 
     natural_key.dependencies = ["pathways.pathway"]
 
@@ -604,6 +628,11 @@ class Entry(Publishable):
         if self.repeats_id is None or not shows_repeated(self, self.repeats):
             return None
         return self.repeats
+
+    def save(self, *args, **kwargs) -> None:
+        if self.number is None:
+            self.number = next_entry_number(self.pathway_id)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -616,10 +645,35 @@ class Entry(Publishable):
             raise ValidationError({"age_band": message})
 
 
+def _place_loaded_entry(sender, instance: Entry, raw: bool, **kwargs) -> None:
+    """For loaddata (fixtures, restore): a row written before entries had numbers is
+    numbered by its position, and an entry of the database that holds the row's position
+    (the pathway was reordered since the file was written) moves to the end, out of the way:
+    its own row, if the file has one, puts it back in place."""
+    if not raw:
+        return
+    if instance.number is None:
+        instance.number = instance.position
+    holder = (
+        Entry.objects.filter(pathway_id=instance.pathway_id, position=instance.position)
+        .exclude(number=instance.number)
+        .first()
+    )
+    if holder is not None:
+        last = Entry.objects.filter(pathway_id=instance.pathway_id).aggregate(
+            last=models.Max("position")
+        )["last"]
+        holder.position = last + 1
+        holder.save()
+
+
+models.signals.pre_save.connect(_place_loaded_entry, sender=Entry, dispatch_uid="entry-loaded")
+
+
 class InterventionManager(models.Manager):
-    def get_by_natural_key(self, pathway_slug, entry_position, position):
+    def get_by_natural_key(self, pathway_slug, entry_number, position):
         return self.get(
-            entry__pathway__slug=pathway_slug, entry__position=entry_position, position=position
+            entry__pathway__slug=pathway_slug, entry__number=entry_number, position=position
         )
 
 

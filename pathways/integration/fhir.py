@@ -120,7 +120,7 @@ def intervention_actions(entry: Entry) -> list[dict]:
     no age of their own: they are done when their entry applies."""
     actions = []
     for intervention in entry.interventions.all():
-        action_id = f"entry-{entry.position}-intervention-{intervention.position}"
+        action_id = f"entry-{entry.number}-intervention-{intervention.position}"
         action: dict = {"id": action_id}
         if intervention.text:
             action["textEquivalent"] = intervention.text
@@ -140,7 +140,7 @@ def entry_action(entry: Entry, *, nested: bool) -> dict:
         # Narrative, not computable: it belongs with the words, not in a condition's expression.
         description = f"{description} {entry.criteria}"
     action: dict = {
-        "id": f"entry-{entry.position}",
+        "id": f"entry-{entry.number}",
         "title": entry.rationale,
         "description": description,
     }

@@ -59,7 +59,7 @@ def test_restore_can_replace_the_content_it_finds(imh, tmp_path):
     back_up(tmp_path / "backup.json")
     Entry.objects.filter(pathway=imh, position=20).update(rationale="Edited after the backup.")
     added = Entry.objects.filter(pathway=imh).first()
-    added.pk, added.position = None, 999
+    added.pk, added.number, added.position = None, None, 999
     added.save()
 
     call_command("restore", str(tmp_path / "backup.json"), replace=True, verbosity=0)
