@@ -13,6 +13,7 @@ class UsedJwt(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        default_permissions = ()  # the service's own memory: nobody edits it
         constraints = [
             models.UniqueConstraint(fields=["issuer", "jti"], name="used_jwt_once_per_issuer")
         ]
@@ -30,6 +31,9 @@ class IssuerKeySet(models.Model):
     jwks = models.JSONField(default=dict)
     fetched_at = models.DateTimeField(null=True)
     tried_at = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ()  # the service's own memory: nobody edits it
 
     def __str__(self) -> str:
         return f"keys of {self.issuer}"

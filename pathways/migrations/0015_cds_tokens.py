@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ("fetched_at", models.DateTimeField(null=True)),
                 ("tried_at", models.DateTimeField()),
             ],
+            options={"default_permissions": ()},
         ),
         migrations.CreateModel(
             name="UsedJwt",
@@ -39,6 +40,7 @@ class Migration(migrations.Migration):
                 ("expires_at", models.DateTimeField(db_index=True)),
             ],
             options={
+                "default_permissions": (),
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("issuer", "jti"), name="used_jwt_once_per_issuer"

@@ -283,7 +283,10 @@ QUERYSET_MAKERS = {
 ALLOWED = {
     ("pathways/migrations/0002_editors_group.py", "delete"): "removes an auth group, not content",
     ("pathways/integration/cds_hooks.py", "delete"): "forgets expired JWT ids, not content",
-    ("pathways/integration/cds_hooks.py", "update"): "claims a key fetch for an issuer, not content",
+    (
+        "pathways/integration/cds_hooks.py",
+        "update",
+    ): "claims a key fetch for an issuer, not content",
 }
 
 
