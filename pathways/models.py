@@ -27,6 +27,7 @@ from .search import SearchableQuerySet
 __all__ = [
     "AgeBand",
     "AgeRange",
+    "ContentVersion",
     "ContextDocument",
     "DocumentSection",
     "Entry",
@@ -687,5 +688,7 @@ def content_models() -> list[type[models.Model]]:
     ]
 
 
-# Readers' reports live with the rest of their room; importing them here registers the model.
+# Readers' reports live with the rest of their room, and the content version's row with the
+# caching it serves (operations.caching); importing them here registers the models.
+from .operations.models import ContentVersion  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402
