@@ -243,7 +243,9 @@ class Clock:
 
 @pytest.fixture
 def stalling_redis(settings, monkeypatch, tmp_path):
-    """Every cache the app shares through Redis, as a StallingCache, and a clock to move."""
+    """Every cache the app shares through Redis, as a StallingCache, and a clock to move.
+    "content_version" is where the version lived before issue 21: the tests read the same
+    against that design, and fail there."""
     stalling = "tests.operations.test_caching.StallingCache"
     settings.CACHES = {
         **settings.CACHES,
