@@ -180,6 +180,27 @@ def test_errors_are_not_kept(client, imh):
     assert "Now published." in response.content.decode()
 
 
+def test_a_broken_cache_costs_nothing_but_speed(client, imh, settings, tmp_path, caplog):
+    # Say the built parts' cache was set to somewhere the app cannot write: an ordinary file.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.CACHES = {
+        **settings.CACHES,
+        "built": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(blocked),
+        },
+    }
+    for expected in (FIRST, REPEATED):  # the worker still reuses what it built itself
+        response, queries = fetch(client)
+        assert response.status_code == 200
+        assert queries == expected
+        assert "Showing 1 of 19 rationales" in response.content.decode()
+    entry = Entry.objects.filter(pathway=imh).first()
+    entry.save()  # the edit is saved all the same
+    assert "Built parts cache unwritable" in caplog.text
+
+
 def test_a_stopped_redis_costs_nothing_but_speed(client, imh, settings, caplog):
     from ..relay import closed_port
 
