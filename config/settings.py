@@ -322,6 +322,32 @@ SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
 if not SITE_URL:
     SITE_URL = f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
 
+# Email (Django's mailers): publishers who ask for it hear when a change waits for them
+# (pathways.editing.notifications). Development prints messages to the console; production
+# sends through SMTP, to EMAIL_HOST (a relay on the server itself by default).
+EMAIL_BACKEND_PATH = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+).strip()
+SMTP_OPTIONS = {
+    "host": os.environ.get("EMAIL_HOST", "localhost"),
+    "port": int(os.environ.get("EMAIL_PORT", "25")),
+    "username": os.environ.get("EMAIL_HOST_USER", ""),
+    "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": env_flag("EMAIL_USE_TLS", default=False),
+    # A mail server that does not answer must not hold a publisher's save for long.
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": SMTP_OPTIONS if EMAIL_BACKEND_PATH.endswith(".smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Pathway Navigator <pathways@localhost>")
+
 # CDS Hooks (pathways.integration.cds_hooks, docs/integration.md). Each EHR that may call the
 # service is an issuer of signed JWTs with its public keys: a JSON object from "iss" to either
 # {"jwks_url": "https://..."} or {"jwks": {"keys": [...]}}.

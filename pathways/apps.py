@@ -10,10 +10,11 @@ class PathwaysConfig(AppConfig):
         # never changes behaviour. The admin registrations live with the editors' and the
         # problem reports' code, not in a pathways/admin.py.
         from . import history
-        from .editing import admin  # noqa: F401
+        from .editing import admin, notifications  # noqa: F401
         from .operations import accounts, caching
         from .problem_reports import admin as reports_admin  # noqa: F401
 
         history.connect_signals()
         accounts.connect_signals()
         caching.watch_content()
+        notifications.connect_signals()

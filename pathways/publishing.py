@@ -99,16 +99,20 @@ def is_live(obj: models.Model) -> bool:
     return pathway_model.objects.filter(pk=pathway_id, status=Status.PUBLISHED).exists()
 
 
-def needs_approval(before: models.Model | None, after: models.Model, *, may_publish: bool) -> bool:
-    """Whether saving `after` over the stored `before` must wait for a second person: it changes
-    what practitioners see now, or makes them see it (an approved entry moved into a live
-    pathway). New content and drafts are saved as they are; a publisher publishing or
-    unpublishing is the approval itself."""
+def is_guarded(obj: models.Model) -> bool:
+    """Whether changes to `obj` wait for a second person: content readers get (shared content,
+    which has no status) or will get as it stands (anything published, even in a pathway not
+    yet published, so that publishing the pathway shows only approved entries)."""
+    return getattr(obj, "status", Status.PUBLISHED) == Status.PUBLISHED
+
+
+def needs_approval(before: models.Model | None, after: models.Model) -> bool:
+    """Whether saving `after` over the stored `before` (None: adding it) goes through the gate:
+    it changes guarded content, makes content guarded (publishing it, or adding shared
+    content), or touches content that already has a pending change."""
     if before is None:
-        return False
-    if may_publish and getattr(before, "status", None) != getattr(after, "status", None):
-        return False
-    return is_live(before) or is_live(after)
+        return is_guarded(after)
+    return is_guarded(before) or is_guarded(after) or pending_change_of(before) is not None
 
 
 def _as_json(value):
@@ -137,39 +141,83 @@ def state_of_record(record) -> dict:
     return _as_json({"fields": fields, "parts": getattr(record, "parts", None) or {}})
 
 
-def revert_needs_approval(record, current: models.Model | None) -> bool:
-    """Whether putting `record` back over `current` must wait for approval: as any change, with
-    the status kept (a revert never publishes)."""
-    if current is None:
-        return False
-    after = record.instance
-    if hasattr(after, "status"):
-        after.status = current.status
-    return needs_approval(current, after, may_publish=False)
+def with_status(state: dict, status: str | None) -> dict:
+    """`state` proposing `status` too (a publish or unpublish); None leaves the status be."""
+    if status is None:
+        return state
+    return {**state, "status": str(status)}
 
 
-def propose_revert(record, current: models.Model, *, user, reason: str) -> PendingChange:
-    """A revert of live content as a pending change. Raises ValidationError, proposing
-    nothing, when the old version no longer fits (its position is taken now, say)."""
-    proposed = record.instance
-    if hasattr(proposed, "status"):
-        proposed.status = current.status
-    proposed._state.adding = False
-    proposed.full_clean()
-    return PendingChange.propose(
-        current, state_of_record(record), user=user, reason=reason, kind=ChangeKind.REVERT
+def authors_of(obj: models.Model) -> set[int]:
+    """Who wrote any part of `obj` since its last approved version: the people who saved its
+    versions since then. A version that went live through an approval, or was loaded from
+    fixtures or restored by an operator (no person), is approved."""
+    history = getattr(type(obj), "history", None)
+    if history is None or obj.pk is None:
+        return set()
+    authors = set()
+    records = history.filter(**{obj._meta.pk.attname: obj.pk}).order_by(
+        "-history_date", "-history_id"
     )
+    for user_id, approval_id in records.values_list("history_user_id", "approval_id"):
+        if approval_id is not None or user_id is None:
+            break
+        authors.add(user_id)
+    return authors
+
+
+def pending_change_of(obj: models.Model | None) -> PendingChange | None:
+    """The change waiting for approval on `obj`, if any (there is at most one per object)."""
+    if obj is None or obj.pk is None:
+        return None
+    content_type = ContentType.objects.get_for_model(obj)
+    return (
+        PendingChange.objects.pending()
+        .filter(content_type=content_type, object_id=obj.pk)
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def propose_revert(record, current: models.Model | None, *, user, reason: str) -> PendingChange:
+    """A revert of guarded content (or of deleted content that would come back guarded) as a
+    pending change. Raises ValidationError, proposing nothing, when the old version no longer
+    fits (its position is taken now, say)."""
+    proposed = record.instance
+    if current is not None and hasattr(proposed, "status"):
+        proposed.status = current.status
+    proposed._state.adding = current is None
+    proposed.full_clean()
+    state = state_of_record(record)
+    if current is None:
+        state = with_status({**state, "id": record.instance.pk}, getattr(proposed, "status", None))
+        return submit(record.instance_type, state, user=user, reason=reason, kind=ChangeKind.CREATE)
+    return submit(current, state, user=user, reason=reason, kind=ChangeKind.REVERT)
+
+
+def revert_needs_approval(record, current: models.Model | None) -> bool:
+    """Whether putting `record` back over `current` goes through the gate: as any change, with
+    the status kept (a revert never publishes by itself)."""
+    after = record.instance
+    if current is not None and hasattr(after, "status"):
+        after.status = current.status
+    return needs_approval(current, after)
 
 
 class Decision(models.TextChoices):
     PENDING = "pending", "Pending approval"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class ChangeKind(models.TextChoices):
     CHANGE = "change", "Change"
     REVERT = "revert", "Revert"
+    CREATE = "create", "New"
+    DELETE = "delete", "Deletion"
+    PUBLISH = "publish", "Publishing"
+    UNPUBLISH = "unpublish", "Unpublishing"
 
 
 class PendingChangeQuerySet(models.QuerySet):
@@ -182,12 +230,19 @@ class PendingChangeQuerySet(models.QuerySet):
         content_type = ContentType.objects.get_for_model(model)
         return self.pending().filter(content_type=content_type, object_id__in=list(ids))
 
+    def waiting_for(self, user) -> PendingChangeQuerySet:
+        """Pending changes `user` may approve: those they proposed no part of."""
+        return self.pending().exclude(proposers=user)
+
 
 class PendingChange(models.Model):
-    """A proposed version of live content, whole, waiting for a publisher who did not make it."""
+    """A proposed version of guarded content, whole (or its creation, deletion, publishing or
+    unpublishing), waiting for a publisher who wrote no part of it. One per object."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveIntegerField()
+    object_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty for new content, which exists once approved."
+    )
     content = GenericForeignKey("content_type", "object_id")
     object_repr = models.CharField("content", max_length=300)
     kind = models.CharField(max_length=10, choices=ChangeKind, default=ChangeKind.CHANGE)
@@ -195,7 +250,19 @@ class PendingChange(models.Model):
     proposed = models.JSONField(help_text="The whole proposed version: fields and parts.")
     reason = models.CharField(max_length=500, blank=True)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who proposed it first; empty when publishing content nobody changed since "
+        "it was loaded or last approved.",
+    )
+    proposers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="proposed_changes",
+        help_text="Everyone who wrote part of it: none of them may approve it.",
     )
     proposed_at = models.DateTimeField(default=timezone.now)
     decision = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
@@ -216,44 +283,34 @@ class PendingChange(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id", "decision"], name="pending_lookup")
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(decision="pending"),
+                name="one_pending_change_per_object",
+            )
+        ]
         permissions = [("approve_pendingchange", "Can approve or reject pending changes")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.object_repr}"
+        return f"{self.get_kind_display()}: {self.object_repr}"
 
     @property
     def model(self) -> type[models.Model]:
         return self.content_type.model_class()
 
-    @classmethod
-    def propose(
-        cls, live: models.Model, proposed: dict, *, user, reason: str = "", kind=ChangeKind.CHANGE
-    ) -> PendingChange:
-        """Keeps `proposed` (a `state_of`) for approval; `live` stays as it is."""
-        base = state_of(live)
-        if kind == ChangeKind.CHANGE:
-            known = {
-                name: {row["id"] for row in rows}
-                for name, rows in base["parts"].items()
-                if rows and isinstance(rows[0], dict)
-            }
-            for name, rows in proposed["parts"].items():
-                for row in rows:
-                    # A part added in the proposal got its id from a save that was rolled
-                    # back: it is created on approval, with an id of its own. (A revert keeps
-                    # the ids it puts back.)
-                    if isinstance(row, dict) and row["id"] not in known.get(name, set()):
-                        row["id"] = None
-        return cls.objects.create(
-            content_type=ContentType.objects.get_for_model(live),
-            object_id=live.pk,
-            object_repr=str(live)[:300],
-            kind=kind,
-            base=base,
-            proposed=proposed,
-            reason=reason or "",
-            proposed_by=user,
-        )
+    def authors(self) -> set[int]:
+        """Everyone who wrote part of what this change would put live."""
+        authors = set(self.proposers.values_list("pk", flat=True))
+        live = self.live_object()
+        if live is not None:
+            authors |= authors_of(live)
+        return authors
+
+    def live_object(self) -> models.Model | None:
+        if self.object_id is None:
+            return None
+        return self.model.objects.filter(pk=self.object_id).first()
 
     def proposed_instance(self, live: models.Model) -> models.Model:
         """The proposed version as an unsaved object, parts ready to read (for previews)."""
@@ -281,10 +338,46 @@ class PendingChange(models.Model):
             obj._prefetched_objects_cache[relation.get_accessor_name()] = children
         return obj
 
-    def _set_fields(self, obj: models.Model) -> None:
+    def _set_fields(self, obj: models.Model, only=None) -> None:
         for field in content_fields(self.model):
-            if field.attname in self.proposed["fields"]:
+            if field.attname in self.proposed["fields"] and (only is None or field.attname in only):
                 setattr(obj, field.attname, field.to_python(self.proposed["fields"][field.attname]))
+        if "status" in self.proposed:
+            obj.status = self.proposed["status"]
+
+    def changed_fields(self) -> set[str]:
+        """The fields this change changes (against the version it was made from)."""
+        base, proposed = self.base.get("fields", {}), self.proposed["fields"]
+        return {name for name, value in proposed.items() if base.get(name) != value}
+
+    def changed_parts(self) -> set[str]:
+        base, proposed = self.base.get("parts", {}), self.proposed.get("parts", {})
+        return {name for name, rows in proposed.items() if base.get(name) != rows}
+
+    def conflicts(self, live: models.Model) -> list[str]:
+        """What another approved change altered since this one was made, among the fields and
+        parts this one changes too: approving would undo it unseen."""
+        now = state_of(live)
+        clashes = [
+            name
+            for name in self.changed_fields()
+            if now["fields"].get(name) != self.base["fields"].get(name)
+        ]
+        clashes += [
+            name
+            for name in self.changed_parts()
+            if now["parts"].get(name) != self.base["parts"].get(name)
+        ]
+        if self.kind == ChangeKind.DELETE and now != self.base:
+            clashes.append("content")
+        return clashes
+
+    def apply_quietly(self, live: models.Model) -> None:
+        """Writes the proposed version over `live` with no history, for a form to show or bind
+        it inside a savepoint the caller rolls back."""
+        self._set_fields(live)
+        live.save_without_historical_record()
+        restore_parts(live, self.proposed.get("parts", {}), None)
 
     def _decide(self, user, decision: str, comment: str) -> None:
         self.decision = decision
@@ -293,78 +386,280 @@ class PendingChange(models.Model):
         self.comment = comment or ""
         self.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
 
-    def approve(self, user, comment: str = "") -> models.Model:
+    def approve(self, user, comment: str = "") -> models.Model | None:
         """Puts the proposed version live, recording who proposed and who approved it. Raises
-        PermissionDenied for the proposer (two people, always) and ValidationError, writing
-        nothing, when the change no longer applies."""
-        if user.pk == self.proposed_by_id:
-            raise PermissionDenied("Nobody approves their own change: another publisher must.")
+        PermissionDenied for anyone who wrote part of it (two people, always) and
+        ValidationError, writing nothing, when the change no longer applies."""
         with transaction.atomic():
             this = type(self).objects.select_for_update().get(pk=self.pk)
             if this.decision != Decision.PENDING:
                 raise ValidationError(f"This change was already {this.get_decision_display()}.")
-            live = self.model.objects.select_for_update().filter(pk=self.object_id).first()
-            if live is None:
-                raise ValidationError("The content was deleted after this change was proposed.")
-            if state_of(live) != self.base:
-                raise ValidationError(
-                    "The live version changed after this change was proposed (another change "
-                    "was approved). Reject this one and make the change again."
+            live = None
+            if self.object_id is not None:
+                live = self.model.objects.select_for_update().filter(pk=self.object_id).first()
+                if live is None:
+                    raise ValidationError("The content was deleted after this change was proposed.")
+            if user.pk in this.authors():
+                raise PermissionDenied(
+                    "Nobody approves a change they wrote part of: another publisher must."
                 )
-            self._make_room(live)
-            self._set_fields(live)
-            live.full_clean()
-            reason = self.reason or (
-                "Reverted" if self.kind == ChangeKind.REVERT else "Approved change"
-            )
-            live._history_user = self.proposed_by
-            live._change_reason = reason
-            live._approval = self
-            if parts_of(self.model):
-                live.save_without_historical_record()
-                restore_parts(live, self.proposed["parts"], reason, user=self.proposed_by)
-                record_version(live)
+            reason = self.reason or f"{self.get_kind_display()} approved"
+            proposer = self.proposed_by
+            if self.kind == ChangeKind.CREATE:
+                live = self._create(reason)
+            elif self.kind == ChangeKind.DELETE:
+                self._delete(live, reason)
             else:
-                live.save()
+                clashes = self.conflicts(live)
+                if clashes:
+                    raise ValidationError(
+                        "The live version changed after this change was proposed (another "
+                        f"change was approved: {', '.join(sorted(clashes))}). Reject this one "
+                        "and make the change again."
+                    )
+                self._make_room(live)
+                self._set_fields(live, only=self.changed_fields())
+                live.full_clean()
+                check_references(live)
+                live._history_user = proposer
+                live._change_reason = reason
+                live._approval = self
+                if parts_of(self.model):
+                    live.save_without_historical_record()
+                    parts = {name: self.proposed["parts"][name] for name in self.changed_parts()}
+                    restore_parts(live, parts, reason, user=proposer)
+                    record_version(live)
+                else:
+                    live.save()
             self._decide(user, Decision.APPROVED, comment)
         return live
 
+    def _create(self, reason: str) -> models.Model:
+        obj = self.model()
+        wanted_id = self.proposed.get("id")
+        if wanted_id is not None and not self.model.objects.filter(pk=wanted_id).exists():
+            obj.pk = wanted_id  # a deleted object put back keeps its id (and its links)
+        self._set_fields(obj)
+        obj.full_clean()
+        check_references(obj)
+        obj._history_user = self.proposed_by
+        obj._change_reason = reason
+        obj._approval = self
+        with transaction.atomic():
+            if parts_of(self.model):
+                obj.save_without_historical_record()
+                parts = self.proposed.get("parts", {})
+                restore_parts(obj, parts, reason, user=self.proposed_by)
+                record_version(obj, created=True)
+            else:
+                obj.save()
+        self.object_id = obj.pk
+        self.save(update_fields=["object_id"])
+        return obj
+
+    def _delete(self, live: models.Model, reason: str) -> None:
+        if self.conflicts(live):
+            raise ValidationError(
+                "The content changed after its deletion was proposed. Reject this one and "
+                "propose the deletion again if it is still wanted."
+            )
+        check_references(live, deleting=True)
+        live._history_user = self.proposed_by
+        live._change_reason = reason
+        live._approval = self
+        try:
+            with transaction.atomic():
+                live.delete()
+        except models.ProtectedError as error:
+            names = ", ".join(sorted({str(obj) for obj in error.protected_objects})[:5])
+            raise ValidationError(f"It cannot be deleted while content uses it: {names}.") from None
+
     def _make_room(self, live: models.Model) -> None:
-        """A move to a place a sibling holds (an entry moved up) swaps the two: the sibling
-        takes the old place, in the same approval, so the unique place is never shared."""
+        """A move to a place a sibling holds (an entry moved up, perhaps several times) takes
+        that place and shifts the siblings between one place along, in the same approval, so
+        the order is the one proposed and no place is ever shared."""
         place = sibling_place(self.model)
         if place is None:
             return
         parent, slot = place
-        parent_attname = self.model._meta.get_field(parent).attname
         field = self.model._meta.get_field(slot)
         wanted = field.to_python(self.proposed["fields"].get(slot))
         old = getattr(live, slot)
-        if wanted is None or wanted == old:
+        if wanted is None or wanted == old or slot not in self.changed_fields():
             return
-        parent_id = self.proposed["fields"].get(parent_attname, getattr(live, parent_attname))
-        other = (
-            self.model.objects.filter(**{parent_attname: parent_id, slot: wanted})
+        parent_attname = self.model._meta.get_field(parent).attname
+        siblings = list(
+            self.model.objects.filter(**{parent_attname: getattr(live, parent_attname)})
             .exclude(pk=live.pk)
-            .first()
+            .filter(**{f"{slot}__gte": min(old, wanted), f"{slot}__lte": max(old, wanted)})
+            .order_by(slot)
         )
-        if other is None:
+        if not any(getattr(s, slot) == wanted for s in siblings):
             return
+        slots = sorted([old, *(getattr(s, slot) for s in siblings)])
+        order = [s for s in siblings]
+        # `live` goes where `wanted` is; the siblings keep their order in the other places.
+        index = slots.index(wanted)
+        order.insert(index, live)
         setattr(live, slot, PARKING_OFFSET + live.pk)
         live.save_without_historical_record()
-        setattr(other, slot, old)
-        other._history_user = self.proposed_by
-        other._change_reason = f"Swapped places with “{self.object_repr}”"
-        other._approval = self
-        other.save()
+        for sibling in siblings:
+            setattr(sibling, slot, PARKING_OFFSET + sibling.pk)
+            sibling.save_without_historical_record()
+        for position, obj in zip(slots, order, strict=True):
+            if obj is live:
+                continue
+            setattr(obj, slot, position)
+            obj._history_user = self.proposed_by
+            obj._change_reason = f"Moved along for “{self.object_repr}”"
+            obj._approval = self
+            obj.save()
+        setattr(live, slot, old)  # set from the proposal with the other fields
 
-    def reject(self, user, comment: str = "") -> None:
-        """Drops the change; the live version stays. The proposer may withdraw their own."""
+    def reject(self, user, comment: str = "", *, withdraw: bool = False) -> None:
+        """Drops the change; the live version stays. A proposer may withdraw their own."""
         with transaction.atomic():
             this = type(self).objects.select_for_update().get(pk=self.pk)
             if this.decision != Decision.PENDING:
                 raise ValidationError(f"This change was already {this.get_decision_display()}.")
-            self._decide(user, Decision.REJECTED, comment)
+            if withdraw and not this.proposers.filter(pk=user.pk).exists():
+                raise PermissionDenied("Only someone who proposed a change can withdraw it.")
+            self._decide(user, Decision.WITHDRAWN if withdraw else Decision.REJECTED, comment)
+
+
+def check_references(obj: models.Model, *, deleting: bool = False) -> None:
+    """No published entry repeats ("as above") an entry that is not published: a draft's words
+    never reach readers through a reference. Raises ValidationError naming the entries."""
+    repeated_by = getattr(obj, "repeated_by", None)
+    if repeated_by is not None and (deleting or not is_guarded(obj)):
+        names = [str(e) for e in repeated_by.filter(status=Status.PUBLISHED)[:5]]
+        if names:
+            raise ValidationError(
+                f"Published entries repeat its interventions (“as above”): {'; '.join(names)}. "
+                "Change them first."
+            )
+    repeats = getattr(obj, "repeats", None) if hasattr(obj, "repeats_id") else None
+    if not deleting and repeats is not None and is_guarded(obj) and not is_guarded(repeats):
+        raise ValidationError(
+            f"It repeats the interventions of “{repeats}”, which is not published: publish "
+            "that entry first, or choose another."
+        )
+
+
+def submit(
+    target: models.Model | type[models.Model],
+    proposed: dict,
+    *,
+    user,
+    reason: str = "",
+    kind: str = ChangeKind.CHANGE,
+) -> PendingChange:
+    """The gate's one way in: keeps `proposed` for approval, as the object's pending change
+    (updated, with `user` added to its proposers, when it already has one) or a new one.
+    `target` is the live object, or the model for content that does not exist yet."""
+    with transaction.atomic():
+        if isinstance(target, models.Model):
+            live, model = target, type(target)
+        else:
+            live, model = None, target
+        content_type = ContentType.objects.get_for_model(model)
+        change = None
+        if live is not None:
+            change = (
+                PendingChange.objects.select_for_update()
+                .pending()
+                .filter(content_type=content_type, object_id=live.pk)
+                .first()
+            )
+        if change is None:
+            base = state_of(live) if live is not None else {"fields": {}, "parts": {}}
+            change = PendingChange.objects.create(
+                content_type=content_type,
+                object_id=live.pk if live is not None else None,
+                object_repr=str(live if live is not None else _named(model, proposed))[:300],
+                kind=kind,
+                base=base,
+                proposed=_keep_new_part_ids(base, proposed, kind),
+                reason=reason or "",
+                proposed_by=user,
+            )
+        else:
+            if kind in (ChangeKind.CHANGE, ChangeKind.REVERT):
+                if "status" in change.proposed and "status" not in proposed:
+                    proposed = with_status(proposed, change.proposed["status"])
+                if change.kind in (ChangeKind.PUBLISH, ChangeKind.UNPUBLISH):
+                    kind = change.kind
+            change.kind = kind
+            change.proposed = _keep_new_part_ids(change.base, proposed, kind)
+            change.reason = reason or change.reason
+            change.proposed_at = timezone.now()
+            if change.proposed_by is None:
+                change.proposed_by = user
+            change.save()
+        if user is not None:
+            change.proposers.add(user)
+    return change
+
+
+def _named(model, proposed: dict) -> str:
+    fields = proposed.get("fields", {})
+    for name in ("title", "name", "label", "term", "rationale"):
+        if fields.get(name):
+            return f"{model._meta.verbose_name} “{fields[name]}”"
+    return f"new {model._meta.verbose_name}"
+
+
+def _keep_new_part_ids(base: dict, proposed: dict, kind: str) -> dict:
+    # A part added in the proposal got its id from a save that was rolled back: it is created
+    # on approval with an id of its own. A revert (or a deleted object put back) keeps its ids.
+    if kind in (ChangeKind.REVERT,) or "id" in proposed:
+        return proposed
+    proposed = copy.deepcopy(proposed)
+    known = {
+        name: {row["id"] for row in rows}
+        for name, rows in base.get("parts", {}).items()
+        if rows and isinstance(rows[0], dict)
+    }
+    for name, rows in proposed.get("parts", {}).items():
+        for row in rows:
+            if isinstance(row, dict) and row["id"] not in known.get(name, set()):
+                row["id"] = None
+    return proposed
+
+
+def publish(obj: models.Model, user, reason: str = "") -> PendingChange:
+    """Publishing a draft approves it: live now when `user` wrote no part of it since its last
+    approved version (and it has no pending change), otherwise a pending change that another
+    publisher approves."""
+    pending = pending_change_of(obj)
+    if pending is not None:
+        # Publishing what waits, as it waits: the proposal, now to be published too.
+        proposed = with_status(pending.proposed, Status.PUBLISHED)
+        return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.PUBLISH)
+    proposed = with_status(state_of(obj), Status.PUBLISHED)
+    authors = authors_of(obj)
+    if user.pk in authors:
+        return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.PUBLISH)
+    with transaction.atomic():
+        change = submit(obj, proposed, user=None, reason=reason, kind=ChangeKind.PUBLISH)
+        if authors:
+            change.proposers.add(*authors)
+            change.proposed_by_id = min(authors)
+            change.save(update_fields=["proposed_by"])
+        change.approve(user)
+    return change
+
+
+def unpublish(obj: models.Model, user, reason: str = "") -> PendingChange:
+    """Taking content away from readers is a change like any other: another publisher approves."""
+    pending = pending_change_of(obj)
+    proposed = with_status(pending.proposed if pending else state_of(obj), Status.DRAFT)
+    return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.UNPUBLISH)
+
+
+def propose_deletion(obj: models.Model, user, reason: str = "") -> PendingChange:
+    """Deleting guarded content waits for another publisher, as any change does."""
+    return submit(obj, state_of(obj), user=user, reason=reason, kind=ChangeKind.DELETE)
 
 
 def with_pending_versions(objects: list[models.Model]) -> list[models.Model]:
@@ -374,8 +669,8 @@ def with_pending_versions(objects: list[models.Model]) -> list[models.Model]:
         return objects
     model = type(objects[0])
     latest = {}
-    for change in PendingChange.objects.for_objects(model, [obj.pk for obj in objects]).order_by(
-        "proposed_at", "pk"
+    for change in PendingChange.objects.for_objects(model, [obj.pk for obj in objects]).exclude(
+        kind=ChangeKind.DELETE
     ):
         latest[change.object_id] = change
     shown = []

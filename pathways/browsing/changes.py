@@ -33,6 +33,8 @@ PATHWAY_CHANGES = {
     "next_review_due": "next review date changed",
     "reviewed_by": "reviewer changed",
 }
+# Read with each version, so naming who approved it costs no query per change.
+APPROVAL_PEOPLE = ["approval__proposed_by", "approval__decided_by"]
 PARTS_CHANGES = {
     "interventions": "interventions edited",
     "reading_notes": "reading notes edited",
@@ -58,6 +60,44 @@ class Change:
     text: str
     details: tuple[Detail, ...] = field(default=())
     url: str | None = None
+    approval: Approval | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who approved a change and why, as the page says it: the approver's role to everyone,
+    staff accounts' names only to signed-in staff. No public page names a staff account (a
+    pathway's "Reviewed by" is words its editors chose to publish)."""
+
+    by: str
+    reason: str = ""
+    comment: str = ""
+
+
+# What PendingChange.approve records when the proposer gave no reason: not a reason.
+UNSAID_REASONS = {
+    "",
+    "Approved change",
+    "Reverted",
+    *(f"{kind} approved" for kind in ChangeKind.labels),
+}
+
+
+def approval_of(record, *, show_names: bool) -> Approval | None:
+    """How `record`'s version went live, if through an approved change."""
+    change = record.approval
+    if change is None:
+        return None
+    if show_names:
+        by = f"Proposed by {change.proposed_by}, approved by {change.decided_by}"
+    else:
+        by = "Approved by a second publisher"
+    reason = record.history_change_reason or ""
+    return Approval(
+        by=by,
+        reason="" if reason in UNSAID_REASONS else reason,
+        comment=change.comment,
+    )
 
 
 class _Names:
@@ -125,7 +165,9 @@ class _PathwayStatus:
         return self.public[max(index, 0)] if self.public else False
 
 
-def _describe(records, name, fields, *, model, names, is_public, url, seen=None) -> list[Change]:
+def _describe(
+    records, name, fields, *, model, names, is_public, url, seen=None, show_names=False
+) -> list[Change]:
     """The public changes in one object's records, oldest first. The first version recorded
     when content was loaded is where the story starts, not a change. Records `seen` says
     nobody could see (an entry's while its pathway was a draft) are passed over: the
@@ -142,10 +184,23 @@ def _describe(records, name, fields, *, model, names, is_public, url, seen=None)
             continue
         if now_public and not before_public:
             words = "added and published" if record.history_type == "+" else "published"
-            changes.append(Change(record.history_date, f"{name(record)}: {words}", url=url(record)))
+            changes.append(
+                Change(
+                    record.history_date,
+                    f"{name(record)}: {words}",
+                    url=url(record),
+                    approval=approval_of(record, show_names=show_names),
+                )
+            )
         elif before_public and not now_public:
             words = "removed" if record.history_type == "-" else "withdrawn for review"
-            changes.append(Change(record.history_date, f"{name(previous)}: {words}"))
+            changes.append(
+                Change(
+                    record.history_date,
+                    f"{name(previous)}: {words}",
+                    approval=approval_of(record, show_names=show_names),
+                )
+            )
         elif before_public and now_public:
             said = _what_changed(previous, record, fields)
             if said:
@@ -158,6 +213,7 @@ def _describe(records, name, fields, *, model, names, is_public, url, seen=None)
                         f"{name(record)}: {_join(said)}",
                         tuple(_details(model, previous, record, fields, names)),
                         url(record),
+                        approval_of(record, show_names=show_names),
                     )
                 )
         previous = record
@@ -168,14 +224,15 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def published_changes(pathway: Pathway) -> list[Change]:
-    """The "What changed" page's list for a pathway, newest first."""
+def published_changes(pathway: Pathway, *, show_names: bool = False) -> list[Change]:
+    """The "What changed" page's list for a pathway, newest first; `show_names` (signed-in
+    staff only) names who proposed and who approved each change."""
     names = _Names()
     bands = names.by_field["age_band_id"]
     page = pathway.get_absolute_url()
     pathway_records = list(
         Pathway.history.filter(id=pathway.pk)
-        .select_related("approval")
+        .select_related(*APPROVAL_PEOPLE)
         .order_by("history_date", "pk")
     )
     pathway_status = _PathwayStatus(pathway_records)
@@ -200,7 +257,7 @@ def published_changes(pathway: Pathway) -> list[Change]:
     by_entry: dict[int, list] = {}
     entry_records = (
         Entry.history.filter(pathway_id=pathway.pk)
-        .select_related("approval")
+        .select_related(*APPROVAL_PEOPLE)
         .order_by("history_date", "pk")
     )
     for record in entry_records:
@@ -214,8 +271,9 @@ def published_changes(pathway: Pathway) -> list[Change]:
             model=Entry,
             names=names,
             is_public=entry_is_public,
-            url=lambda record: f"{page}#entry-{record.position}",
+            url=lambda record: f"{page}#entry-{record.number}",
             seen=lambda record: pathway_status.at(record.history_date),
+            show_names=show_names,
         )
     changes += _describe(
         pathway_records,
@@ -225,5 +283,6 @@ def published_changes(pathway: Pathway) -> list[Change]:
         names=names,
         is_public=pathway_is_public,
         url=lambda record: page,
+        show_names=show_names,
     )
     return sorted(changes, key=lambda change: change.when, reverse=True)

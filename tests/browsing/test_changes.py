@@ -57,7 +57,7 @@ def test_published_edits_are_listed_in_words_newest_first(client, imh, editor, a
     )
 
 
-def test_draft_work_is_never_listed(client, imh, editor, publisher):
+def test_draft_work_is_never_listed(client, imh, editor, publisher, approver):
     source = Entry.objects.get(pathway=imh, position=10)
     draft = Entry.objects.create(
         pathway=imh,
@@ -75,6 +75,7 @@ def test_draft_work_is_never_listed(client, imh, editor, publisher):
     client.force_login(publisher)
     client.post("/admin/pathways/entry/", {"action": "publish", "_selected_action": [draft.pk]})
     client.post("/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [source.pk]})
+    approve_pending(approver)  # unpublishing takes a second publisher
     client.logout()
     lines = change_lines(client)
     assert lines[0].endswith(": withdrawn for review")
@@ -176,7 +177,7 @@ def test_an_approved_change_says_which_field_and_the_words_before_and_after(
     [item] = change_items(client)
     assert item.endswith(
         "Entry ‘Facilitate Joint working and support integrated care planning.’ "
-        "(Birth - 5 years): criteria edited "
+        "(Birth - 5 years): criteria edited Approved by a second publisher. "
         "Criteria Before: (none) After: “Where the GP has concerns.”"
     )
     content = client.get(CHANGES_URL).content.decode()
@@ -218,3 +219,57 @@ def test_entry_versions_made_while_the_pathway_was_a_draft_are_never_listed(clie
         "Pathway ‘Infant Mental Health’: published",
         "Pathway ‘Infant Mental Health’: withdrawn for review",
     ]
+
+
+def propose_criteria(client, user, position: int, criteria: str, reason: str = "") -> None:
+    entry = Entry.objects.get(position=position)
+    client.force_login(user)
+    data = change_form_data(entry, criteria=criteria)
+    data["change_reason"] = reason
+    client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    client.logout()
+
+
+def test_readers_are_told_a_second_publisher_approved_with_the_reason_and_comment(
+    client, imh, editor, approver
+):
+    propose_criteria(client, editor, 190, "Where the GP has concerns.", "Matches the 2026 plan")
+    approve_pending(approver, "Checked against the delivery plan")
+    [item] = change_items(client)
+    assert (
+        "criteria edited Approved by a second publisher. Reason: “Matches the 2026 plan”. "
+        "Approver’s comment: “Checked against the delivery plan”."
+    ) in item
+    # No staff account is named to readers.
+    page = client.get(CHANGES_URL).content.decode()
+    for name in ("erin", "ola"):
+        assert name not in page
+
+
+def test_signed_in_staff_see_who_proposed_and_who_approved(client, imh, editor, approver):
+    propose_criteria(client, editor, 190, "Where the GP has concerns.", "Matches the 2026 plan")
+    approve_pending(approver)
+    client.force_login(editor)
+    [item] = change_items(client)
+    said = "criteria edited Proposed by erin, approved by ola. Reason: “Matches the 2026 plan”."
+    assert said in item
+    assert "Approver’s comment" not in item  # none was given
+    response = client.get(CHANGES_URL)
+    assert "private" in response["Cache-Control"]
+
+
+def test_naming_approvers_costs_no_query_per_change(client, imh, editor, approver):
+    propose_criteria(client, editor, 190, "Where the GP has concerns.")
+    approve_pending(approver, "Fine")
+    client.force_login(editor)
+    client.get(CHANGES_URL)
+    with CaptureQueriesContext(connection) as one:
+        client.get(CHANGES_URL)
+    for position, words in ((10, "First"), (20, "Second"), (30, "Third")):
+        propose_criteria(client, editor, position, words)
+        approve_pending(approver, "Fine")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(CHANGES_URL)
+    assert response.content.decode().count("approved by ola") == 4
+    assert len(four) == len(one)

@@ -7,6 +7,8 @@ import pytest
 
 from pathways.models import AgeBand, Entry, Stage
 
+from ..conftest import approve_pending
+
 
 def add_band(client, label, **extra):
     return client.post(
@@ -24,11 +26,13 @@ def add_band(client, label, **extra):
         ("18 months - 3 years", (548, 1096)),
     ],
 )
-def test_the_days_are_worked_out_from_the_label(client, imh, editor, label, days):
+def test_the_days_are_worked_out_from_the_label(client, imh, editor, approver, label, days):
     client.force_login(editor)
     # Days typed by hand (or sent by an old form) are not used: the label says what they are.
     response = add_band(client, label, start_days=1, end_days=2)
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert not AgeBand.objects.filter(label=label).exists()  # shared content: it waits
+    assert approve_pending(approver) == 1
     band = AgeBand.objects.get(label=label)
     assert (band.start_days, band.end_days) == days
     page = client.get(f"/admin/pathways/ageband/{band.pk}/change/").content.decode()
@@ -55,7 +59,6 @@ def test_an_unreadable_label_gets_a_clear_message(client, imh, editor, label):
 
 
 def test_relabelling_a_stage_moves_its_days(client, imh, editor, approver):
-    from ..conftest import approve_pending
 
     stage = Stage.objects.get(slug="1-3-years")
     client.force_login(editor)

@@ -5,6 +5,7 @@ the change approves it from its word diff."""
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from pathways.models import Entry, Intervention, Pathway, Service, Status
 from pathways.publishing import ChangeKind, Decision, PendingChange
@@ -226,25 +227,42 @@ def test_a_rejected_change_never_goes_live(client, live_entry, editor, approver)
     assert live_entry.rationale == OLD_RATIONALE
 
 
-def test_a_stale_change_is_refused_not_applied_over_a_newer_one(
+def test_a_second_edit_updates_the_one_pending_change_and_both_authors_are_barred(
     client, live_entry, editor, publisher, approver
 ):
     propose_edit(client, live_entry, editor)
     first = PendingChange.objects.get()
     client.force_login(publisher)
-    client.post(
-        f"/admin/pathways/entry/{live_entry.pk}/change/",
-        change_form_data(live_entry, criteria="Where the family asks."),
-    )
-    second = PendingChange.objects.exclude(pk=first.pk).get()
-    second.approve(approver)
+    # The form opens on the proposed version and says so.
+    form = body(client.get(f"/admin/pathways/entry/{live_entry.pk}/change/"))
+    assert "A change is waiting for approval" in form
+    assert NEW_BULLET in form
+    data = change_form_data(live_entry, rationale=NEW_RATIONALE, criteria="Where the family asks.")
+    data["interventions-0-bullets"] += f"\n{NEW_BULLET}"
+    client.post(f"/admin/pathways/entry/{live_entry.pk}/change/", data)
+    change = PendingChange.objects.get()  # still one: updated, not raced
+    assert change.pk == first.pk
+    assert set(change.proposers.all()) == {editor, publisher}
+    with pytest.raises(PermissionDenied):
+        change.approve(publisher)
+    change.approve(approver)
+    live_entry.refresh_from_db()
+    assert (live_entry.rationale, live_entry.criteria) == (NEW_RATIONALE, "Where the family asks.")
+
+
+def test_a_change_overtaken_by_an_operator_restore_is_refused_not_applied(
+    client, live_entry, editor, approver
+):
+    propose_edit(client, live_entry, editor)
+    Entry.objects.filter(pk=live_entry.pk).update(rationale="Restored by an operator.")
     client.force_login(approver)
+    change = PendingChange.objects.get()
     response = client.post(
-        f"/admin/pathways/pendingchange/{first.pk}/change/", {"decision": "approve"}, follow=True
+        f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "approve"}, follow=True
     )
     assert "The live version changed after this change was proposed" in body(response)
     live_entry.refresh_from_db()
-    assert (live_entry.rationale, live_entry.criteria) == (OLD_RATIONALE, "Where the family asks.")
+    assert live_entry.rationale == "Restored by an operator."
 
 
 def test_new_drafts_and_draft_edits_are_saved_as_today(client, imh, editor):
@@ -257,26 +275,28 @@ def test_new_drafts_and_draft_edits_are_saved_as_today(client, imh, editor):
     assert draft.rationale == NEW_RATIONALE
 
 
-def test_moving_an_approved_entry_into_a_live_pathway_waits(client, imh, editor, approver):
+def test_a_published_entry_in_a_draft_pathway_is_guarded_too(client, imh, editor, approver):
+    """Publishing a pathway then shows only entries whose every word was approved."""
     other = Pathway.objects.get(slug="parental-mental-health-and-wellbeing")
     other.status = Status.DRAFT
     other.save()
     entry = Entry.objects.get(pathway=imh, position=140)
     entry.pathway = other
     entry.save()
-    # In a draft pathway it is nobody's to see, so its editing is direct.
     client.force_login(editor)
     client.post(
         f"/admin/pathways/entry/{entry.pk}/change/",
         change_form_data(entry, criteria="Edited in the draft pathway."),
     )
-    assert not PendingChange.objects.exists()
     entry.refresh_from_db()
+    assert entry.criteria != "Edited in the draft pathway."
     client.post(
-        f"/admin/pathways/entry/{entry.pk}/change/", change_form_data(entry, pathway=imh.pk)
+        f"/admin/pathways/entry/{entry.pk}/change/",
+        change_form_data(entry, criteria="Edited in the draft pathway.", pathway=imh.pk),
     )
     entry.refresh_from_db()
     assert entry.pathway == other
+    assert PendingChange.objects.pending().count() == 1
     client.logout()
     assert "Edited in the draft pathway." not in body(client.get(IMH_URL))
     approve_pending(approver)

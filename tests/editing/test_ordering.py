@@ -73,12 +73,18 @@ def test_moving_in_live_content_is_a_pending_change(client, imh, editor, approve
     client.force_login(editor)
     response = client.post(move_url(entry, Intervention(pk=before[2][0]), "up"))
     change = PendingChange.objects.get()
-    assert response["Location"] == f"/admin/pathways/pendingchange/{change.pk}/change/"
+    # Back on the form, which opens on the proposed order and says a change waits.
+    assert response["Location"] == f"/admin/pathways/entry/{entry.pk}/change/"
+    assert "A change is waiting for approval" in client.get(response["Location"]).content.decode()
     assert order(entry) == before
-    assert "Intervention moved" in client.get(response["Location"]).content.decode()
+    pending_page = f"/admin/pathways/pendingchange/{change.pk}/change/"
+    assert "Intervention moved" in client.get(pending_page).content.decode()
+    # A second move updates the same pending change instead of racing it.
+    client.post(move_url(entry, Intervention(pk=before[2][0]), "up"))
+    assert PendingChange.objects.get().pk == change.pk
     approve_pending(approver)
     ids = [pk for pk, _ in before]
-    assert [pk for pk, _ in order(entry)] == [ids[0], ids[2], ids[1], ids[3]]
+    assert [pk for pk, _ in order(entry)] == [ids[2], ids[0], ids[1], ids[3]]
 
 
 def test_a_new_intervention_goes_last_without_a_position(client, draft_entry, editor):
@@ -165,6 +171,7 @@ def test_the_entry_list_offers_up_and_down_buttons(client, imh, editor):
 def test_swapping_two_draft_entries(client, imh, editor):
     imh.status = Status.DRAFT  # a pathway still being written: nothing is live
     imh.save()
+    Entry.objects.filter(pathway=imh).update(status=Status.DRAFT)
     before = entry_positions(imh)
     (a, pa), (b, pb) = before[0], before[1]
     client.force_login(editor)
@@ -194,6 +201,23 @@ def test_moving_a_live_entry_waits_and_the_approval_swaps_both(client, imh, edit
     assert after[:2] + after[4:] == before[:2] + before[4:]
     moved_back = Entry.objects.get(pk=a).history.latest()
     assert moved_back.approval == change  # the other half of the swap, same approval
+
+
+def test_moving_a_live_entry_twice_is_one_change_and_keeps_the_order_proposed(
+    client, imh, editor, approver
+):
+    before = entry_positions(imh)
+    (a, pa), (b, pb), (c, pc) = before[2], before[3], before[4]
+    client.force_login(editor)
+    client.post(f"/admin/pathways/entry/{c}/move-entry/up/")
+    client.post(f"/admin/pathways/entry/{c}/move-entry/up/")
+    change = PendingChange.objects.get()  # one change, updated by the second move
+    assert change.proposed["fields"]["position"] == pa
+    assert entry_positions(imh) == before
+    approve_pending(approver)
+    after = entry_positions(imh)
+    assert after[2:5] == [(c, pa), (a, pb), (b, pc)]
+    assert after[:2] + after[5:] == before[:2] + before[5:]
 
 
 def test_moving_the_first_entry_up_changes_nothing(client, imh, editor):

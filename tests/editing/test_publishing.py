@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from pathways.models import Entry, Pathway, Stage, Status
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, approve_pending
 from .test_admin import change_form_data
 
 HTMX = {"HX-Request": "true"}
@@ -134,7 +134,7 @@ def test_editors_preview_drafts_with_a_banner(client, draft_entry, editor):
     assert 'class="nhsuk-notification-banner draft-banner"' in content
     assert "Preview: this page also shows draft entries" in content
     assert "Showing 20 of 20 rationales" in content
-    card = content[content.index('id="entry-15"') :]
+    card = content[content.index(f'id="entry-{draft_entry.number}"') :]
     assert card.index("draft-tag") < card.index(SECRET)
     fragment = client.get(IMH_URL, {"q": "Zebracrossing"}, headers=HTMX).content.decode()
     unmarked = fragment.replace("<mark>", "").replace("</mark>", "")
@@ -230,7 +230,7 @@ def test_an_editor_creates_an_entry_as_a_draft(client, imh, editor):
     assert "A new rationale." not in client.get(IMH_URL).content.decode()
 
 
-def test_a_publisher_publishes_and_unpublishes(client, draft_entry, publisher):
+def test_a_publisher_publishes_and_unpublishes(client, draft_entry, publisher, approver):
     client.force_login(publisher)
     changelist = client.get("/admin/pathways/entry/").content.decode()
     assert 'value="publish"' in changelist and 'value="unpublish"' in changelist
@@ -239,11 +239,13 @@ def test_a_publisher_publishes_and_unpublishes(client, draft_entry, publisher):
         {"action": "publish", "_selected_action": [draft_entry.pk]},
         follow=True,
     )
-    assert [str(m) for m in response.context["messages"]] == ["1 published (0 already were)."]
+    # Nobody wrote part of this draft since it was loaded: publishing it is the approval.
+    told = [str(m) for m in response.context["messages"]]
+    assert told == ["1 published: practitioners see them now."]
     draft_entry.refresh_from_db()
     assert draft_entry.status == Status.PUBLISHED
     record = draft_entry.history.latest()
-    assert (record.history_user, record.history_change_reason) == (publisher, "Published")
+    assert record.approval.decided_by == publisher
     client.logout()
     assert SECRET in client.get(IMH_URL).content.decode()
     client.force_login(publisher)
@@ -252,8 +254,11 @@ def test_a_publisher_publishes_and_unpublishes(client, draft_entry, publisher):
         {"action": "unpublish", "_selected_action": [draft_entry.pk]},
         follow=True,
     )
-    assert [str(m) for m in response.context["messages"]] == ["1 unpublished (0 already were)."]
+    told = [str(m) for m in response.context["messages"]]
+    assert len(told) == 1 and told[0].startswith("1 waiting for another publisher's approval")
     client.logout()
+    assert SECRET in client.get(IMH_URL).content.decode()  # until a second person agrees
+    approve_pending(approver)
     assert SECRET not in client.get(IMH_URL).content.decode()
 
 
@@ -263,9 +268,9 @@ def test_a_publisher_publishes_through_the_form(client, draft_entry, publisher):
     assert 'name="status"' in client.get(url).content.decode()
     response = client.post(url, change_form_data(draft_entry, status=Status.PUBLISHED))
     assert response.status_code == 302
-    assert response["Location"] == "/admin/pathways/entry/"
     draft_entry.refresh_from_db()
     assert draft_entry.status == Status.PUBLISHED
+    assert draft_entry.history.latest().approval.decided_by == publisher
 
 
 def test_publishing_a_pathway_is_a_publishers_act(client, draft_pathway, editor, publisher):
@@ -277,7 +282,7 @@ def test_publishing_a_pathway_is_a_publishers_act(client, draft_pathway, editor,
             follow=True,
         )
         told = [str(m) for m in response.context["messages"]]
-        assert told == ([] if user == editor else ["1 published (0 already were)."])
+        assert told == ([] if user == editor else ["1 published: practitioners see them now."])
         draft_pathway.refresh_from_db()
         assert draft_pathway.status == expected, user
 

@@ -167,6 +167,7 @@ def test_errors_are_not_kept(client, imh):
             Entry(
                 pathway=pathway,
                 position=10,
+                number=10,
                 stage=source.stage,
                 age_band=source.age_band,
                 service=source.service,

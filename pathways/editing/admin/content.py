@@ -4,6 +4,8 @@ policy documents with their sections."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -27,11 +29,18 @@ from ...models import (
     Stage,
     Tag,
 )
-from ...publishing import PendingChange, is_live, overdue_condition, state_of
+from ...publishing import (
+    is_guarded,
+    needs_approval,
+    overdue_condition,
+    pending_change_of,
+    state_of,
+    submit,
+)
 from ..ordering import DOWN, UP, neighbour, swap_places
 from .forms import TEXT_FIELDS
 from .publishing import PublishableAdmin
-from .versions import ContentAdmin, pending_message, pending_url
+from .versions import ContentAdmin, pending_message
 
 
 class OrderedInline:
@@ -204,8 +213,8 @@ class EntryAdmin(PublishableAdmin):
         return [move, *super().get_urls()]
 
     def move_entry_view(self, request, object_id, direction):
-        """Swaps an entry with the one above or below it in its pathway (a pending change if
-        either is live: the approval swaps both)."""
+        """Moves an entry one place up or down in its pathway. For guarded content the move
+        is (or updates) the entry's pending change; the approval shifts the entries between."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         entry = get_object_or_404(Entry, pk=object_id)
@@ -216,23 +225,24 @@ class EntryAdmin(PublishableAdmin):
         back = (
             reverse("admin:pathways_entry_changelist") + f"?pathway__id__exact={entry.pathway_id}"
         )
-        other = neighbour(entry, "pathway_id", "position", direction)
-        if other is None:
-            messages.info(
-                request, f"“{entry.rationale}” is already {'first' if direction == UP else 'last'}."
-            )
+        pending = pending_change_of(entry)
+        state = copy.deepcopy(pending.proposed) if pending is not None else state_of(entry)
+        place = state["fields"]["position"]
+        others = Entry.objects.filter(pathway_id=entry.pathway_id).exclude(pk=entry.pk)
+        slots = sorted([entry.position, *others.values_list("position", flat=True)])
+        index = slots.index(place)
+        target = index - 1 if direction == UP else index + 1
+        if not 0 <= target < len(slots):
+            where = "first" if direction == UP else "last"
+            messages.info(request, f"“{entry.rationale}” is already {where}.")
             return HttpResponseRedirect(back)
-        if is_live(entry) or is_live(other):
-            state = state_of(entry)
-            state["fields"]["position"] = other.position
-            pending = PendingChange.propose(
-                entry,
-                state,
-                user=request.user,
-                reason=f"Moved {direction}, swapping places with “{other.rationale}”",
-            )
+        other = neighbour(entry, "pathway_id", "position", direction)
+        if pending is not None or needs_approval(entry, entry) or is_guarded(other):
+            state["fields"]["position"] = slots[target]
+            reason = f"Moved {direction} in the pathway"
+            pending = submit(entry, state, user=request.user, reason=reason)
             messages.success(request, pending_message(pending))
-            return HttpResponseRedirect(pending_url(pending))
+            return HttpResponseRedirect(back)
         swap_places(entry, other, "position", user=request.user)
         messages.success(request, f"“{entry.rationale}” moved {direction}.")
         return HttpResponseRedirect(back)

@@ -4,18 +4,21 @@ publishers. Nobody approves their own change."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.text import capfirst
 
 from ...errors import error_text
 from ...history import parts_changes
-from ...publishing import Decision, PendingChange, content_fields
+from ...publishing import ChangeKind, Decision, PendingChange, content_fields
 from ..textdiff import word_diff
+from .waiting import ContentModelFilter, DecisionFilter, ProposerFilter, approval_notice_view
 
 
 def _shown(field, value) -> str:
@@ -34,13 +37,18 @@ def change_rows(change: PendingChange) -> list[dict]:
     """What the change changes, field by field and part by part, as word diffs."""
     rows = []
     base, proposed = change.base, change.proposed
+    if change.kind == ChangeKind.DELETE:
+        return [{"field": "Whole content", "old": str(change.object_repr), "new": "(deleted)"}]
+    if "status" in proposed:
+        rows.append({"field": "Status", "old": "", "new": proposed["status"].capitalize()})
     for field in content_fields(change.model):
         old = base["fields"].get(field.attname)
         new = proposed["fields"].get(field.attname)
         if old != new:
             before, after = word_diff(_shown(field, old), _shown(field, new))
             rows.append({"field": capfirst(field.verbose_name), "old": before, "new": after})
-    for item in parts_changes(change.model, base["parts"], proposed["parts"]):
+    old_parts = base["parts"] or {name: [] for name in proposed["parts"]}
+    for item in parts_changes(change.model, old_parts, proposed["parts"]):
         before, after = word_diff(item["old"], item["new"])
         rows.append({"field": item["field"], "old": before, "new": after})
     return rows
@@ -49,7 +57,8 @@ def change_rows(change: PendingChange) -> list[dict]:
 @admin.register(PendingChange)
 class PendingChangeAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "proposed_by", "proposed_at", "decision", "decided_by"]
-    list_filter = ["decision", "kind", "content_type"]
+    # Waiting changes first (DecisionFilter defaults to them); content types by name.
+    list_filter = [DecisionFilter, ProposerFilter, "kind", ("content_type", ContentModelFilter)]
     list_select_related = ["proposed_by", "decided_by", "content_type"]
     search_fields = ["object_repr", "reason", "comment"]
 
@@ -61,6 +70,14 @@ class PendingChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the record of who approved what stays
+
+    def get_urls(self):
+        notifications = path(
+            "notifications/",
+            self.admin_site.admin_view(partial(approval_notice_view, admin_site=self.admin_site)),
+            name="pathways_pendingchange_notifications",
+        )
+        return [notifications, *super().get_urls()]
 
     def may_decide(self, request) -> bool:
         return request.user.has_perm("pathways.approve_pendingchange")
@@ -79,7 +96,9 @@ class PendingChangeAdmin(admin.ModelAdmin):
         live = change.content
         opts = change.model._meta
         is_pending = change.decision == Decision.PENDING
-        own = change.proposed_by_id == request.user.pk
+        authors = change.authors() if is_pending else set()
+        own = request.user.pk in authors
+        proposed_it = change.proposers.filter(pk=request.user.pk).exists()
         context = {
             **self.admin_site.each_context(request),
             "title": f"{change}: {change.get_decision_display().lower()}",
@@ -95,17 +114,22 @@ class PendingChangeAdmin(admin.ModelAdmin):
             "public_url": _public_url(live),
             "may_approve": is_pending and self.may_decide(request) and not own,
             "may_reject": is_pending and self.may_decide(request),
+            "may_withdraw": is_pending and proposed_it,
             "own": own,
+            "proposers": list(change.proposers.all()),
         }
         return TemplateResponse(request, "admin/pathways/pending_change.html", context)
 
     def _decide(self, request, change):
-        if not self.may_decide(request):
-            raise PermissionDenied
         decision = request.POST.get("decision")
         comment = request.POST.get("comment", "").strip()
+        if decision != "withdraw" and not self.may_decide(request):
+            raise PermissionDenied
         try:
-            if decision == "approve":
+            if decision == "withdraw":
+                change.reject(request.user, comment, withdraw=True)
+                messages.success(request, f"Withdrawn: “{change.object_repr}” stays as approved.")
+            elif decision == "approve":
                 change.approve(request.user, comment)
                 messages.success(
                     request, f"Approved: practitioners now see “{change.object_repr}” as changed."
@@ -125,8 +149,8 @@ def _public_url(obj) -> str | None:
     if obj is None:
         return None
     pathway = getattr(obj, "pathway", None)
-    if pathway is not None and hasattr(obj, "position"):
-        return f"{pathway.get_absolute_url()}#entry-{obj.position}"
+    if pathway is not None and hasattr(obj, "number"):
+        return f"{pathway.get_absolute_url()}#entry-{obj.number}"
     if hasattr(obj, "get_absolute_url"):
         return obj.get_absolute_url()
     return None

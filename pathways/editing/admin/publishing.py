@@ -1,12 +1,13 @@
-"""Publishing in the admin: editors write drafts, only publishers publish, unpublish or delete
-published content."""
+"""Publishing in the admin: editors write drafts; publishers publish (which approves a draft
+they wrote no part of) and ask to unpublish; both go through the gate (publishing.submit)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from ...publishing import Status
+from ...errors import error_text
+from ...publishing import Decision, Status, pending_change_of, publish, unpublish
 from .versions import ContentAdmin
 
 
@@ -45,26 +46,37 @@ class PublishableAdmin(ContentAdmin):
                 raise PermissionDenied("Only publishers can publish or unpublish.")
         super().save_model(request, obj, form, change)
 
-    def _set_status(self, request, queryset, status, words):
-        changed = 0
+    def _set_status(self, request, queryset, status, gate):
+        went_live, waiting = 0, 0
         for obj in queryset:
-            if obj.status == status:
+            if obj.status == status and pending_change_of(obj) is None:
                 continue
-            obj.status = status
-            obj._change_reason = words.capitalize()
-            obj._history_user = request.user
-            obj.save()
-            changed += 1
-        self.message_user(
-            request, f"{changed} {words} ({queryset.count() - changed} already were)."
-        )
+            try:
+                change = gate(obj, request.user)
+            except (ValidationError, PermissionDenied) as error:
+                words = error_text(error) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"“{obj}”: {words}", messages.ERROR)
+                continue
+            if change.decision == Decision.APPROVED:
+                went_live += 1
+            else:
+                waiting += 1
+        if went_live:
+            self.message_user(request, f"{went_live} published: practitioners see them now.")
+        if waiting:
+            self.message_user(
+                request,
+                f"{waiting} waiting for another publisher's approval (a publisher approves "
+                "only what they wrote no part of; unpublishing, too, takes a second person).",
+                messages.WARNING,
+            )
 
     @admin.action(description="Publish: practitioners will see them", permissions=["publish"])
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Status.PUBLISHED, "published")
+        self._set_status(request, queryset, Status.PUBLISHED, publish)
 
     @admin.action(
         description="Unpublish: back to draft, hidden from practitioners", permissions=["publish"]
     )
     def unpublish(self, request, queryset):
-        self._set_status(request, queryset, Status.DRAFT, "unpublished")
+        self._set_status(request, queryset, Status.DRAFT, unpublish)

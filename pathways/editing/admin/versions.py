@@ -3,6 +3,8 @@ what changed, a read-only page per version, and the revert that puts it back."""
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,11 +30,19 @@ from ...history import (
     slot_field,
 )
 from ...publishing import (
+    ChangeKind,
+    Decision,
     PendingChange,
+    Status,
+    is_guarded,
     needs_approval,
+    pending_change_of,
     propose_revert,
+    publish,
     revert_needs_approval,
     state_of,
+    submit,
+    with_status,
 )
 from ..ordering import DOWN, UP, moved, next_place
 from ..textdiff import word_diff
@@ -64,6 +74,12 @@ def pending_message(pending: PendingChange) -> str:
     )
 
 
+def _keep_proposal(request, target, proposed: dict, reason: str, kind: str) -> None:
+    """Keeps a proposal on the request until the view's savepoints are rolled back; the view
+    then submits it (ContentAdmin._submit_proposals)."""
+    request._proposals = [*getattr(request, "_proposals", []), (target, proposed, reason, kind)]
+
+
 def pending_url(pending: PendingChange) -> str:
     return reverse("admin:pathways_pendingchange_change", args=[pending.pk])
 
@@ -80,14 +96,82 @@ class ContentAdmin(SimpleHistoryAdmin):
     # Saving: one historical record per save, written after the parts (inlines, m2m) are
     # saved, so the record holds the version the editor saw when pressing Save.
     #
-    # A save that needs approval (publishing.needs_approval) runs exactly as any other, inside
-    # a savepoint, so Django's own validation and saving build the proposed version; the
-    # version is then kept as a pending change and the savepoint rolled back, leaving the live
-    # rows as they were.
+    # The gate (publishing.needs_approval): a save of guarded content runs exactly as any
+    # other, inside a savepoint, so Django's own validation and saving build the proposed
+    # version; the version is then kept as the object's pending change and the savepoint
+    # rolled back, leaving the live rows as they were. A form on content with a pending change
+    # shows and binds the proposed version the same way: written inside a savepoint that is
+    # always rolled back.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        live = self.get_object(request, object_id) if object_id else None
+        pending = pending_change_of(live)
+        if pending is None or pending.kind == ChangeKind.DELETE:
+            extra_context = {**(extra_context or {}), "pending_change": pending}
+            return self._gated(super().changeform_view, request, object_id, form_url, extra_context)
+        request._live_before = type(live).objects.get(pk=live.pk)
+        with transaction.atomic():
+            showing = transaction.savepoint_create()
+            pending.apply_quietly(live)
+            extra_context = {**(extra_context or {}), "pending_change": pending}
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            transaction.savepoint_rollback(showing)
+        return self._submit_proposals(request, response)
+
+    def _gated(self, view, request, *args):
+        response = view(request, *args)
+        return self._submit_proposals(request, response)
+
+    def _submit_proposals(self, request, response):
+        """Submits what the request proposed, once its savepoints are rolled back, and sends
+        the proposer to the pending change."""
+        proposals = getattr(request, "_proposals", [])
+        if not proposals:
+            return response
+        del request._proposals
+        changes = []
+        for target, proposed, reason, kind in proposals:
+            if kind == ChangeKind.PUBLISH and proposed == with_status(
+                state_of(target), Status.PUBLISHED
+            ):
+                # Only the status changed: as the Publish action, an approval if this
+                # publisher wrote no part of the draft.
+                change = publish(target, request.user, reason)
+                if change.decision == Decision.APPROVED:
+                    messages.success(request, f"“{target}” is published: practitioners see it.")
+                    continue
+            else:
+                change = submit(target, proposed, user=request.user, reason=reason, kind=kind)
+            changes.append(change)
+        if not changes:
+            return response
+        request._pending_changes = changes
+        if request.path.endswith("/change/") or request.path.endswith("/add/"):
+            if "_continue" in request.POST and changes[-1].object_id is not None:
+                messages.info(request, pending_message(changes[-1]))
+                return response
+            messages.success(request, pending_message(changes[-1]))
+            return HttpResponseRedirect(pending_url(changes[-1]))
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = self._gated(super().changelist_view, request, extra_context)
+        pending = getattr(request, "_pending_changes", None)
+        if pending:
+            messages.info(
+                request,
+                f"{len(pending)} of these changes affect content practitioners see: they wait "
+                "for a publisher's approval before practitioners see them.",
+            )
+        return response
 
     def save_model(self, request, obj, form, change):
-        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
-        if needs_approval(before, obj, may_publish=self.may_publish(request)):
+        before = None
+        if change:
+            before = getattr(request, "_live_before", None) or type(obj).objects.get(pk=obj.pk)
+        if needs_approval(before, obj):
             request._proposal = (before, transaction.savepoint_create())
         obj._change_reason = form.cleaned_data.get("change_reason") or None
         if parts_of(self.model):
@@ -105,24 +189,90 @@ class ContentAdmin(SimpleHistoryAdmin):
         if proposal is not None:
             del request._proposal
             before, savepoint = proposal
+            status = getattr(form.instance, "status", None)
             proposed = state_of(form.instance)
             transaction.savepoint_rollback(savepoint)
-            if proposed == state_of(before):
-                return  # saved as it was: nothing to approve, and no new version
-            pending = PendingChange.propose(
-                before,
-                proposed,
-                user=request.user,
-                reason=form.cleaned_data.get("change_reason") or "",
-            )
-            request._pending_changes = [*getattr(request, "_pending_changes", []), pending]
+            if before is None:
+                target, kind = self.model, ChangeKind.CREATE
+                proposed = with_status(proposed, status)
+            else:
+                target, kind = before, ChangeKind.CHANGE
+                if status is not None and status != before.status:
+                    proposed = with_status(proposed, status)
+                    kind = ChangeKind.PUBLISH if status == "published" else ChangeKind.UNPUBLISH
+                pending = pending_change_of(before)
+                if proposed == (pending.proposed if pending else state_of(before)):
+                    return  # saved as it was: nothing new to approve
+            reason = form.cleaned_data.get("change_reason") or ""
+            request._proposals = [
+                *getattr(request, "_proposals", []),
+                (target, proposed, reason, kind),
+            ]
             return
         if parts_of(self.model):
             form.instance._history_user = request.user
             record_version(form.instance, created=not change)
 
+    def message_user(self, request, message, *args, **kwargs):
+        # Django's "… was changed successfully" would be untrue for a change that waits.
+        if getattr(request, "_proposals", None):
+            return None
+        return super().message_user(request, message, *args, **kwargs)
+
+    def log_addition(self, request, obj, message):
+        if getattr(request, "_proposals", None):
+            return None  # nothing was added: the pending change records the proposal
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_proposals", None):
+            return None
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        if getattr(request, "_proposals", None):
+            return None  # nothing was deleted yet: the pending change records the proposal
+        return super().log_deletions(request, queryset)
+
+    # Deleting: drafts go at once; guarded content waits for approval like any change.
+
+    def delete_model(self, request, obj):
+        if is_guarded(obj) or pending_change_of(obj) is not None:
+            _keep_proposal(request, obj, state_of(obj), "", ChangeKind.DELETE)
+            return
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)
+        proposals = getattr(request, "_proposals", None)
+        if not proposals:
+            return response
+        del request._proposals
+        change = submit(*proposals[0][:2], user=request.user, kind=ChangeKind.DELETE)
+        messages.success(request, pending_message(change))
+        return HttpResponseRedirect(pending_url(change))
+
+    def response_action(self, request, queryset, **kwargs):
+        response = super().response_action(request, queryset, **kwargs)
+        proposals = getattr(request, "_proposals", None)
+        if proposals:
+            del request._proposals
+            for target, proposed, reason, kind in proposals:
+                submit(target, proposed, user=request.user, reason=reason, kind=kind)
+            messages.success(
+                request,
+                f"{len(proposals)} deletion(s) of content practitioners see wait for a "
+                "publisher's approval.",
+            )
+        return response
+
     # Moving a part (an intervention, a reading note) up or down: a plain POST, from buttons
-    # that work without JavaScript. Live content gets a pending change, like any edit.
+    # that work without JavaScript. Guarded content gets a pending change, like any edit; a
+    # further move updates it.
 
     def get_urls(self):
         opts = self.model._meta
@@ -143,8 +293,9 @@ class ContentAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         relation = self.model._meta.get_field(part)
         slot = slot_field(relation)
-        state = state_of(obj)
-        rows = state["parts"][part]
+        pending = pending_change_of(obj)
+        state = copy.deepcopy(pending.proposed) if pending is not None else state_of(obj)
+        rows = state["parts"].get(part, [])
         if not any(row["id"] == part_id for row in rows):
             raise Http404
         state["parts"][part] = moved(rows, slot, part_id, direction)
@@ -154,10 +305,10 @@ class ContentAdmin(SimpleHistoryAdmin):
             f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
             args=[obj.pk],
         )
-        if needs_approval(obj, obj, may_publish=False):
-            pending = PendingChange.propose(obj, state, user=request.user, reason=reason)
+        if needs_approval(obj, obj):
+            pending = submit(obj, state, user=request.user, reason=reason)
             messages.success(request, pending_message(pending))
-            return HttpResponseRedirect(pending_url(pending))
+            return HttpResponseRedirect(change_url)
         with transaction.atomic():
             restore_parts(obj, {part: state["parts"][part]}, reason, user=request.user)
             obj._history_user = request.user
@@ -165,31 +316,6 @@ class ContentAdmin(SimpleHistoryAdmin):
             record_version(obj)
         messages.success(request, f"{capfirst(label)} moved {direction}.")
         return HttpResponseRedirect(change_url)
-
-    def log_change(self, request, obj, message):
-        if getattr(request, "_pending_changes", None):
-            message = "Proposed a change: pending approval."
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request, obj):
-        pending = getattr(request, "_pending_changes", None)
-        if not pending or "_continue" in request.POST or "_addanother" in request.POST:
-            if pending:
-                messages.info(request, pending_message(pending[-1]))
-            return super().response_change(request, obj)
-        messages.success(request, pending_message(pending[-1]))
-        return HttpResponseRedirect(pending_url(pending[-1]))
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        pending = getattr(request, "_pending_changes", None)
-        if pending:
-            messages.info(
-                request,
-                f"{len(pending)} of these changes affect live content: they wait for a "
-                "publisher's approval before practitioners see them.",
-            )
-        return response
 
     @admin.display(description="Approval")
     def approved(self, record) -> str:
@@ -311,7 +437,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             "fields": self._version_fields(record),
             "parts": self._version_parts(record),
             "may_revert": may_revert,
-            "keeps_status": hasattr(record, "status") and not self.may_publish(request),
+            "keeps_status": hasattr(record, "status"),
             "change_url": change_url if current is not None else None,
             "history_url": history_url,
             **(extra_context or {}),
@@ -337,9 +463,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             messages.success(request, pending_message(pending))
             return HttpResponseRedirect(pending_url(pending))
         try:
-            obj = revert(
-                record, user=request.user, reason=reason, may_publish=self.may_publish(request)
-            )
+            obj = revert(record, user=request.user, reason=reason, may_publish=False)
         except ValidationError as error:
             problems = error_text(error)
             messages.error(request, f"Could not revert to {describe_version(record)}: {problems}")

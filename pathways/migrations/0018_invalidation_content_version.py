@@ -13,7 +13,7 @@ def first_version(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathways", "0012_search_glossary_repeats"),
+        ("pathways", "0017_entry_numbers"),
     ]
 
     operations = [
