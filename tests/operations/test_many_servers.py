@@ -28,6 +28,7 @@ from django.db import connection
 from pathways.models import Entry
 from pathways.operations.caching import RETRY_AFTER_SECONDS
 from pathways.problem_reports.views import REPORTS_PER_HOUR
+from pathways.publishing import PendingChange
 
 from ..conftest import FIXTURES, IMH_URL
 from ..relay import closed_port
@@ -196,36 +197,39 @@ def count_shown(body: str) -> str:
     return re.search(r"Showing (\d+ of \d+) rationales", body).group(1)
 
 
-def a_publisher_and_an_entry(settings) -> Entry:
+def publishers_and_an_entry(settings) -> Entry:
     # The servers check passwords with production's hashers, not the tests' fast one.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
-    # A superuser may publish: the Publishers group comes from a data migration, which an
-    # earlier transactional test's flush may have emptied.
-    User.objects.create_superuser("pia", "pia@example.nhs.uk", "a-long-enough-password")
+    # Superusers may publish and approve: the Publishers group comes from a data migration,
+    # which an earlier transactional test's flush may have emptied.
+    for name in ("pia", "ola"):
+        User.objects.create_superuser(name, f"{name}@example.nhs.uk", "a-long-enough-password")
     entry = Entry.objects.filter(pathway__slug="infant-mental-health").for_age(70)
     return entry.filter(service__slug="health-visiting").first()
 
 
-def unpublish(server: AppServer, entry: Entry) -> None:
-    """Pia unpublishes the entry through `server`'s admin."""
-    publisher, jar = sign_in(server, "pia", "a-long-enough-password")
+def post_as(server: AppServer, username: str, path: str, data: dict) -> int:
+    person, jar = sign_in(server, username, "a-long-enough-password")
     status, _ = fetch(
-        server.url("/admin/pathways/entry/"),
-        {
-            "action": "unpublish",
-            "_selected_action": [entry.pk],
-            "csrfmiddlewaretoken": csrf_token(jar),
-        },
-        opener=publisher,
+        server.url(path), {**data, "csrfmiddlewaretoken": csrf_token(jar)}, opener=person
     )
-    assert status == 200
+    return status
+
+
+def unpublish(server: AppServer, entry: Entry) -> None:
+    """Pia asks to unpublish the entry through `server`'s admin, and Ola approves it there."""
+    action = {"action": "unpublish", "_selected_action": [entry.pk]}
+    assert post_as(server, "pia", "/admin/pathways/entry/", action) == 200
+    change = PendingChange.objects.pending().get()
+    approval = f"/admin/pathways/pendingchange/{change.pk}/change/"
+    assert post_as(server, "ola", approval, {"decision": "approve"}) in (200, 302)
     entry.refresh_from_db()
     assert entry.status == "draft"
 
 
 def test_a_change_approved_through_one_server_is_served_by_the_other(servers, settings):
     _, first, second = servers
-    entry = a_publisher_and_an_entry(settings)
+    entry = publishers_and_an_entry(settings)
     # Both servers have built the page (and its cards) under the current content version.
     for server in (first, second):
         status, body = fetch(server.url(PAGE))
@@ -251,7 +255,7 @@ def test_an_entry_unpublished_while_redis_is_paused_is_gone_within_the_bound(ser
     # RETRY_AFTER_SECONDS; an entry is unpublished meanwhile; Redis resumes. The old page
     # was still served minutes later, and nothing was logged.
     redis, first, second = servers
-    entry = a_publisher_and_an_entry(settings)
+    entry = publishers_and_an_entry(settings)
     for server in (first, second):
         assert entry.rationale in fetch(server.url(PAGE))[1]
     redis.process.send_signal(signal.SIGSTOP)
