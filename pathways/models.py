@@ -28,6 +28,7 @@ __all__ = [
     "AgeBand",
     "AgeRange",
     "ApprovalNotice",
+    "ContentVersion",
     "ContextDocument",
     "DocumentSection",
     "Entry",
@@ -794,8 +795,9 @@ def content_models() -> list[type[models.Model]]:
 
 
 # Models that live with the rest of their room; importing them here registers them: readers'
-# reports, publishers' notices, and what the CDS Hooks service remembers of its callers (used
-# JWTs, fetched keys).
+# reports, publishers' notices, what the CDS Hooks service remembers of its callers (used
+# JWTs, fetched keys), and the content version's row (operations.caching).
 from .editing.notifications import ApprovalNotice  # noqa: E402
 from .integration.models import IssuerKeySet, UsedJwt  # noqa: E402
+from .operations.models import ContentVersion  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402
