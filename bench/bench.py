@@ -142,8 +142,6 @@ def django_env(database_url: str, port: int, out: Path, workers: int | None = No
         "DJANGO_BENCH": "1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": "0",
-        # Each server its own content version, away from `make serve`'s.
-        "CACHE_DIR": str(out / f"cache-{port}"),
     }
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)

@@ -88,6 +88,7 @@ def generate(pathway_count: int, entry_count: int, seed: int = 2026) -> None:
             Entry(
                 pathway=pathway,
                 position=10 * (i // len(new_pathways) + 1),
+                number=10 * (i // len(new_pathways) + 1),
                 stage=stage,
                 age_band=rng.choice(bands_for[stage.pk]),
                 tag=rng.choice(tags),

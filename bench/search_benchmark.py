@@ -103,6 +103,7 @@ def generate(pathway_slug: str = "search-benchmark") -> "object":
         Entry(
             pathway=pathway,
             position=n,
+            number=n,
             stage=rng.choice(stages),
             age_band=rng.choice(bands),
             tag=rng.choice(tags),

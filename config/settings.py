@@ -134,15 +134,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # What pages reuse (pathways.operations.caching): the content version, which every content
-# save changes, and what was built for it. With REDIS_URL (redis://host:6379/0) both live in
-# Redis, shared by every app server; without it the version is in files a server's workers
-# share and built parts in each worker's memory, which is right for one server. Sessions and
-# sign-in attempts are in the database either way. Redis is asked to answer within half a
-# second: a stopped Redis costs speed, never a page. Whole pages are kept by HTTP caches in
-# front (docs/deploy.md), not here.
+# save changes in the database, and what was built for it. Each worker keeps the version it
+# read for CONTENT_VERSION_SECONDS, then reads it again (one indexed query): a change reaches
+# every app server within that time, even when Redis stalls, fails or restarts. With
+# REDIS_URL (redis://host:6379/0) what was built lives in Redis, shared by every app server;
+# without it in each worker's memory. Sessions and sign-in attempts are in the database
+# either way. Redis is asked to answer within half a second: a stopped Redis costs speed,
+# never a page. Whole pages are kept by HTTP caches in front (docs/deploy.md), not here.
+CONTENT_VERSION_SECONDS = float(os.environ.get("CONTENT_VERSION_SECONDS", "2"))
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 BUILT_CACHE_SECONDS = 60 * 60 * 24
-CACHE_DIR = Path(os.environ.get("CACHE_DIR", str(BASE_DIR / "var")))
 
 
 def redis_cache(prefix: str, timeout: int | None) -> dict:
@@ -156,18 +157,10 @@ def redis_cache(prefix: str, timeout: int | None) -> dict:
 
 
 if REDIS_URL:
-    SHARED_CACHES = {
-        "content_version": redis_cache("version", None),
-        "built": redis_cache("built", BUILT_CACHE_SECONDS),
-    }
+    SHARED_CACHES = {"built": redis_cache("built", BUILT_CACHE_SECONDS)}
 else:
+    # Cards for every entry of 50 pathways (10,000) fit; about 3 KB each.
     SHARED_CACHES = {
-        "content_version": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(CACHE_DIR / "content-version"),
-            "TIMEOUT": None,
-        },
-        # Cards for every entry of 50 pathways (10,000) fit; about 3 KB each.
         "built": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "TIMEOUT": BUILT_CACHE_SECONDS,

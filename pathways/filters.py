@@ -239,12 +239,7 @@ PARAMETERS = ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q")
 def filter_options(entries) -> tuple[list[Stage], list[Service], list[Tag]]:
     """The stages, services and tags the given entries use, one query each: the same rows
     give the form's choices and the stages' bounds."""
-    entries = entries.order_by()
-
-    def used(model, name: str) -> list:
-        return list(model.objects.filter(pk__in=entries.values(f"{name}_id")))
-
-    return used(Stage, "stage"), used(Service, "service"), used(Tag, "tag")
+    return tuple(list(model.objects.used_by(entries)) for model in (Stage, Service, Tag))
 
 
 # Form classes made for each set of choices (a pathway's stages, services and tags): one per
@@ -333,7 +328,7 @@ class EntryFilter(django_filters.FilterSet):
         if not given:
             return []  # the usual case costs no query
         hidden = Entry.objects.exclude(pk__in=Entry.objects.published().values("pk"))
-        used_by_hidden = hidden.exclude(**{f"{name}_id": None}).values(f"{name}_id")
+        used_by_hidden = model.objects.used_by(hidden)
         return list(model.objects.filter(slug__in=given).exclude(pk__in=used_by_hidden))
 
     def filter_queryset(self, queryset):

@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Concat, Trim
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -28,11 +28,13 @@ __all__ = [
     "AgeBand",
     "AgeRange",
     "ApprovalNotice",
+    "ContentVersion",
     "ContextDocument",
     "DocumentSection",
     "Entry",
     "GlossaryTerm",
     "Intervention",
+    "IssuerKeySet",
     "Pathway",
     "PendingChange",
     "ProblemReport",
@@ -41,6 +43,7 @@ __all__ = [
     "Stage",
     "Status",
     "Tag",
+    "UsedJwt",
     "can_preview",
     "content_models",
 ]
@@ -51,6 +54,25 @@ class SlugNaturalKeyManager(models.Manager):
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+
+class OptionQuerySet(models.QuerySet):
+    """Stages, age bands, services and tags: shared by entries, and offered to readers only
+    as far as the entries they are shown use them."""
+
+    def used_by(self, entries) -> OptionQuerySet:
+        """The options the given entries use (the filters' choices: one query each)."""
+        on_entry = self.model.entries.field  # Entry.stage, Entry.service, ...
+        return self.filter(pk__in=entries.order_by().values(on_entry.attname))
+
+    def in_published_entries(self) -> OptionQuerySet:
+        """The options published entries of published pathways use: what the FHIR CodeSystem
+        lists, so no option that only drafts use is named to readers."""
+        return self.used_by(Entry.objects.published())
+
+
+class OptionManager(SlugNaturalKeyManager.from_queryset(OptionQuerySet)):
+    pass
 
 
 def unreadable_label(label: str) -> str:
@@ -72,7 +94,7 @@ class AgeRange(models.Model):
     )
     position = models.PositiveIntegerField(default=0, help_text="Order in lists, smallest first.")
 
-    objects = SlugNaturalKeyManager()
+    objects = OptionManager()
 
     class Meta:
         abstract = True
@@ -145,7 +167,7 @@ class NamedOption(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     position = models.PositiveIntegerField(default=0)
 
-    objects = SlugNaturalKeyManager()
+    objects = OptionManager()
 
     class Meta:
         abstract = True
@@ -431,6 +453,22 @@ def _overlaps(age_range) -> Q:
     )
 
 
+# The "as above" rule, in SQL and in Python side by side (and in the search vector's trigger,
+# migration 0013): an entry shows, and is found by, the interventions of the entry it repeats
+# only while that entry is published in the same pathway. A reader sees entries of published
+# pathways only, so never a draft's words through the reference.
+
+
+def repeats_shown_condition() -> Q:
+    """Entries whose repeated entry's interventions are shown with them, as a filter."""
+    return Q(repeats__status=Status.PUBLISHED, repeats__pathway=F("pathway"))
+
+
+def shows_repeated(entry: Entry, repeated: Entry) -> bool:
+    """Whether `entry` shows the interventions of `repeated`, the entry it repeats."""
+    return repeated.status == Status.PUBLISHED and repeated.pathway_id == entry.pathway_id
+
+
 class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
     # An entry is published only inside a published pathway.
     published_condition = {"status": Status.PUBLISHED, "pathway__status": Status.PUBLISHED}
@@ -453,6 +491,12 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
             .prefetch_related(interventions, repeated_interventions())
             .in_page_order()
         )
+
+    def with_repeats_shown(self) -> EntryQuerySet:
+        """Annotates `repeats_shown_id`: the entry whose interventions each entry shows "as
+        above" (None when it repeats none, or one that is not published), for search."""
+        shown = Case(When(repeats_shown_condition(), then=F("repeats_id")), default=None)
+        return self.annotate(repeats_shown_id=shown)
 
     def overlapping(self, ranges) -> EntryQuerySet:
         """Entries whose age band overlaps any of the given ranges (a stage's, say)."""
@@ -485,8 +529,21 @@ class EntryQuerySet(SearchableQuerySet, PublishableQuerySet):
 
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
-    def get_by_natural_key(self, pathway_slug, position):
-        return self.get(pathway__slug=pathway_slug, position=position)
+    def get_by_natural_key(self, pathway_slug, number):
+        return self.get(pathway__slug=pathway_slug, number=number)
+
+
+def next_entry_number(pathway_id: int) -> int:
+    """A new entry's number: above every number and every position the pathway's entries
+    have ever had (history included), so no link by number or by position (links before
+    numbers) ever named another entry by it."""
+    used = [0]
+    for queryset in (Entry.objects, Entry.history):
+        found = queryset.filter(pathway_id=pathway_id).aggregate(
+            number=models.Max("number"), position=models.Max("position")
+        )
+        used += [value for value in found.values() if value is not None]
+    return max(used) + 1
 
 
 class Entry(Publishable):
@@ -494,6 +551,13 @@ class Entry(Publishable):
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="entries")
     position = models.PositiveIntegerField(help_text="Place in the pathway page, smallest first.")
+    # The entry's name in links, reports, the CSV, the API and FHIR: given once, never
+    # changed by a move, and carried by the fixtures, backups and exports.
+    number = models.PositiveIntegerField(
+        blank=True,
+        help_text="The entry's reference number in its pathway: given when it is created and "
+        "kept when it moves, so links to it keep pointing at it.",
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="entries")
     age_band = models.ForeignKey(AgeBand, on_delete=models.PROTECT, related_name="entries")
     tag = models.ForeignKey(
@@ -541,7 +605,8 @@ class Entry(Publishable):
                     "Another entry of this pathway already has this position: "
                     "choose a free position."
                 ),
-            )
+            ),
+            models.UniqueConstraint(fields=["pathway", "number"], name="unique_entry_number"),
         ]
         indexes = [GinIndex(fields=["search_vector"], name="entry_search_vector_gin")]
         permissions = [("publish_entry", "Can publish and unpublish entries")]
@@ -550,9 +615,25 @@ class Entry(Publishable):
         return f"{self.rationale} ({self.age_band})"
 
     def natural_key(self) -> tuple:
-        return (*self.pathway.natural_key(), self.position)
+        # A row written before entries had numbers (an old backup) is numbered by its
+        # position, as migration 0016 numbered the entries then.
+        number = self.position if self.number is None else self.number
+        return (*self.pathway.natural_key(), number)
 
     natural_key.dependencies = ["pathways.pathway"]
+
+    @property
+    def repeats_shown(self) -> Entry | None:
+        """The entry whose interventions this one shows "as above" and is found by: the one it
+        repeats, while that is published (`shows_repeated`); None otherwise."""
+        if self.repeats_id is None or not shows_repeated(self, self.repeats):
+            return None
+        return self.repeats
+
+    def save(self, *args, **kwargs) -> None:
+        if self.number is None:
+            self.number = next_entry_number(self.pathway_id)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -565,10 +646,35 @@ class Entry(Publishable):
             raise ValidationError({"age_band": message})
 
 
+def _place_loaded_entry(sender, instance: Entry, raw: bool, **kwargs) -> None:
+    """For loaddata (fixtures, restore): a row written before entries had numbers is
+    numbered by its position, and an entry of the database that holds the row's position
+    (the pathway was reordered since the file was written) moves to the end, out of the way:
+    its own row, if the file has one, puts it back in place."""
+    if not raw:
+        return
+    if instance.number is None:
+        instance.number = instance.position
+    holder = (
+        Entry.objects.filter(pathway_id=instance.pathway_id, position=instance.position)
+        .exclude(number=instance.number)
+        .first()
+    )
+    if holder is not None:
+        last = Entry.objects.filter(pathway_id=instance.pathway_id).aggregate(
+            last=models.Max("position")
+        )["last"]
+        holder.position = last + 1
+        holder.save()
+
+
+models.signals.pre_save.connect(_place_loaded_entry, sender=Entry, dispatch_uid="entry-loaded")
+
+
 class InterventionManager(models.Manager):
-    def get_by_natural_key(self, pathway_slug, entry_position, position):
+    def get_by_natural_key(self, pathway_slug, entry_number, position):
         return self.get(
-            entry__pathway__slug=pathway_slug, entry__position=entry_position, position=position
+            entry__pathway__slug=pathway_slug, entry__number=entry_number, position=position
         )
 
 
@@ -688,7 +794,10 @@ def content_models() -> list[type[models.Model]]:
     ]
 
 
-# Readers' reports and publishers' notices live with the rest of their rooms; importing them
-# here registers the models.
+# Models that live with the rest of their room; importing them here registers them: readers'
+# reports, publishers' notices, what the CDS Hooks service remembers of its callers (used
+# JWTs, fetched keys), and the content version's row (operations.caching).
 from .editing.notifications import ApprovalNotice  # noqa: E402
+from .integration.models import IssuerKeySet, UsedJwt  # noqa: E402
+from .operations.models import ContentVersion  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402

@@ -1,8 +1,25 @@
-"""What leaves the site through the API, the CSV and FHIR exports and problem reports: public
-pathways and their entries, chosen and filtered exactly as the pathway browser does it.
+"""What leaves the site through the API, the CSV and FHIR exports, CDS Hooks cards and problem
+reports: public pathways and their entries, chosen and filtered exactly as the pathway browser
+does it.
 
 Every one of those surfaces goes through these three functions, so a rule about what may be
-shown (published content only, say) is made once, in the QuerySet methods they call.
+shown (published content only, say) is made once, in the QuerySet methods they call. The
+doors each reader-facing surface uses (PRODUCT.md: a draft is never reachable through a
+reference):
+
+- API, CSV, FHIR PlanDefinition, CDS Hooks cards, problem reports: this module
+  (`Pathway.objects.public()`, `Entry.objects.published()`).
+- The page, its htmx fragment and the checklist (pathways.browsing.views): the same QuerySet
+  methods through `visible_to(user)`, which is `published()` for everyone but staff previewing.
+- "As above": a card, the checklist, search and the offline words show the interventions of
+  the entry an entry repeats only through `Entry.repeats_shown` (SQL: `with_repeats_shown()`;
+  PostgreSQL's search vector: the trigger of migration 0013), which is None unless that entry
+  is published.
+- The filters' choices: `Stage/Service/Tag.objects.used_by(the entries shown)`; the FHIR
+  CodeSystem: `...objects.in_published_entries()`. No option only drafts use is named.
+- The glossary (search's other names, the cards' <abbr>, the offline table):
+  `GlossaryTerm.objects.published()`, read by `search.load_glossary` and the page.
+- Search: `SearchableQuerySet.search` over the entries above, with that glossary.
 """
 
 from __future__ import annotations

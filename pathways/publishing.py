@@ -631,9 +631,14 @@ def publish(obj: models.Model, user, reason: str = "") -> PendingChange:
     """Publishing a draft approves it: live now when `user` wrote no part of it since its last
     approved version (and it has no pending change), otherwise a pending change that another
     publisher approves."""
+    pending = pending_change_of(obj)
+    if pending is not None:
+        # Publishing what waits, as it waits: the proposal, now to be published too.
+        proposed = with_status(pending.proposed, Status.PUBLISHED)
+        return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.PUBLISH)
     proposed = with_status(state_of(obj), Status.PUBLISHED)
     authors = authors_of(obj)
-    if user.pk in authors or pending_change_of(obj) is not None:
+    if user.pk in authors:
         return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.PUBLISH)
     with transaction.atomic():
         change = submit(obj, proposed, user=None, reason=reason, kind=ChangeKind.PUBLISH)
@@ -647,7 +652,8 @@ def publish(obj: models.Model, user, reason: str = "") -> PendingChange:
 
 def unpublish(obj: models.Model, user, reason: str = "") -> PendingChange:
     """Taking content away from readers is a change like any other: another publisher approves."""
-    proposed = with_status(state_of(obj), Status.DRAFT)
+    pending = pending_change_of(obj)
+    proposed = with_status(pending.proposed if pending else state_of(obj), Status.DRAFT)
     return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.UNPUBLISH)
 
 

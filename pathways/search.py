@@ -14,10 +14,11 @@ words at anything that is not a letter or digit (`words_of`). A typed word then 
 
 "quoted phrases" need their words together, -word leaves entries out. An entry's words are
 its rationale, criteria and interventions, and the interventions of the entry it repeats
-("As above in 1 - 3 years age range plus:").
+("As above in 1 - 3 years age range plus:") while that entry is published
+(`Entry.repeats_shown`: never a draft's words).
 
 PostgreSQL matches a written-out tsquery against a GIN-indexed search vector that triggers
-keep current (migrations 0006 and 0012) and finds typo candidates with pg_trgm; SQLite reads
+keep current (migrations 0006, 0012 and 0013) and finds typo candidates with pg_trgm; SQLite reads
 the entries' words in Python. Matches are marked with <mark> either way, in Python.
 `SearchableQuerySet` holds both; the entry queryset mixes it in.
 """
@@ -266,12 +267,14 @@ def _words_of_part(text: str) -> tuple[str, ...]:
 
 def entry_words(entry) -> list[str]:
     """An entry's words in the order PostgreSQL's search vector holds them: rationale,
-    criteria, its interventions' text and bullets, then those of the entry it repeats."""
+    criteria, its interventions' text and bullets, then those of the published entry it
+    repeats."""
     parts = [entry.rationale, entry.criteria]
     for intervention in entry.interventions.all():
         parts += [intervention.text, intervention.bullets]
-    if entry.repeats_id:
-        for intervention in entry.repeats.interventions.all():
+    repeated = entry.repeats_shown
+    if repeated is not None:
+        for intervention in repeated.interventions.all():
             parts += [intervention.text, intervention.bullets]
     return [word for part in parts if part for word in _words_of_part(part)]
 
@@ -355,8 +358,7 @@ SELECT DISTINCT typed, word FROM (
       WHERE e.id IN ({entries})
     UNION ALL
     SELECT i.text || ' ' || i.bullets FROM pathways_intervention i
-      WHERE i.entry_id IN ({entries})
-         OR i.entry_id IN (SELECT e.repeats_id FROM pathways_entry e WHERE e.id IN ({entries}))
+      WHERE i.entry_id IN ({entries}) OR i.entry_id IN ({repeated})
   ) parts
 ) words CROSS JOIN unnest(%s::text[]) AS typed_words(typed)
 WHERE word <> '' AND similarity(word, typed) >= %s
@@ -365,7 +367,8 @@ WHERE word <> '' AND similarity(word, typed) >= %s
 
 class SearchableQuerySet(models.QuerySet):
     """Search over an entry's rationale, criteria, its interventions' text and bullets, and
-    the interventions of the entry it repeats."""
+    the interventions of the entry it repeats while that is published (`with_repeats_shown`
+    of the entry queryset this is mixed into)."""
 
     def search(self, text: str, glossary: Glossary | None = None):
         """Entries matching a search, annotated with `rank` (higher is better; 0 on SQLite).
@@ -399,9 +402,11 @@ class SearchableQuerySet(models.QuerySet):
 
     def _typo_neighbours_in_database(self, typed: list[str]) -> dict[str, set[str]]:
         entries, params = self.order_by().values("pk").query.sql_with_params()
-        sql = _VOCABULARY_SQL.format(entries=entries)
+        shown = self.order_by().with_repeats_shown().filter(repeats_shown_id__isnull=False)
+        repeated, repeated_params = shown.values("repeats_shown_id").query.sql_with_params()
+        sql = _VOCABULARY_SQL.format(entries=entries, repeated=repeated)
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, [*params, *params, *params, typed, TRIGRAM_FLOOR])
+            cursor.execute(sql, [*params, *params, *repeated_params, typed, TRIGRAM_FLOOR])
             rows = cursor.fetchall()
         found: dict[str, set[str]] = {t: set() for t in typed}
         for t, word in rows:
@@ -412,7 +417,11 @@ class SearchableQuerySet(models.QuerySet):
     def _words_by_entry(self) -> dict[int, list[str]]:
         """Each searched entry's words (entry_words), read in two queries."""
         interventions = self.model._meta.get_field("interventions").related_model.objects
-        rows = list(self.order_by().values_list("pk", "rationale", "criteria", "repeats_id"))
+        rows = list(
+            self.order_by()
+            .with_repeats_shown()
+            .values_list("pk", "rationale", "criteria", "repeats_shown_id")
+        )
         wanted = {pk for pk, *_ in rows} | {r for *_, r in rows if r}
         parts: dict[int, list[str]] = {}
         for entry_id, text, bullets in (
@@ -500,8 +509,8 @@ def mark_matches(entries, text: str, glossary: Glossary | None = None) -> None:
         entry.rationale_marked = mark_words(entry.rationale, stems)
         entry.criteria_marked = mark_words(entry.criteria, stems)
         interventions = list(entry.interventions.all())
-        if entry.repeats_id:
-            interventions += list(entry.repeats.interventions.all())
+        if entry.repeats_shown is not None:
+            interventions += list(entry.repeats_shown.interventions.all())
         for intervention in interventions:
             intervention.text_marked = mark_words(intervention.text, stems)
             intervention.bullets_marked = mark_words(intervention.bullets, stems)

@@ -30,12 +30,12 @@ urlpatterns = [
     path("cds-services/<str:service_id>", cds_hooks.service, name="cds_service"),
     # Readers' problem reports.
     path(
-        "pathways/<slug:slug>/entries/<int:position>/report/",
+        "pathways/<slug:slug>/entries/<int:number>/report/",
         problem_reports.report_problem,
         name="report_problem",
     ),
     path(
-        "pathways/<slug:slug>/entries/<int:position>/report/sent/",
+        "pathways/<slug:slug>/entries/<int:number>/report/sent/",
         problem_reports.report_problem_sent,
         name="report_problem_sent",
     ),

@@ -57,22 +57,18 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_caches(settings, tmp_path):
-    """Each test starts with nothing cached, whatever REDIS_URL says: the content version in a
-    directory of its own, built parts in a memory of its own. Another test's, or a server's
-    running from this checkout, could otherwise answer."""
+    """Each test starts with nothing cached, whatever REDIS_URL says: built parts in a memory
+    of its own, and the content version read afresh from its database. Another test's, or a
+    server's running from this checkout, could otherwise answer."""
     settings.CACHES = local_caches(tmp_path)
     caching._unavailable_until.clear()
+    caching.forget_version()
 
 
 def local_caches(folder: Path) -> dict:
     """The caches of one app server without Redis, kept under `folder`."""
     return {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "content_version": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(folder / "content-version"),
-            "TIMEOUT": None,
-        },
         "built": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             # LocMemCache's memory is shared by every instance of one LOCATION.
@@ -83,11 +79,14 @@ def local_caches(folder: Path) -> dict:
 
 
 @pytest.fixture
-def nothing_reused(settings):
+def nothing_reused(settings, monkeypatch):
     """Every request builds everything (the cards, the pathway with its notes), for tests
-    that count what building costs."""
+    that count what building costs: no content version, as when it cannot be read."""
     dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {**settings.CACHES, "content_version": dummy, "built": dummy}
+    settings.CACHES = {**settings.CACHES, "built": dummy}
+    caching.forget_version()
+    monkeypatch.setattr(caching, "_read_version", lambda: None)
+    monkeypatch.setattr(caching, "_hold", lambda version, since: None)
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def marks(response) -> dict[int, str | None]:
     html = response.content.decode()
     found = {}
     for entry in response.context["entries"]:
-        card = f'id="entry-{entry.position}"'
+        card = f'id="entry-{entry.number}"'
         before = html[: html.index(card)]
         item = before.rfind('<div class="results__item" data-applies-at="')
         closed = before.rfind("</article>")
@@ -300,7 +300,7 @@ def test_filtered_by_age_there_are_no_stage_headings(client, imh):
         assert f">{stage}</h2>" not in content
     # Each card names its own band and the stage it is listed under.
     for entry in response.context["entries"]:
-        before, card = content.split(f'id="entry-{entry.position}"')
+        before, card = content.split(f'id="entry-{entry.number}"')
         card = card.split("</article>")[0]
         item = before.rsplit('<div class="results__item"', 1)[1]
         assert f">{entry.age_band.label}</strong>" in card

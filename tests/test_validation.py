@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from pathways.models import AgeBand, Entry, Service, Stage, Tag
 
+from .conftest import approve_pending
 from .editing.test_admin import change_form_data
 
 
@@ -83,10 +84,12 @@ def test_what_entries_use_cannot_be_deleted(client, imh, editor, model, admin_na
     assert model.objects.filter(pk=obj.pk).exists()
 
 
-def test_what_no_entry_uses_can_be_deleted(client, imh, editor):
+def test_what_no_entry_uses_can_be_deleted(client, imh, editor, approver):
     client.force_login(editor)
     unused = Tag.objects.create(name="Unused", slug="unused", position=9)
     response = client.post(f"/admin/pathways/tag/{unused.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
+    assert Tag.objects.filter(slug="unused").exists()  # shared content: the deletion waits
+    assert approve_pending(approver) == 1
     assert not Tag.objects.filter(slug="unused").exists()
     assert Tag.history.filter(slug="unused", history_type="-").exists()

@@ -75,7 +75,12 @@ class Approval:
 
 
 # What PendingChange.approve records when the proposer gave no reason: not a reason.
-UNSAID_REASONS = {"", "Approved change", "Reverted"}
+UNSAID_REASONS = {
+    "",
+    "Approved change",
+    "Reverted",
+    *(f"{kind} approved" for kind in ChangeKind.labels),
+}
 
 
 def approval_of(record, *, show_names: bool) -> Approval | None:
@@ -266,7 +271,7 @@ def published_changes(pathway: Pathway, *, show_names: bool = False) -> list[Cha
             model=Entry,
             names=names,
             is_public=entry_is_public,
-            url=lambda record: f"{page}#entry-{record.position}",
+            url=lambda record: f"{page}#entry-{record.number}",
             seen=lambda record: pathway_status.at(record.history_date),
             show_names=show_names,
         )

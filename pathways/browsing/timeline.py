@@ -82,7 +82,7 @@ class Bar:
     start_days: int
     end_days: int
     count: int
-    positions: tuple[int, ...]  # the entries' places in the pathway, first first
+    numbers: tuple[int, ...]  # the entries' numbers, in the pathway's order
     row: int = 0  # the bar's row inside its lane: bands that overlap stack
     x: float = 0
     width: float = 0
@@ -91,7 +91,7 @@ class Bar:
 
     @property
     def first(self) -> int:
-        return self.positions[0]
+        return self.numbers[0]
 
     @property
     def label_x(self) -> float:
@@ -279,7 +279,8 @@ def layout(
     entries: list[tuple[int, str, str, int, int]],
 ) -> Timeline:
     """The timeline of plain data: stages as (label, start, end); services as (slug, name)
-    in the pathway's order; entries as (position, service slug, band label, start, end)."""
+    in the pathway's order; entries in the pathway's order as (number, service slug, band
+    label, start, end)."""
     segments = stage_segments(stages)
     ticks = axis_ticks(segments, TICK_TOP)
     plot_top = max(t.y for t in ticks) + 8
@@ -287,15 +288,15 @@ def layout(
     y = plot_top
     for slug, name in services:
         groups: dict[tuple[str, int, int], list[int]] = {}
-        for entry_position, service, band, start, end in sorted(entries):
+        for number, service, band, start, end in entries:
             if service == slug:
-                groups.setdefault((band, start, end), []).append(entry_position)
+                groups.setdefault((band, start, end), []).append(number)
         if not groups:
             continue
         bars = stack(
             [
-                Bar(name, band, start, end, len(positions), tuple(positions))
-                for (band, start, end), positions in groups.items()
+                Bar(name, band, start, end, len(numbers), tuple(numbers))
+                for (band, start, end), numbers in groups.items()
             ]
         )
         bar_top = y + LANE_LABEL
@@ -321,9 +322,9 @@ def build_timeline(pathway, entries, stages) -> Timeline:
     query, with `stages` (the Stage rows the filters already read)."""
     rows = list(
         entries.filter(pathway=pathway)
-        .order_by()
+        .order_by("position")
         .values_list(
-            "position",
+            "number",
             "service__slug",
             "service__name",
             "service__position",
@@ -365,13 +366,13 @@ class LinkedBar:
 
 def linked(timeline: Timeline, shown: set[int], here: str, everything: str) -> list[tuple]:
     """Each lane with its bars linked to their cards: `here` (an id prefix, "#entry-") when
-    a card of the bar is among the `shown` positions, so the page keeps its filters; else
+    a card of the bar is among the `shown` entries (by number), so the page keeps its filters; else
     `everything` (the unfiltered pathway's address and id prefix), where every card is."""
     lanes = []
     for lane in timeline.lanes:
         bars = []
         for bar in lane.bars:
-            on_page = [p for p in bar.positions if p in shown]
+            on_page = [number for number in bar.numbers if number in shown]
             covers = timeline.covers_child(bar)
             if on_page:
                 bars.append(LinkedBar(bar, f"{here}{on_page[0]}", True, covers))

@@ -190,7 +190,7 @@ def filtered_pathway(
             entries_shown,
             filterset.stages,
             child_age,
-            shown={entry.position for entry in entries},
+            shown={entry.number for entry in entries},
             here="#entry-" if for_offline else "#checklist-entry-",
         ),
         "pathway": pathway,
@@ -282,7 +282,15 @@ def age_bands(entries) -> list[tuple[int, int]]:
 
 
 # What the list by stage or by age needs of an entry whose card is reused (ListedEntry).
-LISTED = ("stage_id", "pk", "position", "rationale", "age_band__start_days", "age_band__end_days")
+LISTED = (
+    "stage_id",
+    "pk",
+    "position",
+    "number",
+    "rationale",
+    "age_band__start_days",
+    "age_band__end_days",
+)
 
 
 def listed_row(entry: Entry) -> tuple:
@@ -292,6 +300,7 @@ def listed_row(entry: Entry) -> tuple:
         entry.stage_id,
         entry.pk,
         entry.position,
+        entry.number,
         entry.rationale,
         band.start_days,
         band.end_days,
@@ -306,6 +315,7 @@ class ListedEntry:
     stage: Stage
     pk: int
     position: int
+    number: int
     rationale: str
     start_days: int
     end_days: int

@@ -13,6 +13,8 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.text import Truncator
 
+from ..publishing import Decision
+
 logger = logging.getLogger("pathways.notifications")
 
 APPROVE = "pathways.approve_pendingchange"
@@ -57,6 +59,7 @@ def recipients_for(change) -> list[str]:
         .objects.with_perm(APPROVE, backend=PERMISSION_BACKEND)
         .filter(approval_notice__email_when_waiting=True)
         .exclude(pk=change.proposed_by_id)
+        .exclude(proposed_changes=change)
         .exclude(email="")
     )
     return sorted({user.email for user in users})
@@ -65,6 +68,9 @@ def recipients_for(change) -> list[str]:
 def announce(change) -> None:
     """Emails the publishers who asked that `change` waits for them. The message names the
     content only: its words stay behind the sign-in."""
+    change.refresh_from_db(fields=["decision"])
+    if change.decision != Decision.PENDING:
+        return  # a publish that was its own approval waits for nobody
     addresses = recipients_for(change)
     if not addresses:
         return

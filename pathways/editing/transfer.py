@@ -301,6 +301,8 @@ class Importer:
             for attname, value in values.items():
                 setattr(existing, attname, value)
             obj, created, changed = existing, False, field_values(existing) != before
+        if model is Entry:
+            self.make_room(obj)
         try:
             obj.full_clean()
         except ValidationError as error:
@@ -332,6 +334,24 @@ class Importer:
             self.parts_seen.setdefault(key, set()).add(obj.pk)
             if changed:
                 self.touch(parent, False, True)
+
+    def make_room(self, entry: Entry) -> None:
+        """An entry of the database that holds the row's position (the file's pathway was
+        reordered, so entries are matched by number, not place) moves to the end: its own
+        row, if the file has one, puts it where the file says."""
+        holder = (
+            Entry.objects.filter(pathway_id=entry.pathway_id, position=entry.position)
+            .exclude(pk=entry.pk)
+            .first()
+        )
+        if holder is None:
+            return
+        last = Entry.objects.filter(pathway_id=entry.pathway_id).aggregate(
+            last=models.Max("position")
+        )["last"]
+        holder.position = last + 1
+        self.save(holder, False, True)
+        self.touch(holder, False, True)
 
     def save(self, obj, created: bool, changed: bool) -> None:
         if not changed:

@@ -87,7 +87,14 @@ class InterventionOut(Schema):
 
 
 class EntryOut(Schema):
-    position: int = Field(description="The entry's place in the pathway page; stable.")
+    number: int = Field(
+        description="The entry's number in its pathway: given once and kept when editors "
+        "reorder the pathway, so it names the entry; `url` and `report_url` use it."
+    )
+    position: int = Field(
+        description="The entry's place in the pathway page, smallest first; it changes when "
+        "editors reorder the pathway (name an entry by `number`)."
+    )
     url: str = Field(description="The entry on the pathway page.")
     report_url: str = Field(description="Where a reader reports a problem with this entry.")
     stage: AgeRangeOut
@@ -259,10 +266,11 @@ def entry_data(
     band = entry.age_band
     return {
         "applies_at": child_age.applies_at(band.start_days, band.end_days) if child_age else None,
+        "number": entry.number,
         "position": entry.position,
-        "url": f"{page}#entry-{entry.position}",
+        "url": f"{page}#entry-{entry.number}",
         "report_url": absolute(
-            request, reverse("pathways:report_problem", args=[pathway.slug, entry.position])
+            request, reverse("pathways:report_problem", args=[pathway.slug, entry.number])
         ),
         "stage": age_range_data(entry.stage),
         "age_band": age_range_data(entry.age_band),

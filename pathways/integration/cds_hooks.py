@@ -12,22 +12,29 @@ a JWT with a key they publish (settings.CDS_HOOKS_CLIENTS); docs/integration.md 
 from __future__ import annotations
 
 import functools
-import hashlib
 import http.client
 import json
 import logging
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    UnreadablePostError,
+)
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -36,6 +43,7 @@ from ..ages import APPLIES_AT
 from ..models import Entry, Pathway
 from ..public import filter_entries, public_pathway
 from .fhir import absolute_url
+from .models import IssuerKeySet, UsedJwt
 
 logger = logging.getLogger("pathways.cds_hooks")
 
@@ -61,6 +69,15 @@ ALGORITHMS = [
 ]
 # Clocks of an EHR and of this server may differ by a little.
 CLOCK_LEEWAY_SECONDS = 30
+# A JWT is for one call made now: its exp at most this long after its iat.
+MAX_TOKEN_LIFETIME_SECONDS = 5 * 60
+# The longest kid and jti we read: a UUID is 36 characters.
+MAX_ID_LENGTH = 255
+# A client's JWK Set at its jwks_url is fetched at most once a minute, whatever callers send,
+# and its keys are trusted for five minutes after that, so a key the EHR withdraws stops working.
+KEY_FETCH_INTERVAL_SECONDS = 60
+KEY_SET_LIFETIME_SECONDS = 5 * 60
+MAX_JWKS_BYTES = 100_000
 SUMMARY_LIMIT = 140
 # Born at 37 weeks or later is at term: there is nothing to correct for.
 TERM_DAYS = 37 * 7
@@ -142,12 +159,13 @@ def discovery(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
 def service(request: HttpRequest, service_id: str) -> HttpResponse:
-    """Cards for the child in `patient-view`: 400 for a request we cannot read, 401 for a
-    caller we do not trust, 412 when the child's record cannot be had."""
+    """Cards for the child in `patient-view`: 400 for a request we cannot read (413 when too
+    large), 401 for a caller we do not trust, 412 when the child's record cannot be had."""
     if request.method == "OPTIONS":
         return preflight(request)
+    caller: dict[str, object] = {}
     try:
-        authenticate(request, service_id)
+        authenticate(request, service_id, caller)
         try:
             pathway = public_pathway(service_id)
         except Http404:
@@ -156,24 +174,45 @@ def service(request: HttpRequest, service_id: str) -> HttpResponse:
         born, gestation_days = child_details(hook_request)
         return answer(request, {"cards": cards(pathway, born, gestation_days)})
     except CdsError as error:
+        # The reason and who asked, never the token: a logged token could be replayed.
+        logger.warning(
+            "CDS Hooks: refused a call to %s with %s: %s (issuer %s, kid %s)",
+            shown(service_id),
+            error.status,
+            error.message,
+            shown(caller.get("issuer")),
+            shown(caller.get("kid")),
+        )
         response = answer(request, {"error": error.message}, status=error.status)
         if error.status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="cds-services"'
         return response
 
 
+def shown(value: object) -> str:
+    """A value from the caller, short enough for one log line."""
+    return "unknown" if value is None else repr(value)[:100]
+
+
 def read_request(request: HttpRequest) -> dict:
     try:
         data = json.loads(request.body)
-    except (ValueError, RecursionError):
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise CdsError(413, f"The request body is larger than {limit} bytes.") from None
+    except (ValueError, RecursionError, UnreadablePostError):
         # RecursionError: JSON nested deeper than Python will follow.
         raise CdsError(400, "The request body is not JSON.") from None
     if not isinstance(data, dict):
         raise CdsError(400, "The request body must be a JSON object.")
     if data.get("hook") != HOOK:
         raise CdsError(400, f'This service answers the "{HOOK}" hook only.')
+    if not isinstance(data.get("hookInstance"), str) or not data["hookInstance"]:
+        raise CdsError(400, "The request has no hookInstance.")
     if not isinstance(data.get("context"), dict):
         raise CdsError(400, "The request has no context object.")
+    if data.get("fhirAuthorization") is not None and data.get("fhirServer") is None:
+        raise CdsError(400, "fhirAuthorization is given without a fhirServer.")
     prefetch = data.get("prefetch", {})
     if prefetch is None:
         prefetch = {}
@@ -183,15 +222,18 @@ def read_request(request: HttpRequest) -> dict:
     return data
 
 
-# Security: the caller's JWT.
+# Security: the caller's JWT. Everything that can be checked without a key is checked first,
+# so a caller without a trusted key can never make us fetch one.
 
 
-def authenticate(request: HttpRequest, service_id: str) -> dict | None:
-    """The verified claims of the caller's JWT, or None for an unsigned call where allowed."""
+def authenticate(request: HttpRequest, service_id: str, caller: dict | None = None) -> dict | None:
+    """The verified claims of the caller's JWT, or None for an unsigned call where allowed.
+    `caller` is given the JWT's issuer and kid as soon as they are read, for the log."""
     # PyJWT loads OpenSSL's bindings, a fifth of a second: only calls to the service need
     # it, not every worker as it starts.
     import jwt
 
+    caller = {} if caller is None else caller
     header = request.headers.get("Authorization", "")
     if not header:
         if settings.CDS_HOOKS_ALLOW_UNSIGNED:
@@ -202,64 +244,166 @@ def authenticate(request: HttpRequest, service_id: str) -> dict | None:
     if scheme.lower() != "bearer" or not token:
         raise CdsError(401, "The Authorization header must be: Bearer <JWT>.")
     try:
+        jose = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
-        key_id = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError:
         raise CdsError(401, "The bearer token is not a JWT.") from None
-    issuer = unverified.get("iss")
+    issuer, key_id = unverified.get("iss"), jose.get("kid")
+    caller.update(issuer=issuer, kid=key_id)
     client = settings.CDS_HOOKS_CLIENTS.get(issuer) if isinstance(issuer, str) else None
     if not isinstance(client, dict):
         raise CdsError(401, "The JWT's issuer is not a client of this service.")
+    if jose.get("alg") not in ALGORITHMS:
+        raise CdsError(401, "The JWT is not signed with a public-key algorithm.")
+    if not isinstance(key_id, str) or not 0 < len(key_id) <= MAX_ID_LENGTH:
+        raise CdsError(401, "The JWT header has no kid naming the key that signed it.")
     audience = absolute_url(reverse("pathways:cds_service", args=[service_id]))
+    expected = {"audience": audience, "issuer": issuer, "leeway": CLOCK_LEEWAY_SECONDS}
+    required = {"require": ["iss", "aud", "exp", "iat", "jti"]}
+    # PyJWT checks no claim of an unverified JWT unless asked for each.
+    unverified_checks = {"verify_signature": False, "verify_exp": True, "verify_iat": True}
+    unverified_checks |= {"verify_aud": True, "verify_iss": True, "verify_jti": True}
     try:
-        claims = jwt.decode(
-            token,
-            signing_key(client, key_id),
-            algorithms=ALGORITHMS,
-            audience=audience,
-            issuer=issuer,
-            leeway=CLOCK_LEEWAY_SECONDS,
-            options={"require": ["iss", "aud", "exp", "iat", "jti"]},
-        )
+        # The claims first: a JWT that would be refused anyway costs no key.
+        jwt.decode(token, options=required | unverified_checks, **expected)
+        check_lifetime(unverified)
+        if UsedJwt.objects.filter(issuer=issuer, jti=unverified["jti"]).exists():
+            raise CdsError(401, "The JWT has been used before.")
+        key = signing_key(issuer, client, key_id)
+        claims = jwt.decode(token, key, algorithms=ALGORITHMS, options=required, **expected)
     except jwt.ExpiredSignatureError:
         raise CdsError(401, "The JWT has expired.") from None
     except (jwt.PyJWTError, ValueError, TypeError) as error:
         raise CdsError(401, f"The JWT was refused: {error}") from None
-    # A JWT is good for one call: the same jti again is a replay.
-    lifetime = max(int(claims["exp"] - time.time()) + CLOCK_LEEWAY_SECONDS, 1)
-    seen = hashlib.sha256(json.dumps([issuer, claims["jti"]]).encode()).hexdigest()
-    if not cache.add(f"cds-hooks-jti:{seen}", True, timeout=lifetime):
-        raise CdsError(401, "The JWT has been used before.")
+    record_use(issuer, claims)
     return claims
 
 
-_jwks_clients: dict = {}  # a jwt.PyJWKClient for each JWK Set URL, with its cached keys
+def check_lifetime(claims: dict) -> None:
+    """A JWT is good for a few minutes from when it was issued, and its jti is an id."""
+    issued, expires = claims["iat"], claims["exp"]
+    for value in (issued, expires):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise CdsError(401, "The JWT's iat and exp must be numbers of seconds.")
+    if expires - issued > MAX_TOKEN_LIFETIME_SECONDS:
+        raise CdsError(
+            401, f"The JWT's exp is more than {MAX_TOKEN_LIFETIME_SECONDS} seconds after its iat."
+        )
+    jti = claims["jti"]
+    # Printable: PostgreSQL refuses a NUL in text, which would make the lookup a 500.
+    if not 0 < len(jti) <= MAX_ID_LENGTH or not jti.isprintable():
+        raise CdsError(401, f"The JWT's jti must be 1 to {MAX_ID_LENGTH} printable characters.")
 
 
-def signing_key(client: dict, key_id: str | None):
-    """The client's public key named by the JWT's `kid`, from its JWK Set."""
+def record_use(issuer: str, claims: dict) -> None:
+    """Keeps the JWT's jti in the database, which every worker and app server shares, until
+    the JWT expires: the same jti again hits the unique constraint and is a replay."""
+    now = timezone.now()
+    expires = datetime.fromtimestamp(claims["exp"] + CLOCK_LEEWAY_SECONDS, tz=UTC)
+    try:
+        with transaction.atomic():
+            UsedJwt.objects.create(issuer=issuer, jti=claims["jti"], expires_at=expires)
+    except IntegrityError:
+        raise CdsError(401, "The JWT has been used before.") from None
+    # Expired JWTs are refused by their exp: their rows can go. The index on expires_at makes
+    # this touch only them, and there are few since each call clears them.
+    UsedJwt.objects.filter(expires_at__lt=now).delete()
+
+
+def signing_key(issuer: str, client: dict, key_id: str):
+    """The client's public key named by the JWT's `kid`, from its JWK Set: the one configured,
+    or the one at its jwks_url (see fetched_key)."""
     import jwt
 
     try:
         if "jwks" in client:
-            keys = jwt.PyJWKSet.from_dict(client["jwks"]).keys
-            matching = [key for key in keys if key.key_id == key_id]
-            if not matching:
-                raise CdsError(401, "No key of the issuer matches the JWT's kid.")
-            return matching[0].key
-        url = client.get("jwks_url")
-        if not isinstance(url, str):
+            key = key_in(client["jwks"], key_id)
+        elif isinstance(client.get("jwks_url"), str):
+            key = fetched_key(issuer, client["jwks_url"], key_id)
+        else:
             raise CdsError(401, "The issuer has no keys configured.")
-        if url not in _jwks_clients:
-            timeout = int(max(settings.CDS_HOOKS_FHIR_TIMEOUT, 1))
-            _jwks_clients[url] = jwt.PyJWKClient(url, cache_keys=True, timeout=timeout)
-        return _jwks_clients[url].get_signing_key(key_id).key
-    except jwt.PyJWTError as error:
-        raise CdsError(401, f"The issuer's keys could not be used: {error}") from None
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError, jwt.PyJWTError) as error:
         # A mistake in CDS_HOOKS_CLIENTS: the server's log says so, the caller is refused.
         logger.error("CDS Hooks: the keys configured for an issuer are unusable: %r", error)
         raise CdsError(401, "The issuer's keys could not be used.") from None
+    if key is None:
+        raise CdsError(401, "No key of the issuer matches the JWT's kid.")
+    return key
+
+
+def key_in(jwks: dict, key_id: str):
+    """The public key in a JWK Set whose kid is `key_id`, or None."""
+    import jwt
+
+    if not jwks:
+        return None
+    for key in jwt.PyJWKSet.from_dict(jwks).keys:
+        if key.key_id == key_id:
+            return key.key
+    return None
+
+
+def fetched_key(issuer: str, url: str, key_id: str):
+    """The key from the issuer's JWK Set as kept in the database. The set is fetched again
+    when it lacks the kid or is KEY_SET_LIFETIME old, but at most once a minute per issuer
+    for all workers and servers together; until then (or if that fetch fails) a kept set
+    still serves for one more minute, and then nothing does."""
+    now = timezone.now()
+    kept = IssuerKeySet.objects.filter(issuer=issuer, url=url, fetched_at__isnull=False).first()
+    age = (now - kept.fetched_at).total_seconds() if kept else None
+    key = None
+    if age is not None and age < KEY_SET_LIFETIME_SECONDS + KEY_FETCH_INTERVAL_SECONDS:
+        key = key_in_fetched(issuer, kept.jwks, key_id)
+    if key is not None and age < KEY_SET_LIFETIME_SECONDS:
+        return key
+    if not claim_key_fetch(issuer, url, now):
+        return key
+    try:
+        jwks = fetch_jwks(url)
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        logger.warning("CDS Hooks: fetching the keys of %s from %s failed: %s", issuer, url, error)
+        return key
+    IssuerKeySet.objects.filter(issuer=issuer).update(url=url, jwks=jwks, fetched_at=timezone.now())
+    return key_in_fetched(issuer, jwks, key_id)
+
+
+def key_in_fetched(issuer: str, jwks: dict, key_id: str):
+    """key_in for a set an EHR served: a set we cannot read is the EHR's problem, logged."""
+    import jwt
+
+    try:
+        return key_in(jwks, key_id)
+    except (AttributeError, KeyError, TypeError, ValueError, jwt.PyJWTError) as error:
+        logger.warning("CDS Hooks: the JWK Set of %s is unusable: %r", issuer, error)
+        return None
+
+
+def claim_key_fetch(issuer: str, url: str, now) -> bool:
+    """Whether this call may fetch the issuer's keys: none has tried in the last minute. The
+    claim is one conditional write, so of workers asking at once only one gets it."""
+    cutoff = now - timedelta(seconds=KEY_FETCH_INTERVAL_SECONDS)
+    if IssuerKeySet.objects.filter(issuer=issuer, tried_at__lte=cutoff).update(tried_at=now):
+        return True
+    try:
+        with transaction.atomic():
+            IssuerKeySet.objects.create(issuer=issuer, url=url, tried_at=now)
+    except IntegrityError:
+        return False  # tried less than a minute ago, by this worker or another
+    return True
+
+
+def fetch_jwks(url: str) -> dict:
+    """The JWK Set at a client's configured jwks_url, with a time and size limit."""
+    timeout = max(settings.CDS_HOOKS_FHIR_TIMEOUT, 0.1)
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with fhir_opener().open(request, timeout=timeout) as response:
+        body = response.read(MAX_JWKS_BYTES + 1)
+    if len(body) > MAX_JWKS_BYTES:
+        raise ValueError("the JWK Set is too large")
+    jwks = json.loads(body)
+    if not isinstance(jwks, dict):
+        raise ValueError("the JWK Set is not a JSON object")
+    return jwks
 
 
 # The child: birth date and gestation, prefetched or fetched.

@@ -89,7 +89,7 @@ def entry_rows(
     band = entry.age_band
     applies_at = child_age.applies_at(band.start_days, band.end_days) if child_age else None
     about = [
-        entry.position,
+        entry.number,
         entry.stage.label,
         band.label,
         APPLIES_AT.get(applies_at, ""),

@@ -120,7 +120,7 @@ def intervention_actions(entry: Entry) -> list[dict]:
     no age of their own: they are done when their entry applies."""
     actions = []
     for intervention in entry.interventions.all():
-        action_id = f"entry-{entry.position}-intervention-{intervention.position}"
+        action_id = f"entry-{entry.number}-intervention-{intervention.position}"
         action: dict = {"id": action_id}
         if intervention.text:
             action["textEquivalent"] = intervention.text
@@ -140,7 +140,7 @@ def entry_action(entry: Entry, *, nested: bool) -> dict:
         # Narrative, not computable: it belongs with the words, not in a condition's expression.
         description = f"{description} {entry.criteria}"
     action: dict = {
-        "id": f"entry-{entry.position}",
+        "id": f"entry-{entry.number}",
         "title": entry.rationale,
         "description": description,
     }
@@ -308,7 +308,8 @@ def related_artifacts(pathway: Pathway) -> list[dict]:
             }
         )
     public = set(Pathway.objects.public().values_list("pk", flat=True))
-    for other in pathway.related_pathways.all():
+    # A draft is never named: only published related pathways, as the page lists them.
+    for other in pathway.related_pathways.published():
         artifact = {"type": "documentation", "label": "Related pathway", "display": other.title}
         if other.pk in public:
             # Only a pathway with a page has a plan: never a link to nothing.
@@ -319,7 +320,8 @@ def related_artifacts(pathway: Pathway) -> list[dict]:
 
 
 def code_system() -> dict:
-    """The CodeSystem of the stages, tags and services plans and cards are coded with."""
+    """The CodeSystem of the stages, tags and services plans and cards are coded with: those
+    published entries of published pathways use, so none that only a draft uses is named."""
     groups = [
         ("stage", "Stage", "The section of the pathway an entry is listed under.", Stage, "label"),
         ("tag", "Tag", "A badge on an entry.", Tag, "name"),
@@ -334,7 +336,7 @@ def code_system() -> dict:
                 "definition": definition,
                 "concept": [
                     {"code": f"{prefix}-{item.slug}", "display": getattr(item, attribute)}
-                    for item in model.objects.all()
+                    for item in model.objects.in_published_entries()
                 ],
             }
         )

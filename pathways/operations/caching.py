@@ -2,11 +2,13 @@
 for it (entry cards, the pathway with its notes, the filter options, the count).
 
 Every save or delete of pathway content (the admin, an approval, loaddata) gives the content
-a new version; everything reused is keyed by the version, so a change shows at once on every
-app server and nothing needs to be forgotten. With REDIS_URL set the version and what was
-built live in Redis, shared by every server; without it, the version lives in files a
-server's workers share and built parts in each worker's memory. A cache that cannot be
-reached costs speed, never a page: the page is built afresh and a warning is logged.
+a new version, in the database and in the same transaction as the change, so no change can
+skip it. Each worker keeps the version it read for at most CONTENT_VERSION_SECONDS, then
+reads it again: a change reaches every worker of every app server within that time, whatever
+Redis does. Everything reused is keyed by the version, so nothing needs to be forgotten. With
+REDIS_URL set what was built lives in Redis, shared by every server; without it, in each
+worker's memory. A cache that cannot be reached costs speed, never a page: the page is built
+afresh and a warning is logged.
 
 Whole pages are not kept here: any HTTP cache in front may keep them (operations.http_caching).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,15 +26,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DatabaseError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 
-from ..models import content_models
+from ..models import ContentVersion, content_models
 
-VERSION_CACHE = "content_version"
 BUILT_CACHE = "built"
-VERSION_KEY = "content-version"
 # After a cache server fails to answer, this process leaves it alone for a few seconds rather
 # than wait on a dead connection for every request; then it tries again.
 RETRY_AFTER_SECONDS = 5.0
@@ -62,10 +63,12 @@ RELEASE = _release()
 logger = logging.getLogger("pathways.caching")
 _unavailable_until: dict[str, float] = {}
 _memo: dict[str, Any] = {"version": None, "items": {}}
+# The version this thread read and until when it may use it (time.monotonic()). Per thread,
+# so that in a threaded server one thread's uncommitted version never reaches another.
+_held = threading.local()
 
 
 NAMES = {
-    VERSION_CACHE: "Content version cache",
     BUILT_CACHE: "Built parts cache",
 }
 
@@ -76,6 +79,8 @@ def _safely(
     """`operation(cache)`, or `default` with a warning when the cache fails (Redis stopped,
     an unwritable directory, a full disk)."""
     if _unavailable_until.get(alias, 0.0) > time.monotonic():
+        if writing:
+            logger.warning("%s left alone after a failure, nothing kept there", NAMES[alias])
         return default
     try:
         return operation(caches[alias])
@@ -90,38 +95,60 @@ def _safely(
 
 
 def content_version(request: HttpRequest | None = None) -> str | None:
-    """The current version of the pathway content; None when it cannot be read, and then
-    nothing built earlier may be reused. Read once per request when given one."""
+    """The current version of the pathway content, as read at most CONTENT_VERSION_SECONDS
+    ago; None when the database cannot be read, and then nothing built earlier may be
+    reused. Read once per request when given one."""
     if request is not None:
         if not hasattr(request, "_content_version"):
             request._content_version = content_version()
         return request._content_version
-
-    def read(cache) -> str:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            # A fresh cache (or one that dropped the key) starts a new version: nothing built
-            # under an unknown version is ever trusted.
-            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
-            version = cache.get(VERSION_KEY)
+    # Taken before the read: whatever was committed before now is in what the read returns.
+    now = time.monotonic()
+    version = getattr(_held, "version", None)
+    if version is not None and now < _held.until:
         return version
+    try:
+        version = _read_version()
+    except DatabaseError as error:
+        forget_version()
+        logger.warning("Content version unreadable, pages are built afresh: %s", error)
+        return None
+    if version is not None:
+        _hold(version, now)
+    return version
 
-    return _safely(VERSION_CACHE, read)
+
+def _read_version() -> str | None:
+    token = ContentVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    if token is None:
+        # Its migration makes the row; a flushed database (a transactional test) has none.
+        row, _ = ContentVersion.objects.get_or_create(pk=1, defaults={"token": _new_token()})
+        token = row.token
+    return token
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def _hold(version: str | None, since: float) -> None:
+    _held.version = version
+    _held.until = since + settings.CONTENT_VERSION_SECONDS
+
+
+def forget_version() -> None:
+    """This thread reads the version from the database at its next request."""
+    _held.__dict__.clear()
 
 
 def bump_content_version(**kwargs) -> None:
-    """Gives the content a new version, now and again when the transaction commits: a page
-    built between the save and the commit (with the old content) is then never reused."""
-
-    def bump() -> None:
-        _safely(
-            VERSION_CACHE,
-            lambda cache: cache.set(VERSION_KEY, secrets.token_hex(8), None),
-            writing=True,
-        )
-
-    bump()
-    transaction.on_commit(bump)
+    """Gives the content a new version in the transaction that changes it (PostgreSQL then
+    holds the row until the commit, so concurrent changes take turns). This thread uses the
+    new version at once; every other worker within CONTENT_VERSION_SECONDS."""
+    token = _new_token()
+    if not ContentVersion.objects.filter(pk=1).update(token=token):
+        ContentVersion.objects.update_or_create(pk=1, defaults={"token": token})
+    _hold(token, time.monotonic())
 
 
 def watch_content() -> None:

@@ -35,10 +35,10 @@ class ProblemReportAdmin(admin.ModelAdmin):
     @admin.display(description="entry", ordering="entry__position")
     def entry_link(self, report: ProblemReport) -> str:
         entry = report.entry
-        url = f"{entry.pathway.get_absolute_url()}#entry-{entry.position}"
+        url = f"{entry.pathway.get_absolute_url()}#entry-{entry.number}"
         return format_html('<a href="{}">{}</a>', url, Truncator(entry.rationale).words(12))
 
     @admin.display(description="edit the entry")
     def entry_admin_link(self, report: ProblemReport) -> str:
         url = reverse("admin:pathways_entry_change", args=[report.entry_id])
-        return format_html('<a href="{}">Change entry {}</a>', url, report.entry.position)
+        return format_html('<a href="{}">Change entry {}</a>', url, report.entry.number)

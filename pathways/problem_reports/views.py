@@ -62,10 +62,11 @@ def over_limit(request: HttpRequest) -> bool:
     return recent.count() >= REPORTS_PER_HOUR
 
 
-def reported_entry(slug: str, position: int) -> tuple[Pathway, Entry]:
-    """A public entry, found the way the pathway page lists it; 404 for anything else."""
+def reported_entry(slug: str, number: int) -> tuple[Pathway, Entry]:
+    """A public entry by its number, found the way the pathway page lists it; 404 for
+    anything else."""
     pathway = public_pathway(slug)
-    return pathway, get_object_or_404(public_entries(pathway), position=position)
+    return pathway, get_object_or_404(public_entries(pathway), number=number)
 
 
 # The longest pathway query a Back link carries: every filter of the page fits.
@@ -91,7 +92,7 @@ def filters_came_from(request: HttpRequest, pathway: Pathway) -> str:
 def back_links(pathway: Pathway, entry: Entry, query: str) -> dict:
     suffix = f"?{query}" if query else ""
     return {
-        "back_url": f"{pathway.get_absolute_url()}{suffix}#entry-{entry.position}",
+        "back_url": f"{pathway.get_absolute_url()}{suffix}#entry-{entry.number}",
         "keep_filters": f"?{urlencode({'from': query})}" if query else "",
     }
 
@@ -99,8 +100,8 @@ def back_links(pathway: Pathway, entry: Entry, query: str) -> dict:
 # never_cache: the form carries a CSRF token, so no shared cache or offline copy may keep it.
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def report_problem(request: HttpRequest, slug: str, position: int) -> HttpResponse:
-    pathway, entry = reported_entry(slug, position)
+def report_problem(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    pathway, entry = reported_entry(slug, number)
     context = {
         "pathway": pathway,
         "entry": entry,
@@ -115,7 +116,7 @@ def report_problem(request: HttpRequest, slug: str, position: int) -> HttpRespon
             form.instance.entry = entry
             form.instance.client = client_key(request)
             form.save()
-            sent = reverse("pathways:report_problem_sent", args=[pathway.slug, position])
+            sent = reverse("pathways:report_problem_sent", args=[pathway.slug, number])
             return redirect(sent + context["keep_filters"])
     else:
         form = ProblemReportForm()
@@ -123,8 +124,8 @@ def report_problem(request: HttpRequest, slug: str, position: int) -> HttpRespon
 
 
 @require_safe
-def report_problem_sent(request: HttpRequest, slug: str, position: int) -> HttpResponse:
-    pathway, entry = reported_entry(slug, position)
+def report_problem_sent(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    pathway, entry = reported_entry(slug, number)
     context = {"pathway": pathway, "entry": entry}
     context |= back_links(pathway, entry, filters_came_from(request, pathway))
     return render(request, "pathways/report_problem_sent.html", context)

@@ -57,7 +57,7 @@ def test_published_edits_are_listed_in_words_newest_first(client, imh, editor, a
     )
 
 
-def test_draft_work_is_never_listed(client, imh, editor, publisher):
+def test_draft_work_is_never_listed(client, imh, editor, publisher, approver):
     source = Entry.objects.get(pathway=imh, position=10)
     draft = Entry.objects.create(
         pathway=imh,
@@ -75,6 +75,7 @@ def test_draft_work_is_never_listed(client, imh, editor, publisher):
     client.force_login(publisher)
     client.post("/admin/pathways/entry/", {"action": "publish", "_selected_action": [draft.pk]})
     client.post("/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [source.pk]})
+    approve_pending(approver)  # unpublishing takes a second publisher
     client.logout()
     lines = change_lines(client)
     assert lines[0].endswith(": withdrawn for review")

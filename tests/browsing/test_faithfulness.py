@@ -105,7 +105,7 @@ def test_an_entry_without_interventions_says_so(client, imh):
 
     empty = Entry.objects.filter(interventions__isnull=True).order_by("position").first()
     html = client.get(IMH_URL).content.decode()
-    card = re.search(rf'<article[^>]*id="entry-{empty.position}".*?</article>', html, re.S)[0]
+    card = re.search(rf'<article[^>]*id="entry-{empty.number}".*?</article>', html, re.S)[0]
     assert NO_ACTIONS in card
     full = re.search(r'<article[^>]*id="entry-10".*?</article>', html, re.S)[0]
     assert NO_ACTIONS not in full

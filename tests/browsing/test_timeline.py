@@ -13,7 +13,7 @@ from pathways.models import Entry, Stage
 STAGES = [("Birth - 6 weeks", 0, 42), ("8 weeks - 6 months", 56, 183), ("3 - 5 years", 1096, 1826)]
 SERVICES = [("health-visiting", "Health Visiting"), ("gp", "Primary Care & GP")]
 ENTRIES = [
-    # position, service, band, start, end
+    # number, service, band, start, end (in the pathway's order)
     (10, "health-visiting", "Birth - 6 weeks", 0, 42),
     (20, "health-visiting", "Birth - 6 weeks", 0, 42),
     (30, "health-visiting", "3 - 8 weeks", 21, 56),
@@ -45,7 +45,7 @@ def test_rationales_sharing_a_band_in_a_lane_are_one_bar_labelled_with_their_cou
     assert [lane.service for lane in picture.lanes] == ["Health Visiting", "Primary Care & GP"]
     assert len(picture.bars) == 4
     birth = bars[("Health Visiting", "Birth - 6 weeks")]
-    assert birth.count == 2 and birth.positions == (10, 20)
+    assert birth.count == 2 and birth.numbers == (10, 20)
     assert birth.description == "Health Visiting, Birth - 6 weeks: 2 rationales"
     assert bars[("Primary Care & GP", "Birth - 5 years")].count == 1
     assert bars[("Primary Care & GP", "Birth - 5 years")].description.endswith("1 rationale")

@@ -176,6 +176,7 @@ def add_entries(pathway, count):
         Entry(
             pathway=pathway,
             position=start + i,
+            number=start + i,  # bulk_create skips save(), which numbers a new entry
             stage=template.stage,
             age_band=template.age_band,
             tag=template.tag,

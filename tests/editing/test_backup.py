@@ -34,6 +34,10 @@ def test_a_backup_restored_into_an_empty_database_dumps_identically(imh, tmp_pat
     page = client.get(IMH_URL).content.decode()
     assert "Showing 19 of 19 rationales" in page
     assert "Reviewed wording." in page
+    # Outside the two-person rule, as loading fixtures is, and history says so: no person.
+    record = Entry.objects.get(pathway__slug="infant-mental-health", position=20).history.latest()
+    assert record.history_change_reason.startswith("Restored by an operator from a backup")
+    assert record.history_user is None
 
 
 def test_backup_names_the_file_by_time(imh, tmp_path, monkeypatch):
@@ -55,7 +59,7 @@ def test_restore_can_replace_the_content_it_finds(imh, tmp_path):
     back_up(tmp_path / "backup.json")
     Entry.objects.filter(pathway=imh, position=20).update(rationale="Edited after the backup.")
     added = Entry.objects.filter(pathway=imh).first()
-    added.pk, added.position = None, 999
+    added.pk, added.number, added.position = None, None, 999
     added.save()
 
     call_command("restore", str(tmp_path / "backup.json"), replace=True, verbosity=0)

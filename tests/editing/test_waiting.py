@@ -27,7 +27,7 @@ NOTIFICATIONS = "/admin/pathways/pendingchange/notifications/"
 def waiting_change(user, name="Targeted Support", decision=Decision.PENDING) -> PendingChange:
     """A pending change to a tag named `name`, proposed by `user`."""
     tag = Tag.objects.create(name=name, slug=name.lower().replace(" ", "-"))
-    return PendingChange.objects.create(
+    change = PendingChange.objects.create(
         content_type=ContentType.objects.get_for_model(Tag),
         object_id=tag.pk,
         object_repr=str(tag),
@@ -36,6 +36,8 @@ def waiting_change(user, name="Targeted Support", decision=Decision.PENDING) -> 
         proposed_by=user,
         decision=decision,
     )
+    change.proposers.add(user)
+    return change
 
 
 def text(response) -> str:

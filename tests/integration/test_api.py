@@ -87,6 +87,7 @@ def test_an_entry_in_full(client, imh):
     assert data["entries"] == [
         {
             "applies_at": None,
+            "number": 20,
             "position": 20,
             "url": f"{HOST}{IMH_URL}#entry-20",
             "report_url": f"{HOST}{IMH_URL}entries/20/report/",

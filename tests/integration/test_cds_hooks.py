@@ -355,7 +355,12 @@ def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
         ("[" * 50_000 + "]" * 50_000, "The request body is not JSON."),  # too deep to follow
         ("[1, 2]", "The request body must be a JSON object."),
         ({"hook": "order-sign", "context": {}}, 'This service answers the "patient-view" hook'),
-        ({"hook": "patient-view"}, "The request has no context object."),
+        ({"hook": "patient-view"}, "The request has no hookInstance."),
+        ({"hook": "patient-view", "hookInstance": "d1"}, "The request has no context object."),
+        (
+            {**hook_request(), "fhirAuthorization": {"access_token": "t"}},
+            "fhirAuthorization is given without a fhirServer",
+        ),
         (hook_request(patient=patient(None)), "The Patient has no full birth date"),
         (hook_request(patient=patient("2024")), "The Patient has no full birth date"),
         (hook_request(patient=patient("2024-02-30")), "is not a real date"),
@@ -449,6 +454,250 @@ def test_keys_can_come_from_the_ehrs_jwks_url(client, imh, cds_settings, fhir_se
     cds_settings.CDS_HOOKS_CLIENTS = {ISSUER: {"jwks_url": f"{fhir_server.url}/jwks.json"}}
     assert call(client, hook_request(patient=patient(born(70)))).status_code == 200
     assert call(client, hook_request(), token=signed(OTHER_KEY)).status_code == 401
+
+
+def new_worker():
+    """What another worker, or another app server, starts with: nothing this process kept
+    in memory (Django's in-memory caches) since the first request."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    for cache in caches.all():
+        if isinstance(cache, LocMemCache):
+            cache.clear()
+
+
+def test_a_jwt_replayed_to_another_worker_is_refused(client, imh):
+    token = signed()
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body, token=token).status_code == 200
+    new_worker()
+    replay = call(client, body, token=token)
+    assert replay.status_code == 401
+    assert "used before" in replay.json()["error"]
+
+
+def test_a_jwt_used_by_two_calls_at_once_is_accepted_once(imh):
+    # Both calls pass every check before the jti is written: the unique constraint decides.
+    from pathways.integration.cds_hooks import CdsError, record_use
+
+    claims = {"jti": "at-once", "exp": int(time.time()) + 60}
+    record_use(ISSUER, claims)
+    with pytest.raises(CdsError, match="used before"):
+        record_use(ISSUER, claims)
+    record_use("https://another-ehr.example.nhs.uk", claims)  # a jti is unique per issuer
+
+
+def test_used_jwts_are_forgotten_once_they_have_expired(client, imh):
+    from pathways.models import UsedJwt
+
+    gone = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    UsedJwt.objects.create(issuer=ISSUER, jti="long-expired", expires_at=gone)
+    assert call(client, hook_request(patient=patient(born(70)))).status_code == 200
+    assert not UsedJwt.objects.filter(jti="long-expired").exists()
+
+
+def test_a_jwt_good_for_more_than_five_minutes_is_refused(client, imh):
+    now = int(time.time())
+    body = hook_request(patient=patient(born(70)))
+    too_long = call(client, body, token=signed(iat=now, exp=now + 301))
+    assert too_long.status_code == 401
+    assert "exp is more than 300 seconds after its iat" in too_long.json()["error"]
+    # Issued in the future, so that five minutes from iat reach further: refused too.
+    later = call(client, body, token=signed(iat=now + 3600, exp=now + 3900))
+    assert later.status_code == 401
+    no_iat = call(client, body, token=signed(iat=None))
+    assert no_iat.status_code == 401
+    assert 'missing the "iat" claim' in no_iat.json()["error"]
+    assert call(client, body, token=signed(iat=now, exp=now + 300)).status_code == 200
+
+
+JWKS_URL_PATH = "/jwks.json"
+
+
+@pytest.fixture
+def ehr_keys_at_url(cds_settings, fhir_server):
+    """The test EHR's keys served at its jwks_url (the fake FHIR server, which counts what it
+    is asked), and the service configured to fetch them from there."""
+    fhir_server.jwks = {"keys": [public_jwk(EHR_KEY)]}
+    cds_settings.CDS_HOOKS_CLIENTS = {ISSUER: {"jwks_url": f"{fhir_server.url}{JWKS_URL_PATH}"}}
+    return fhir_server
+
+
+def key_fetches(server) -> int:
+    return sum(path == JWKS_URL_PATH for path, _ in server.requests)
+
+
+def hmac_signed() -> str:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": "h"}
+    return jwt.encode(claims, "s" * 32, algorithm="HS256", headers={"kid": "new-kid"})
+
+
+def unsigned_jwt() -> str:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": "n"}
+    return jwt.encode(claims, None, algorithm="none", headers={"kid": "new-kid"})
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        lambda: "not-a-jwt",
+        lambda: signed(OTHER_KEY, kid="new-kid", iss="https://stranger.example.com"),
+        hmac_signed,
+        unsigned_jwt,
+        lambda: jwt.encode({"iss": ISSUER}, OTHER_KEY, algorithm="ES384"),  # no kid
+        lambda: signed(OTHER_KEY, kid="new-kid", jti=None),
+        lambda: signed(OTHER_KEY, kid="new-kid", jti="nul\x00"),
+        lambda: signed(OTHER_KEY, kid="new-kid", jti="j" * 256),
+        lambda: signed(OTHER_KEY, kid="new-kid", iat=None),
+        lambda: signed(OTHER_KEY, kid="new-kid", exp=int(time.time()) + 3600),
+        lambda: signed(OTHER_KEY, kid="new-kid", exp=int(time.time()) - 600),
+        lambda: signed(OTHER_KEY, kid="new-kid", aud=f"{SITE}/cds-services/another-service"),
+    ],
+    ids=[
+        "garbage",
+        "unknown-issuer",
+        "hmac",
+        "alg-none",
+        "no-kid",
+        "no-jti",
+        "jti-nul",
+        "jti-too-long",
+        "no-iat",
+        "exp-too-far",
+        "expired",
+        "audience",
+    ],
+)
+def test_a_jwt_refused_before_its_signature_is_checked_fetches_no_keys(
+    client, imh, ehr_keys_at_url, make_token
+):
+    response = call(client, hook_request(patient=patient(born(70))), token=make_token())
+    assert response.status_code == 401
+    assert key_fetches(ehr_keys_at_url) == 0
+
+
+def test_a_replayed_jwt_fetches_no_keys(client, imh, ehr_keys_at_url):
+    token = signed()
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body, token=token).status_code == 200
+    assert key_fetches(ehr_keys_at_url) == 1
+    ehr_keys_at_url.jwks = {"keys": []}  # so that a fetch would also fail the replay
+    new_worker()
+    assert call(client, body, token=token).status_code == 401
+    assert key_fetches(ehr_keys_at_url) == 1
+
+
+def later_by(monkeypatch, seconds: int) -> None:
+    """The server's clock (django.utils.timezone) moved on; the EHR signs by its own."""
+    from django.utils import timezone
+
+    real_now = datetime.datetime.now
+    monkeypatch.setattr(
+        timezone, "now", lambda: real_now(datetime.UTC) + datetime.timedelta(seconds=seconds)
+    )
+
+
+def test_keys_are_fetched_at_most_once_a_minute_whatever_kids_callers_send(
+    client, imh, ehr_keys_at_url, monkeypatch
+):
+    body = hook_request(patient=patient(born(70)))
+    for number in range(5):
+        # A caller with no trusted key, a new kid each time, on any worker.
+        response = call(client, body, token=signed(OTHER_KEY, kid=f"made-up-{number}"))
+        assert response.status_code == 401
+        assert "No key of the issuer matches" in response.json()["error"]
+        new_worker()
+    assert key_fetches(ehr_keys_at_url) == 1
+    # The EHR's real key was in the one set fetched: its calls go on working, unfetched.
+    assert call(client, body).status_code == 200
+    assert key_fetches(ehr_keys_at_url) == 1
+    later_by(monkeypatch, 61)
+    assert call(client, body, token=signed(OTHER_KEY, kid="made-up-5")).status_code == 401
+    assert call(client, body, token=signed(OTHER_KEY, kid="made-up-6")).status_code == 401
+    assert key_fetches(ehr_keys_at_url) == 2
+
+
+def test_a_new_key_of_the_ehr_is_fetched_when_its_kid_is_first_seen(
+    client, imh, ehr_keys_at_url, monkeypatch
+):
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body).status_code == 200
+    # The EHR rotates its key: the new kid is not in the set kept, so the set is fetched again.
+    later_by(monkeypatch, 61)
+    ehr_keys_at_url.jwks = {"keys": [public_jwk(EHR_KEY), public_jwk(OTHER_KEY, kid="key-2")]}
+    assert call(client, body, token=signed(OTHER_KEY, kid="key-2")).status_code == 200
+    assert key_fetches(ehr_keys_at_url) == 2
+
+
+def test_a_key_the_ehr_withdraws_stops_working_within_six_minutes(
+    client, imh, ehr_keys_at_url, monkeypatch
+):
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body).status_code == 200
+    ehr_keys_at_url.jwks = {"keys": [public_jwk(OTHER_KEY, kid="key-2")]}
+    later_by(monkeypatch, 299)
+    assert call(client, body).status_code == 200  # the kept set, not fetched again
+    assert key_fetches(ehr_keys_at_url) == 1
+    later_by(monkeypatch, 301)
+    withdrawn = call(client, body)
+    assert withdrawn.status_code == 401
+    assert "No key of the issuer matches" in withdrawn.json()["error"]
+    assert key_fetches(ehr_keys_at_url) == 2
+
+
+def test_keys_that_cannot_be_fetched_again_serve_one_more_minute(
+    client, imh, ehr_keys_at_url, monkeypatch
+):
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body).status_code == 200
+    ehr_keys_at_url.jwks = None  # the EHR's key URL now fails
+    later_by(monkeypatch, 330)
+    assert call(client, body).status_code == 200
+    later_by(monkeypatch, 361)
+    assert call(client, body).status_code == 401
+
+
+def test_a_body_too_large_or_not_a_json_object_gets_a_json_error(client, imh):
+    for body, status, message in [
+        (b"{" + b" " * 10_000_000 + b"}", 413, "The request body is larger than"),
+        (b"\xff\xfe not even text", 400, "The request body is not JSON."),
+        (b"{not json", 400, "The request body is not JSON."),
+        (b'["patient-view"]', 400, "The request body must be a JSON object."),
+    ]:
+        response = call(client, body)
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/json"
+        assert message in response.json()["error"]
+
+
+def test_every_refusal_is_logged_with_its_reason_and_never_the_token(client, imh, caplog):
+    used = signed()
+    body = hook_request(patient=patient(born(70)))
+    assert call(client, body, token=used).status_code == 200
+    refused = {
+        "bad-signature": signed(OTHER_KEY),
+        "unknown-issuer": signed(iss="https://stranger.example.com"),
+        "exp-too-far": signed(exp=int(time.time()) + 3600),
+        "replay": used,
+        "garbage": "not-a-jwt",
+    }
+    for name, token in refused.items():
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            response = call(client, body, token=token)
+        assert response.status_code == 401, name
+        (record,) = [r for r in caplog.records if r.name == "pathways.cds_hooks"]
+        assert record.levelname == "WARNING"
+        assert response.json()["error"] in record.getMessage(), name
+        assert token not in caplog.text, name
+        assert token.split(".")[-1] not in caplog.text, name  # not even its signature
+        if name != "garbage":
+            assert repr(KID) in record.getMessage()
+            issuer = "https://stranger.example.com" if name == "unknown-issuer" else ISSUER
+            assert repr(issuer) in record.getMessage()
 
 
 # CORS.
@@ -649,6 +898,7 @@ dates = st.one_of(
 shaped_requests = st.fixed_dictionaries(
     {"hook": st.sampled_from(["patient-view", "order-sign"]) | json_values},
     optional={
+        "hookInstance": st.uuids().map(str) | json_values,
         "context": st.fixed_dictionaries({}, optional={"patientId": json_values}) | json_values,
         "fhirServer": json_values,
         "fhirAuthorization": json_values,
@@ -678,6 +928,7 @@ def the_patient_in_context(body: dict) -> dict:
 plausible_requests = st.fixed_dictionaries(
     {
         "hook": st.just("patient-view"),
+        "hookInstance": st.uuids().map(str),
         "context": st.fixed_dictionaries({"patientId": st.text(max_size=10)}),
         "prefetch": st.fixed_dictionaries(
             {

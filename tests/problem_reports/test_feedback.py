@@ -29,7 +29,7 @@ def fresh_rate_limit():
 def test_every_entry_on_the_page_links_its_report_form(client, imh):
     content = client.get(IMH_URL).content.decode()
     for entry in Entry.objects.filter(pathway=imh):
-        link = f'<a href="{IMH_URL}entries/{entry.position}/report/">'
+        link = f'<a href="{IMH_URL}entries/{entry.number}/report/">'
         assert content.count(link) == 1
     assert content.count("Report a problem with this content") == 19
     # Each link also names its entry to screen reader users.

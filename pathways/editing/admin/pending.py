@@ -149,8 +149,8 @@ def _public_url(obj) -> str | None:
     if obj is None:
         return None
     pathway = getattr(obj, "pathway", None)
-    if pathway is not None and hasattr(obj, "position"):
-        return f"{pathway.get_absolute_url()}#entry-{obj.position}"
+    if pathway is not None and hasattr(obj, "number"):
+        return f"{pathway.get_absolute_url()}#entry-{obj.number}"
     if hasattr(obj, "get_absolute_url"):
         return obj.get_absolute_url()
     return None

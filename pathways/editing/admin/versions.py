@@ -229,6 +229,11 @@ class ContentAdmin(SimpleHistoryAdmin):
             return None
         return super().log_change(request, obj, message)
 
+    def log_deletions(self, request, queryset):
+        if getattr(request, "_proposals", None):
+            return None  # nothing was deleted yet: the pending change records the proposal
+        return super().log_deletions(request, queryset)
+
     # Deleting: drafts go at once; guarded content waits for approval like any change.
 
     def delete_model(self, request, obj):
@@ -432,7 +437,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             "fields": self._version_fields(record),
             "parts": self._version_parts(record),
             "may_revert": may_revert,
-            "keeps_status": hasattr(record, "status") and not self.may_publish(request),
+            "keeps_status": hasattr(record, "status"),
             "change_url": change_url if current is not None else None,
             "history_url": history_url,
             **(extra_context or {}),
@@ -458,9 +463,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             messages.success(request, pending_message(pending))
             return HttpResponseRedirect(pending_url(pending))
         try:
-            obj = revert(
-                record, user=request.user, reason=reason, may_publish=self.may_publish(request)
-            )
+            obj = revert(record, user=request.user, reason=reason, may_publish=False)
         except ValidationError as error:
             problems = error_text(error)
             messages.error(request, f"Could not revert to {describe_version(record)}: {problems}")

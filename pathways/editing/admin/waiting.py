@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,12 +23,12 @@ ALL = "all"
 
 
 def waiting_counts(user) -> dict[str, int]:
-    """The admin home's two numbers, in one query: pending changes others proposed (for a
+    """The admin home's two numbers, in two queries: pending changes others proposed (for a
     publisher to decide) and pending changes `user` proposed (waiting for someone else)."""
-    return PendingChange.objects.pending().aggregate(
-        for_you=Count("pk", filter=~Q(proposed_by=user)),
-        yours=Count("pk", filter=Q(proposed_by=user)),
-    )
+    return {
+        "for_you": PendingChange.objects.waiting_for(user).count(),
+        "yours": PendingChange.objects.pending().filter(proposers=user).count(),
+    }
 
 
 class DecisionFilter(admin.SimpleListFilter):
@@ -76,9 +75,9 @@ class ProposerFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "others":
-            return queryset.exclude(proposed_by=request.user)
+            return queryset.exclude(proposers=request.user)
         if self.value() == "me":
-            return queryset.filter(proposed_by=request.user)
+            return queryset.filter(proposers=request.user)
         return queryset
 
 

@@ -9,19 +9,24 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from pathways.history import ContentHistory, record_version
 from pathways.models import content_models
+
+# Outside the two-person rule, as loading fixtures is: history says so, with no person.
+RESTORE_REASON = "Restored by an operator from a backup ({file})"
 
 
 def has_content() -> bool:
     return any(model.objects.exists() for model in content_models())
 
 
-def delete_content() -> None:
+def delete_content(reason: str = "") -> None:
     """Deletes every piece of pathway content, the content that refers to others first:
     entries protect their stages, age bands, services and tags."""
     # One by one, so each deletion is recorded in the content's history like an editor's.
     for model in reversed(content_models()):
         for obj in model.objects.all():
+            obj._change_reason = reason
             obj.delete()
 
 
@@ -45,6 +50,10 @@ class Command(BaseCommand):
                         "This database already has pathway content. Restore into an empty "
                         "database, or add --replace (make restore ... REPLACE=1) to replace it."
                     )
-                delete_content()
+                delete_content(f"Deleted by an operator's restore from a backup ({file})")
             call_command("loaddata", file, verbosity=0)
+            for model in ContentHistory.registry:
+                for obj in model.objects.all():
+                    obj._change_reason = RESTORE_REASON.format(file=file)
+                    record_version(obj, created=True)
         self.stdout.write(f"Restored the pathway content from {file}")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathways", "0012_search_glossary_repeats"),
+        ("pathways", "0013_one_gate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

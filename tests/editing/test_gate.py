@@ -1,0 +1,192 @@
+"""One gate for every change readers could see (PRODUCT.md, "Approval (two-person rule)"):
+each defect the audit of issue 21 found, through the admin's own views. What goes live is
+only what someone approved who wrote no part of it."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+
+from pathways.models import ContextDocument, Entry, Status, Tag
+from pathways.publishing import ChangeKind, PendingChange
+
+from ..conftest import IMH_URL, approve_pending
+from .test_admin import change_form_data
+
+SECRET = "Quagmirewording of one publisher alone"
+
+
+def page(client) -> str:
+    client.logout()
+    return client.get(IMH_URL).content.decode()
+
+
+@pytest.fixture
+def draft_entry(imh):
+    """A new draft entry nobody has published yet."""
+    source = Entry.objects.get(pathway=imh, position=10)
+    return Entry.objects.create(
+        pathway=imh,
+        position=15,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="A draft for the two-person rule.",
+        service=source.service,
+    )
+
+
+def publish_action(client, entry):
+    return client.post(
+        "/admin/pathways/entry/", {"action": "publish", "_selected_action": [entry.pk]}
+    )
+
+
+def test_a_publisher_cannot_unpublish_edit_and_republish_their_own_words(
+    client, imh, publisher, approver
+):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    client.force_login(publisher)
+    # Edit a published entry and set it to draft in the same save ...
+    data = change_form_data(entry, rationale=SECRET, status=Status.DRAFT)
+    assert client.post(f"/admin/pathways/entry/{entry.pk}/change/", data).status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == Status.PUBLISHED and entry.rationale != SECRET
+    # ... then publish it from the list: still the same one pending change, still theirs.
+    client.force_login(publisher)
+    publish_action(client, entry)
+    change = PendingChange.objects.pending().get()
+    assert set(change.proposers.all()) == {publisher}
+    assert SECRET not in page(client)
+    with pytest.raises(PermissionDenied):
+        change.approve(publisher)
+    change.approve(approver)
+    assert SECRET in page(client)
+
+
+def test_a_publisher_who_edits_a_draft_cannot_publish_it_alone(
+    client, draft_entry, editor, publisher, approver
+):
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{draft_entry.pk}/change/",
+        change_form_data(draft_entry, criteria="An editor's words."),
+    )
+    client.force_login(publisher)
+    client.post(
+        f"/admin/pathways/entry/{draft_entry.pk}/change/",
+        change_form_data(draft_entry, criteria=SECRET, status=Status.DRAFT),
+    )
+    draft_entry.refresh_from_db()
+    assert draft_entry.criteria == SECRET  # a draft: edited in place, seen by nobody
+    client.force_login(publisher)
+    publish_action(client, draft_entry)
+    draft_entry.refresh_from_db()
+    assert draft_entry.status == Status.DRAFT
+    change = PendingChange.objects.pending().get()
+    assert change.kind == ChangeKind.PUBLISH
+    assert SECRET not in page(client)
+    # The editor wrote part of it too: neither of them approves it.
+    assert change.authors() == {editor.pk, publisher.pk}
+    change.approve(approver)
+    assert SECRET in page(client)
+    assert draft_entry.history.latest().approval.decided_by == approver
+
+
+def test_an_editor_promoted_to_publisher_still_cannot_approve_their_own_change(
+    client, imh, editor, approver
+):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/", change_form_data(entry, criteria=SECRET)
+    )
+    editor.groups.add(Group.objects.get(name="Publishers"))
+    change = PendingChange.objects.pending().get()
+    client.force_login(editor)
+    response = client.post(
+        f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "approve"}
+    )
+    assert response.status_code == 403
+    assert SECRET not in page(client)
+
+
+def test_deleting_the_delivery_plan_waits_for_a_publisher(client, imh, editor, approver):
+    document = ContextDocument.objects.get()
+    url = document.get_absolute_url()
+    client.force_login(editor)
+    response = client.post(
+        f"/admin/pathways/contextdocument/{document.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    change = PendingChange.objects.pending().get()
+    assert change.kind == ChangeKind.DELETE
+    client.logout()
+    assert client.get(url).status_code == 200
+    imh.refresh_from_db()
+    assert imh.policy_context_id == document.pk
+    approve_pending(approver)
+    assert client.get(url).status_code == 404
+
+
+def test_a_new_context_document_or_tag_is_public_only_once_approved(client, imh, editor, approver):
+    client.force_login(editor)
+    response = client.post(
+        "/admin/pathways/tag/add/", {"name": "Quagmire tag", "slug": "quagmire", "position": 9}
+    )
+    assert response.status_code == 302
+    change = PendingChange.objects.pending().get()
+    assert response["Location"] == f"/admin/pathways/pendingchange/{change.pk}/change/"
+    assert change.kind == ChangeKind.CREATE
+    assert not Tag.objects.filter(slug="quagmire").exists()
+    response = client.post(
+        "/admin/pathways/contextdocument/add/",
+        {
+            "title": "Quagmire plan",
+            "slug": "quagmire-plan",
+            "introduction": "Words nobody approved.",
+            "sections-TOTAL_FORMS": 0,
+            "sections-INITIAL_FORMS": 0,
+            "sections-MIN_NUM_FORMS": 0,
+            "sections-MAX_NUM_FORMS": 1000,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    client.logout()
+    assert client.get("/documents/quagmire-plan/").status_code == 404
+    assert approve_pending(approver) == 2
+    assert client.get("/documents/quagmire-plan/").status_code == 200
+    assert Tag.objects.get(slug="quagmire").history.latest().approval.decided_by == approver
+
+
+def test_an_entry_repeated_as_above_cannot_be_unpublished_under_its_repeater(
+    client, imh, publisher, approver
+):
+    repeated = Entry.objects.get(pathway=imh, position=140)
+    assert Entry.objects.filter(repeats=repeated, status=Status.PUBLISHED).exists()
+    client.force_login(publisher)
+    client.post(
+        "/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [repeated.pk]}
+    )
+    change = PendingChange.objects.pending().get()
+    client.force_login(approver)
+    response = client.post(
+        f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "approve"}, follow=True
+    )
+    assert "Published entries repeat its interventions" in response.content.decode()
+    repeated.refresh_from_db()
+    assert repeated.status == Status.PUBLISHED
+
+
+def test_a_proposer_withdraws_their_change_and_an_editor_may(client, imh, editor):
+    entry = Entry.objects.get(pathway=imh, position=190)
+    client.force_login(editor)
+    client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/", change_form_data(entry, criteria=SECRET)
+    )
+    change = PendingChange.objects.pending().get()
+    response = client.post(
+        f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "withdraw"}
+    )
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.get_decision_display() == "Withdrawn"
+    assert SECRET not in page(client)
