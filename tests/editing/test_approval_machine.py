@@ -188,8 +188,9 @@ class ApprovalMachine(RuleBasedStateMachine):
         # Each sequence runs in a savepoint of the test's transaction, rolled back at the end.
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
-        for name in ("default", "built", "content_version"):
-            caches[name].clear()
+        # Pages built in an earlier sequence (rolled back since) must not be served again.
+        for cache in caches.all():
+            cache.clear()
         caching._unavailable_until.clear()
         self.counter = 0
         self.minted: set[str] = set()
