@@ -665,17 +665,17 @@ class ApprovalMachine(RuleBasedStateMachine):
         if user == EDITOR:
             return  # editors do not publish
         if thing.live:
-            # Published already: a request on its pending change replaces it (the version
-            # proposed is the live one, kept published); with none, nothing to do.
+            # Published already: a request on its pending change joins it (the proposal, to
+            # be published); with none, nothing to do.
             if thing.pending is not None:
-                self.propose(thing, user, "publish", copy.deepcopy(thing.content))
+                self.propose(thing, user, "publish", copy.deepcopy(thing.current))
             return
         if thing.kind == "entry":
             target = self.things.get(thing.content["repeats"] or "")
             if target is not None and not target.live:
                 return  # refused: it would repeat a draft
         if thing.pending is not None or user in thing.authors:
-            self.propose(thing, user, "publish", copy.deepcopy(thing.content))
+            self.propose(thing, user, "publish", copy.deepcopy(thing.current))
         else:
             thing.status = "published"
             thing.saved_authors = set()
@@ -693,13 +693,13 @@ class ApprovalMachine(RuleBasedStateMachine):
         if user == EDITOR:
             return
         if not thing.live:
-            # A draft already: a request on its pending change replaces it (kept a draft).
+            # A draft already: a request on its pending change joins it (kept a draft).
             if thing.pending is not None:
-                self.propose(thing, user, "unpublish", copy.deepcopy(thing.content))
+                self.propose(thing, user, "unpublish", copy.deepcopy(thing.current))
             return
         if any(t.live for t in self.repeaters(key)):
             return  # refused: a published entry repeats it
-        self.propose(thing, user, "unpublish", copy.deepcopy(thing.content))
+        self.propose(thing, user, "unpublish", copy.deepcopy(thing.current))
 
     @rule(user=st.sampled_from(USERS), key=entries, which=st.integers(0, 5))
     def revert_entry(self, user, key, which):
