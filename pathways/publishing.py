@@ -375,6 +375,7 @@ class PendingChange(models.Model):
     def apply_quietly(self, live: models.Model) -> None:
         """Writes the proposed version over `live` with no history, for a form to show or bind
         it inside a savepoint the caller rolls back."""
+        self._make_room(live)  # a move: the siblings shift as the approval would shift them
         self._set_fields(live)
         live.save_without_historical_record()
         restore_parts(live, self.proposed.get("parts", {}), None)

@@ -249,3 +249,16 @@ def test_a_new_entry_without_a_position_goes_last(client, imh, editor):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Entry.objects.get(rationale="A new last rationale.").position == 200
+
+
+def test_the_form_of_a_moved_entry_opens_on_its_proposed_place(client, imh, editor):
+    before = entry_positions(imh)
+    (a, pa), (b, pb) = before[2], before[3]
+    client.force_login(editor)
+    client.post(f"/admin/pathways/entry/{b}/move-entry/up/")
+    # The proposed place is held by another entry until approval: the form still opens.
+    response = client.get(f"/admin/pathways/entry/{b}/change/")
+    assert response.status_code == 200
+    assert "A change is waiting for approval" in response.content.decode()
+    assert response.context["adminform"].form.initial["position"] == pa
+    assert entry_positions(imh) == before
