@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from ..conftest import staff_group
+
 PASSWORD = "a-long-enough-password"
 
 
@@ -19,6 +21,13 @@ def sign_in(client, username: str):
     )
     assert response.redirect_chain == [("/admin/", 302)]
     return response
+
+
+@pytest.fixture(autouse=True)
+def staff_groups(db):
+    """The groups the migrations make, made again if a transactional test flushed them."""
+    staff_group("Editors")
+    staff_group("Publishers")
 
 
 def createstaff(*args, **options) -> str:
