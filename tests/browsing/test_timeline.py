@@ -142,3 +142,27 @@ def test_the_seed_pathway_in_one_picture(imh):
     # The seed's stages leave 6 to 8 weeks uncovered.
     assert [(gap.start_days, gap.end_days) for gap in picture.gaps] == [(42, 56)]
     assert len(picture.stages) == 6
+
+
+def test_every_text_in_the_drawing_is_escaped():
+    def hostile(what):
+        return f'<b>"{what}\'s" & co</b>'
+
+    def escaped(what):
+        return f"&lt;b&gt;&quot;{what}&#x27;s&quot; &amp; co&lt;/b&gt;"
+
+    picture = layout(
+        [(hostile("stage"), 0, 42)],
+        [("gp", hostile("service"))],
+        [(10, "gp", hostile("band"), 0, 42), (20, "gp", "3 - 8 weeks", 21, 56)],
+    ).for_child(ChildAge(70))
+    lanes = linked(picture, {10}, hostile("here"), hostile("everything"))
+    drawn = timeline.draw(picture, lanes, hostile("title"))
+    assert "<b>" not in drawn and "'" not in drawn
+    # Where each text appears: in the picture, in its links' titles, in the list.
+    assert drawn.count(escaped("stage")) == 1
+    assert drawn.count(escaped("title")) == 1
+    assert drawn.count(escaped("service")) == 2 + 2
+    assert drawn.count(escaped("band")) == 1 + 1
+    assert drawn.count(escaped("here")) == drawn.count(escaped("everything")) == 2
+    assert drawn.startswith('<figure class="timeline"') and drawn.endswith("</details>")
