@@ -199,10 +199,6 @@ class Timeline:
         return [bar for lane in self.lanes for bar in lane.bars]
 
     @property
-    def gaps(self) -> list[Segment]:
-        return [segment for segment in self.stages if segment.is_gap]
-
-    @property
     def view_box(self) -> str:
         return f"0 0 {WIDTH} {self.height:g}"
 
