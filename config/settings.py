@@ -18,12 +18,22 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True}
+FLAG_VALUES |= {"0": False, "false": False, "no": False, "off": False}
+
+
 def env_flag(name: str, default: bool) -> bool:
-    """A yes/no environment variable: "1", "true" or "yes" mean yes; unset means `default`."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
+    """A yes/no environment variable: 1/0, true/false, yes/no or on/off in any case; unset or
+    empty means `default`. Anything else stops the server: a typo must not quietly mean no."""
+    value = os.environ.get(name, "").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes"}
+    if value.lower() not in FLAG_VALUES:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is neither yes nor no: use 1/0, true/false, yes/no or on/off "
+            "(any case), or leave it empty for the default."
+        )
+    return FLAG_VALUES[value.lower()]
 
 
 ENVIRONMENT = os.environ.get("DJANGO_ENV", "development")
@@ -352,8 +362,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Pathway Navigator <pa
 # service is an issuer of signed JWTs with its public keys: a JSON object from "iss" to either
 # {"jwks_url": "https://..."} or {"jwks": {"keys": [...]}}.
 CDS_HOOKS_CLIENTS = json.loads(os.environ.get("CDS_HOOKS_CLIENTS", "") or "{}")
-# Calls without a JWT are refused unless this is on; it is on only in development.
-CDS_HOOKS_ALLOW_UNSIGNED = DEBUG and env_flag("CDS_HOOKS_ALLOW_UNSIGNED", default=True)
+# Calls without a JWT are refused unless this is on; it is on only in development. Read even
+# when it cannot apply, so that a value that cannot be read is refused everywhere.
+CDS_HOOKS_ALLOW_UNSIGNED = env_flag("CDS_HOOKS_ALLOW_UNSIGNED", default=True) and DEBUG
 # Seconds to wait for the EHR's FHIR server when the service fetches the child's record itself.
 CDS_HOOKS_FHIR_TIMEOUT = float(os.environ.get("CDS_HOOKS_FHIR_TIMEOUT", "3"))
 # Browser-based EHRs allowed to call the service (comma-separated origins); empty: any origin.

@@ -89,11 +89,6 @@ def read_age(text: str) -> tuple[int, str]:
     return days, _join(*given)
 
 
-def parse_age(text: str) -> int:
-    """Days for an age such as "45d", "10w", "3m", "2y", "1y6m" or "1 year 6 months"."""
-    return read_age(text)[0]
-
-
 def age_rules_for_browser() -> dict:
     """How to read a typed age, for offline.js: the pattern (JavaScript's named-group
     syntax), each unit's size in days, the oldest age and the messages."""
@@ -235,7 +230,7 @@ def describe_days(days: int) -> str:
         return _plural(days, "day")
     if days < 26 * 7:
         return _join((days // 7, "week"), (days % 7, "day"))
-    # Whole months are counted with the same rounding as parse_age, so "1y" reads back as
+    # Whole months are counted with the same rounding as read_age, so "1y" reads back as
     # "1 year" and "6m" as "6 months".
     months = int(Decimal(days) / DAYS_PER_UNIT["m"]) + 1
     while to_days(months=months) > days:

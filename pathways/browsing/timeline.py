@@ -3,7 +3,8 @@ one bar per age band, its stages on an axis above (gaps left visible), and the c
 and corrected ages as vertical lines. The geometry is worked out here, in the SVG's own units,
 and `draw` turns it into the figure (SVG, with the same content as a list of text after it).
 It is drawn in Python, not a template: a few dozen bars per page, each with a link of its own,
-cost a template engine more than the rest of the page (docs/benchmarks.md).
+cost a template engine more than the rest of the page (docs/benchmarks.md). Its markup is made
+with `format_html` and `format_html_join`, which escape every value they are given.
 
 The age axis is not linear: the first weeks, where most of the pathway happens, would be a
 sliver beside five years. Ages are placed by log(1 + days / SOFTEN): close to linear for the
@@ -19,9 +20,9 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from html import escape
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .. import ages
 
@@ -196,10 +197,6 @@ class Timeline:
     @property
     def bars(self) -> list[Bar]:
         return [bar for lane in self.lanes for bar in lane.bars]
-
-    @property
-    def gaps(self) -> list[Segment]:
-        return [segment for segment in self.stages if segment.is_gap]
 
     @property
     def view_box(self) -> str:
@@ -387,132 +384,186 @@ def _number(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-@lru_cache(maxsize=256)
-def _axis(stages: tuple[Segment, ...], ticks: tuple[Tick, ...], plot_bottom: float) -> str:
-    """The stages and the age ticks: the same on every page of a pathway's version."""
-    n = _number
-    svg = ['<g aria-hidden="true">']
-    for segment in stages:
-        x, width = n(segment.x), n(segment.width)
-        if segment.is_gap:
-            svg.append(
-                f'<rect class="timeline__gap" x="{x}" y="4" width="{width}" height="22" '
-                'fill="#ffffff" stroke="#4c6272" stroke-dasharray="3 2"/>'
-            )
-        else:
-            svg.append(
-                f'<rect class="timeline__stage" x="{x}" y="4" width="{width}" height="22" '
-                f'fill="#e8edee" stroke="#4c6272"/><text x="{n(segment.label_x)}" y="19" '
-                f'text-anchor="middle" fill="#212b32" font-size="10">'
-                f"{escape(segment.short_label)}</text>"
-            )
-    last = len(ticks) - 1
-    for number, tick in enumerate(ticks):
-        anchor = "start" if number == 0 else "end" if number == last else "middle"
-        svg.append(
-            f'<line x1="{n(tick.x)}" x2="{n(tick.x)}" y1="26" y2="{n(plot_bottom)}" '
-            f'stroke="#aeb7bd" stroke-width="0.5"/><text x="{n(tick.x)}" y="{n(tick.y)}" '
-            f'text-anchor="{anchor}" fill="#4c6272" font-size="10">{escape(tick.label)}</text>'
+def _segment(segment: Segment) -> SafeString:
+    if segment.is_gap:
+        return format_html(
+            '<rect class="timeline__gap" x="{}" y="4" width="{}" height="22" '
+            'fill="#ffffff" stroke="#4c6272" stroke-dasharray="3 2"/>',
+            _number(segment.x),
+            _number(segment.width),
         )
-    svg.append("</g>")
-    return "".join(svg)
+    return format_html(
+        '<rect class="timeline__stage" x="{}" y="4" width="{}" height="22" '
+        'fill="#e8edee" stroke="#4c6272"/><text x="{}" y="19" '
+        'text-anchor="middle" fill="#212b32" font-size="10">{}</text>',
+        _number(segment.x),
+        _number(segment.width),
+        _number(segment.label_x),
+        segment.short_label,
+    )
+
+
+@lru_cache(maxsize=256)
+def _axis(stages: tuple[Segment, ...], ticks: tuple[Tick, ...], plot_bottom: float) -> SafeString:
+    """The stages and the age ticks: the same on every page of a pathway's version."""
+    last = len(ticks) - 1
+    return format_html(
+        '<g aria-hidden="true">{}{}</g>',
+        format_html_join("", "{}", ((_segment(segment),) for segment in stages)),
+        format_html_join(
+            "",
+            '<line x1="{x}" x2="{x}" y1="26" y2="{bottom}" stroke="#aeb7bd" stroke-width="0.5"/>'
+            '<text x="{x}" y="{y}" text-anchor="{anchor}" fill="#4c6272" font-size="10">'
+            "{label}</text>",
+            (
+                {
+                    "x": _number(tick.x),
+                    "y": _number(tick.y),
+                    "bottom": _number(plot_bottom),
+                    "anchor": "start" if number == 0 else "end" if number == last else "middle",
+                    "label": tick.label,
+                }
+                for number, tick in enumerate(ticks)
+            ),
+        ),
+    )
 
 
 @lru_cache(maxsize=4096)
-def _bar_shape(bar: Bar) -> str:
+def _bar_shape(bar: Bar) -> SafeString:
     """A bar's rectangle and count: the same wherever it links."""
     n = _number
-    return (
-        f'<rect x="{n(bar.x)}" y="{n(bar.y)}" width="{n(bar.width)}" height="{n(bar.height)}" '
-        f'rx="3"/><text x="{n(bar.label_x)}" y="{n(bar.label_y)}" text-anchor="middle" '
-        f'font-weight="bold" aria-hidden="true">{bar.count}</text>'
+    return format_html(
+        '<rect x="{}" y="{}" width="{}" height="{}" rx="3"/><text x="{}" y="{}" '
+        'text-anchor="middle" font-weight="bold" aria-hidden="true">{}</text>',
+        n(bar.x),
+        n(bar.y),
+        n(bar.width),
+        n(bar.height),
+        n(bar.label_x),
+        n(bar.label_y),
+        bar.count,
     )
 
 
 @lru_cache(maxsize=256)
-def _stages_in_words(stages: tuple[Segment, ...]) -> str:
-    return "".join(
-        f"<li>{escape(segment.gap_words if segment.is_gap else segment.label)}</li>"
-        for segment in stages
+def _stages_in_words(stages: tuple[Segment, ...]) -> SafeString:
+    return format_html_join(
+        "",
+        "<li>{}</li>",
+        ((segment.gap_words if segment.is_gap else segment.label,) for segment in stages),
     )
+
+
+def _child_line(line: ChildLine, plot_bottom: float) -> SafeString:
+    dashes = format_html(' stroke-dasharray="{}"', "4 2") if line.kind == "corrected" else ""
+    return format_html(
+        '<g class="timeline__child timeline__child--{kind}" aria-hidden="true">'
+        '<line x1="{x}" x2="{x}" y1="4" y2="{bottom}" stroke-width="2"{dashes}/>'
+        '<text x="{label_x}" y="{label_y}" text-anchor="{anchor}" font-weight="bold">'
+        "{label}</text></g>",
+        kind=line.kind,
+        x=_number(line.x),
+        bottom=_number(plot_bottom),
+        dashes=dashes,
+        label_x=_number(line.label_x),
+        label_y=_number(line.label_y),
+        anchor=line.anchor,
+        label=line.label,
+    )
+
+
+def _bar_link(item: LinkedBar) -> tuple:
+    kind = "" if item.shown else " timeline__bar--elsewhere"
+    kind += " timeline__bar--child" if item.covers_child else ""
+    return kind, item.href, item.description, _bar_shape(item.bar)
 
 
 def draw(timeline: Timeline, lanes: list[tuple], title: str) -> SafeString:
     """The figure for a page: the SVG, then the same picture as a list. `lanes` is what
-    `linked` returns for this page; `title` the pathway's. Every text is escaped."""
-    n = _number
-    svg = [
-        '<figure class="timeline" aria-labelledby="timeline-caption">',
-        f'<svg class="timeline__svg" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="{timeline.view_box}" width="{timeline.width}" height="{n(timeline.height)}" '
-        'role="group" aria-labelledby="timeline-caption" font-family="arial, sans-serif" '
-        'font-size="12">',
-        _axis(timeline.stages, timeline.ticks, timeline.plot_bottom),
-    ]
-    # The child's ages behind the bars, so no line crosses a count; their labels sit below.
-    for line in timeline.lines:
-        dashes = ' stroke-dasharray="4 2"' if line.kind == "corrected" else ""
-        svg.append(
-            f'<g class="timeline__child timeline__child--{line.kind}" aria-hidden="true">'
-            f'<line x1="{n(line.x)}" x2="{n(line.x)}" y1="4" y2="{n(timeline.plot_bottom)}" '
-            f'stroke-width="2"{dashes}/><text x="{n(line.label_x)}" y="{n(line.label_y)}" '
-            f'text-anchor="{line.anchor}" font-weight="bold">{escape(line.label)}</text></g>'
-        )
-    for _, bars in lanes:
-        svg.append('<g class="timeline__lane">')
-        for item in bars:
-            kind = "" if item.shown else " timeline__bar--elsewhere"
-            kind += " timeline__bar--child" if item.covers_child else ""
-            svg.append(
-                f'<a class="timeline__bar{kind}" href="{escape(item.href)}">'
-                f"<title>{escape(item.description)}</title>{_bar_shape(item.bar)}</a>"
-            )
-        svg.append("</g>")
-    # Lane names last, with a pale halo, so a child's line never crosses their letters.
-    svg.append('<g aria-hidden="true">')
-    for lane, _ in lanes:
-        svg.append(
-            f'<text x="8" y="{n(lane.label_y)}" fill="#212b32" font-weight="bold" '
-            f'stroke="#f0f4f5" stroke-width="4" paint-order="stroke">{escape(lane.service)}</text>'
-        )
-    as_line = ", and the age given as a line" if timeline.lines else ""
-    svg += [
-        "</g></svg>",
+    `linked` returns for this page; `title` the pathway's."""
+    # The child's ages go behind the bars, so no line crosses a count; their labels sit
+    # below. The lane names go last, with a pale halo, so no line crosses their letters.
+    return format_html(
+        '<figure class="timeline" aria-labelledby="timeline-caption">'
+        '<svg class="timeline__svg" xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}" '
+        'width="{width}" height="{height}" role="group" aria-labelledby="timeline-caption" '
+        'font-family="arial, sans-serif" font-size="12">{axis}{lines}{bars}'
+        '<g aria-hidden="true">{names}</g></svg>'
         '<figcaption id="timeline-caption" class="nhsuk-body-s timeline__caption">'
-        f"{escape(title)} from birth to 5 years: stages along the top, one lane per service, "
-        f"one bar per age band with its number of rationales{as_line}. "
-        "Select a bar to go to its rationales.</figcaption>",
-        "</figure>",
-    ]
-    return mark_safe("".join(svg) + _as_list(timeline, lanes))  # every text escaped above
+        "{title} from birth to 5 years: stages along the top, one lane per service, "
+        "one bar per age band with its number of rationales{as_line}. "
+        "Select a bar to go to its rationales.</figcaption></figure>{as_list}",
+        view_box=timeline.view_box,
+        width=timeline.width,
+        height=_number(timeline.height),
+        axis=_axis(timeline.stages, timeline.ticks, timeline.plot_bottom),
+        lines=format_html_join(
+            "", "{}", ((_child_line(line, timeline.plot_bottom),) for line in timeline.lines)
+        ),
+        bars=format_html_join(
+            "",
+            '<g class="timeline__lane">{}</g>',
+            (
+                (
+                    format_html_join(
+                        "",
+                        '<a class="timeline__bar{}" href="{}"><title>{}</title>{}</a>',
+                        map(_bar_link, bars),
+                    ),
+                )
+                for _, bars in lanes
+            ),
+        ),
+        names=format_html_join(
+            "",
+            '<text x="8" y="{}" fill="#212b32" font-weight="bold" stroke="#f0f4f5" '
+            'stroke-width="4" paint-order="stroke">{}</text>',
+            ((_number(lane.label_y), lane.service) for lane, _ in lanes),
+        ),
+        title=title,
+        as_line=", and the age given as a line" if timeline.lines else "",
+        as_list=_as_list(timeline, lanes),
+    )
 
 
-def _as_list(timeline: Timeline, lanes: list[tuple]) -> str:
+def _list_item(item: LinkedBar) -> tuple:
+    bar = item.bar
+    return item.href, bar.band, bar.count, "" if bar.count == 1 else "s", item.notes
+
+
+def _as_list(timeline: Timeline, lanes: list[tuple]) -> SafeString:
     """The picture in words, for screen readers and anyone who prefers a list."""
-    text = [
+    ages = ""
+    if timeline.lines:
+        ages = format_html(
+            '<p class="timeline__ages">{}.</p>',
+            format_html_join("; ", "{}", ((line.label,) for line in timeline.lines)),
+        )
+    return format_html(
         '<details class="nhsuk-details timeline__text">'
         '<summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">'
         "The picture as a list</span></summary>"
         '<div class="nhsuk-details__text">'
         '<h3 class="nhsuk-heading-xs">Stages</h3>'
-        '<ul class="nhsuk-list nhsuk-list--bullet timeline__stages">'
-    ]
-    text += [_stages_in_words(timeline.stages), "</ul>"]
-    if timeline.lines:
-        said = "; ".join(escape(line.label) for line in timeline.lines)
-        text.append(f'<p class="timeline__ages">{said}.</p>')
-    for lane, bars in lanes:
-        text.append(
-            f'<h3 class="nhsuk-heading-xs">{escape(lane.service)}</h3>'
-            '<ul class="nhsuk-list nhsuk-list--bullet timeline__list">'
-        )
-        for item in bars:
-            bar = item.bar
-            plural = "" if bar.count == 1 else "s"
-            text.append(
-                f'<li><a href="{escape(item.href)}">{escape(bar.band)}: {bar.count} '
-                f"rationale{plural}</a>{item.notes}</li>"
-            )
-        text.append("</ul>")
-    text.append("</div></details>")
-    return "".join(text)
+        '<ul class="nhsuk-list nhsuk-list--bullet timeline__stages">{}</ul>{}{}'
+        "</div></details>",
+        _stages_in_words(timeline.stages),
+        ages,
+        format_html_join(
+            "",
+            '<h3 class="nhsuk-heading-xs">{}</h3>'
+            '<ul class="nhsuk-list nhsuk-list--bullet timeline__list">{}</ul>',
+            (
+                (
+                    lane.service,
+                    format_html_join(
+                        "",
+                        '<li><a href="{}">{}: {} rationale{}</a>{}</li>',
+                        map(_list_item, bars),
+                    ),
+                )
+                for lane, bars in lanes
+            ),
+        ),
+    )

@@ -226,7 +226,6 @@ def filtered_pathway(
         # stage headings (PRODUCT.md): no heading may suggest a stage that does not fit.
         "by_age": child_age is not None,
         "pathway_range": ages.PATHWAY_RANGE if child_age and child_age.beyond_pathway else "",
-        "applies_at_words": ages.APPLIES_AT,
         "search": search,
         "without_search": without_search,
     }

@@ -75,9 +75,9 @@ def test_bars_span_their_bands_and_overlapping_bands_stack_in_rows_of_their_lane
 
 def test_a_stretch_no_stage_covers_is_a_visible_unlabelled_gap():
     picture = layout(STAGES, SERVICES, ENTRIES)
-    gaps = [(gap.start_days, gap.end_days) for gap in picture.gaps]
-    assert gaps == [(42, 56), (183, 1096)]
-    six_to_eight = picture.gaps[0]
+    gaps = [segment for segment in picture.stages if segment.is_gap]
+    assert [(gap.start_days, gap.end_days) for gap in gaps] == [(42, 56), (183, 1096)]
+    six_to_eight = gaps[0]
     assert six_to_eight.width > 0
     assert six_to_eight.gap_words == "No stage covers 6 weeks to 8 weeks"
     labelled = [segment.label for segment in picture.stages if not segment.is_gap]
@@ -140,5 +140,30 @@ def test_the_seed_pathway_in_one_picture(imh):
     hv = {bar.band: bar.count for bar in picture.lanes[0].bars}
     assert hv["Birth - 6 weeks"] == 4 and hv["1 - 3 years"] == 3
     # The seed's stages leave 6 to 8 weeks uncovered.
-    assert [(gap.start_days, gap.end_days) for gap in picture.gaps] == [(42, 56)]
+    gaps = [(s.start_days, s.end_days) for s in picture.stages if s.is_gap]
+    assert gaps == [(42, 56)]
     assert len(picture.stages) == 6
+
+
+def test_every_text_in_the_drawing_is_escaped():
+    def hostile(what):
+        return f'<b>"{what}\'s" & co</b>'
+
+    def escaped(what):
+        return f"&lt;b&gt;&quot;{what}&#x27;s&quot; &amp; co&lt;/b&gt;"
+
+    picture = layout(
+        [(hostile("stage"), 0, 42)],
+        [("gp", hostile("service"))],
+        [(10, "gp", hostile("band"), 0, 42), (20, "gp", "3 - 8 weeks", 21, 56)],
+    ).for_child(ChildAge(70))
+    lanes = linked(picture, {10}, hostile("here"), hostile("everything"))
+    drawn = timeline.draw(picture, lanes, hostile("title"))
+    assert "<b>" not in drawn and "'" not in drawn
+    # Where each text appears: in the picture, in its links' titles, in the list.
+    assert drawn.count(escaped("stage")) == 1
+    assert drawn.count(escaped("title")) == 1
+    assert drawn.count(escaped("service")) == 2 + 2
+    assert drawn.count(escaped("band")) == 1 + 1
+    assert drawn.count(escaped("here")) == drawn.count(escaped("everything")) == 2
+    assert drawn.startswith('<figure class="timeline"') and drawn.endswith("</details>")

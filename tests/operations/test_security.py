@@ -214,6 +214,43 @@ def test_production_settings(monkeypatch):
     assert development.SESSION_COOKIE_SECURE is False  # runserver speaks plain HTTP
 
 
+@pytest.mark.parametrize(
+    ("value", "meaning"),
+    [
+        *[(yes, True) for yes in ("1", "true", "TRUE", "Yes", "on", " On ")],
+        *[(no, False) for no in ("0", "false", "False", "no", "NO", "off")],
+    ],
+)
+def test_a_flag_reads_1_0_true_false_yes_no_on_off_in_any_case(monkeypatch, value, meaning):
+    for env in ({}, PRODUCTION):
+        read = load_settings(monkeypatch, **env, SECURE_SSL_REDIRECT=value)
+        assert read.SECURE_SSL_REDIRECT is meaning
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_flag_means_its_default(monkeypatch, value):
+    assert load_settings(monkeypatch, SECURE_SSL_REDIRECT=value).SECURE_SSL_REDIRECT is False
+    production = load_settings(monkeypatch, **PRODUCTION, SECURE_SSL_REDIRECT=value)
+    assert production.SECURE_SSL_REDIRECT is True
+
+
+@pytest.mark.parametrize("value", ["ture", "flase", "2", "y", "enabled", "1 1"])
+@pytest.mark.parametrize("name", ["SECURE_SSL_REDIRECT", "EMAIL_USE_TLS", "DJANGO_BENCH"])
+def test_a_flag_that_cannot_be_read_stops_the_server_naming_it(monkeypatch, name, value):
+    with pytest.raises(ImproperlyConfigured, match=rf"^{name}=.*1/0, true/false, yes/no or on/off"):
+        load_settings(monkeypatch, **PRODUCTION, **{name: value})
+
+
+def test_an_unreadable_flag_is_refused_even_where_it_cannot_apply(monkeypatch):
+    # Unsigned CDS Hooks calls are only ever allowed with debug on, never in production; a
+    # typo there is still refused rather than ignored.
+    monkeypatch.delenv("DJANGO_DEBUG", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="CDS_HOOKS_ALLOW_UNSIGNED"):
+        load_settings(monkeypatch, **PRODUCTION, CDS_HOOKS_ALLOW_UNSIGNED="ture")
+    allowed = load_settings(monkeypatch, **PRODUCTION, CDS_HOOKS_ALLOW_UNSIGNED="on")
+    assert allowed.CDS_HOOKS_ALLOW_UNSIGNED is False
+
+
 @pytest.fixture
 def production_cookies(monkeypatch, settings):
     production = load_settings(monkeypatch, **PRODUCTION)
