@@ -512,7 +512,8 @@ class PendingChange(models.Model):
                 continue
             setattr(obj, slot, position)
             obj._history_user = self.proposed_by
-            obj._change_reason = f"Moved along for “{self.object_repr}”"
+            # Not the moved entry's words: they may be a draft's, and reasons are public.
+            obj._change_reason = "Moved one place along: another entry moved"
             obj._approval = self
             obj.save()
         setattr(live, slot, old)  # set from the proposal with the other fields

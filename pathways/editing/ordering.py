@@ -47,8 +47,8 @@ def swap_places(first: models.Model, second: models.Model, slot: str, *, user) -
     with transaction.atomic():
         setattr(first, slot, PARKING_OFFSET + first.pk)
         first.save_without_historical_record()
-        for obj, place, other in ((second, first_place, first), (first, second_place, second)):
+        for obj, place in ((second, first_place), (first, second_place)):
             setattr(obj, slot, place)
             obj._history_user = user
-            obj._change_reason = f"Swapped places with “{other}”"
+            obj._change_reason = "Swapped places with the entry next to it"
             obj.save()

@@ -601,9 +601,13 @@ class ApprovalMachine(RuleBasedStateMachine):
         index = slots.index(place) + (-1 if direction == "up" else 1)
         if not 0 <= index < len(slots):
             return  # already first or last
+        if thing.live or thing.pending is not None:
+            self.propose(thing, user, "change", {**thing.current, "position": slots[index]})
+            return
+        # With no pending change, `place` is the live one and so is the order.
         mine = entries.index(thing)
         neighbour = entries[mine - 1 if direction == "up" else mine + 1]
-        if thing.live or thing.pending is not None or neighbour.live:
+        if neighbour.live:
             self.propose(thing, user, "change", {**thing.current, "position": slots[index]})
         else:
             thing.content["position"], neighbour.content["position"] = (
