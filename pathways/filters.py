@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.utils.functional import cached_property
+from django_filters.filters import FilterMethod
 
 from . import ages
 from .ages import AgeError, ChildAge, parse_gestation, read_age
@@ -38,22 +40,18 @@ def _copy(thing):
 
 
 class CopiedLightly:
-    """A form field that each form copies without its widget and choices. Django copies every
-    field deeply for each form, widgets and choices included, so that a form may change its
-    own; these forms never render a widget (the page writes its inputs) nor change a field's
-    choices, and that copying was a fifth of a page's filtering time. What a field keeps of
-    one request (LenientMultipleChoiceField.unrecognised) is its own attribute."""
+    """A form field each form copies without deep-copying its widget (Django's Field copies
+    it deeply so a form may change it; the page writes its own inputs). It pays: a third of a
+    filterset's own time (docs/benchmarks.md). What Django copies is pinned by
+    tests/test_filters.py::test_the_light_copies_rely_on_what_django_and_django_filter_do."""
 
     def __deepcopy__(self, memo):
         result = _copy(self)
         memo[id(self)] = result
+        result.widget = _copy(self.widget)  # a ChoiceField sets its widget's choices
         result.error_messages = self.error_messages.copy()
         result.validators = self.validators[:]
         return result
-
-
-class SearchField(CopiedLightly, forms.CharField):
-    pass
 
 
 class LenientMultipleChoiceField(CopiedLightly, forms.MultipleChoiceField):
@@ -67,6 +65,10 @@ class LenientMultipleChoiceField(CopiedLightly, forms.MultipleChoiceField):
         values = self.to_python(value)
         self.unrecognised = [v for v in values if not self.valid_value(v)]
         return [v for v in values if self.valid_value(v)]
+
+
+class SearchField(CopiedLightly, forms.CharField):
+    pass
 
 
 class ChildAgeField(CopiedLightly, forms.CharField):
@@ -164,10 +166,11 @@ def _years_before(day: date, years: int) -> date:
 
 
 class EntryFilterForm(forms.Form):
-    """Reads the child's age from whichever of `age` and `dob` was given, with gestation.
+    """Every parameter of the browser's query string, read and checked. The stage, service
+    and tag choices are this pathway's, given to each form (`choices`).
 
-    These three are form fields, not filters: together they make one child's age, which
-    `EntryFilter.filter_queryset` applies once."""
+    The child's age is read from whichever of `age` and `dob` was given, with gestation:
+    together they make one child's age, which `EntryFilter.filter_queryset` applies once."""
 
     age = ChildAgeField(
         label="Child's age",
@@ -183,6 +186,28 @@ class EntryFilterForm(forms.Form):
         # Why a corrected age is used, and which, is said beside the results' age.
         help_text="For example 32 or 32+4.",
     )
+
+    stage = LenientMultipleChoiceField(
+        label="Stage", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    service = LenientMultipleChoiceField(
+        label="Service", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tag = LenientMultipleChoiceField(
+        label="Tag", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    q = SearchField(
+        label="Search the pathway",
+        required=False,
+        max_length=PARAMETER_LIMITS["q"],
+        help_text='Words in the rationale, criteria or interventions. Use "quotes" for a '
+        "phrase and -word to leave a word out.",
+    )
+
+    def __init__(self, *args, choices: dict[str, list[tuple[str, str]]], **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, offered in choices.items():
+            self.fields[name].choices = offered
 
     def clean(self):
         data = super().clean()
@@ -208,26 +233,25 @@ class EntryFilterForm(forms.Form):
 
 
 class CopiedFilter:
-    """A filter that each FilterSet copies by its settings alone. django-filter copies every
-    filter deeply for each request; a copy needs only its own `extra` (the choices are set
-    per request) and its method bound to itself."""
+    """A filter each FilterSet copies shallowly, with its own `extra` and its method bound to
+    the copy (django-filter copies every filter deeply for each request). It pays like
+    CopiedLightly, and is pinned by the same test."""
 
     def __deepcopy__(self, memo):
         result = _copy(self)
         memo[id(self)] = result
         result.extra = dict(self.extra)
-        result.__dict__.pop("_field", None)
-        if self.method is not None:
-            result.method = self.method  # binds a FilterMethod to the copy
+        if isinstance(self.filter, FilterMethod):
+            result.filter = FilterMethod(result)
         return result
 
 
-class LenientMultipleChoiceFilter(CopiedFilter, django_filters.MultipleChoiceFilter):
-    field_class = LenientMultipleChoiceField
+class MultipleChoiceFilter(CopiedFilter, django_filters.MultipleChoiceFilter):
+    pass
 
 
-class SearchFilter(CopiedFilter, django_filters.CharFilter):
-    field_class = SearchField
+class CharFilter(CopiedFilter, django_filters.CharFilter):
+    pass
 
 
 # How "Filters in use" names a parameter where it differs from the form's label.
@@ -242,39 +266,14 @@ def filter_options(entries) -> tuple[list[Stage], list[Service], list[Tag]]:
     return tuple(list(model.objects.used_by(entries)) for model in (Stage, Service, Tag))
 
 
-# Form classes made for each set of choices (a pathway's stages, services and tags): one per
-# pathway and content version, so a few hundred cover every pathway.
-FORM_CLASSES_KEPT = 500
-_form_classes: dict[tuple, type] = {}
-
-
 class EntryFilter(django_filters.FilterSet):
     """Filters a pathway's entries, e.g. `EntryFilter(request.GET, queryset=...)`."""
 
-    stage = LenientMultipleChoiceFilter(
-        label="Stage", method="filter_stage", widget=forms.CheckboxSelectMultiple
-    )
-    service = LenientMultipleChoiceFilter(
-        label="Service",
-        field_name="service__slug",
-        lookup_expr="exact",
-        distinct=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    tag = LenientMultipleChoiceFilter(
-        label="Tag",
-        field_name="tag__slug",
-        lookup_expr="exact",
-        distinct=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    q = SearchFilter(
-        label="Search the pathway",
-        method="filter_words",
-        max_length=PARAMETER_LIMITS["q"],
-        help_text='Words in the rationale, criteria or interventions. Use "quotes" for a '
-        "phrase and -word to leave a word out.",
-    )
+    # What each parameter does to the entries; the form (EntryFilterForm) reads and checks it.
+    stage = MultipleChoiceFilter(method="filter_stage")
+    service = MultipleChoiceFilter(field_name="service__slug", lookup_expr="exact", distinct=False)
+    tag = MultipleChoiceFilter(field_name="tag__slug", lookup_expr="exact", distinct=False)
+    q = CharFilter(method="filter_words")
 
     class Meta:
         model = Entry
@@ -305,21 +304,21 @@ class EntryFilter(django_filters.FilterSet):
                 ("tag", Tag, self.tags),
             )
         }
-        self.filters["stage"].extra["choices"] = [(s.slug, s.label) for s in self.known["stage"]]
-        self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in self.known["service"]]
-        self.filters["tag"].extra["choices"] = [(t.slug, t.name) for t in self.known["tag"]]
 
-    def get_form_class(self):
-        """django-filter's form class for these choices, made once per process for each set of
-        choices (making it builds every field; the form copies them for each request)."""
-        choosing = ("stage", "service", "tag")
-        key = tuple((name, tuple(self.filters[name].extra["choices"])) for name in choosing)
-        form_class = _form_classes.get(key)
-        if form_class is None:
-            if len(_form_classes) >= FORM_CLASSES_KEPT:
-                _form_classes.clear()
-            form_class = _form_classes[key] = super().get_form_class()
-        return form_class
+    @cached_property
+    def form(self) -> EntryFilterForm:
+        """The form for this request, offering this pathway's choices (in place of
+        django-filter's form class made from the filters)."""
+        known = self.known
+        return EntryFilterForm(
+            self.data if self.is_bound else None,
+            prefix=self.form_prefix,
+            choices={
+                "stage": [(s.slug, s.label) for s in known["stage"]],
+                "service": [(s.slug, s.name) for s in known["service"]],
+                "tag": [(t.slug, t.name) for t in known["tag"]],
+            },
+        )
 
     def _also_known(self, model, name: str, offered: list) -> list:
         given = self.data.getlist(name) if hasattr(self.data, "getlist") else []

@@ -1,13 +1,17 @@
 """Each query parameter of the pathway browser, and their combinations, with the exact
 entries expected. Entries are named by their place in the seed page (10, 20, ... 190)."""
 
+import copy
+
 import pytest
+from django import forms
 from django.http import QueryDict
+from django_filters.filters import FilterMethod
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pathways.ages import ChildAge
-from pathways.filters import EntryFilter
+from pathways.filters import EntryFilter, EntryFilterForm
 from pathways.models import Entry
 
 from .conftest import IMH_URL
@@ -292,19 +296,62 @@ def test_the_same_selection_has_one_meaning_and_another_a_different_one(imh):
 def test_filtersets_share_no_state_between_requests(imh):
     """Fields and filters are copied lightly for each request (filters.CopiedLightly,
     CopiedFilter): one request's choices, values and unrecognised values never reach
-    another's, nor the class's own filters."""
+    another's, nor the class's own fields and filters."""
     entries = Entry.objects.published().filter(pathway=imh)
     first = EntryFilter(QueryDict("service=nonsense&stage=birth-6-weeks"), queryset=entries)
     assert first.unrecognised() == [("Service", ["nonsense"])]
     assert [e.position for e in first.qs] == [10, 20, 30, 40, 50, 60, 180, 190]
+    first.form.fields["service"].choices = [("only-here", "Only here")]
     first.filters["service"].extra["choices"] = [("only-here", "Only here")]
     second = EntryFilter(QueryDict("service=health-visiting"), queryset=entries)
     assert second.unrecognised() == []
     assert [e.position for e in second.qs] == HEALTH_VISITING
-    assert ("only-here", "Only here") not in second.filters["service"].extra["choices"]
+    assert ("only-here", "Only here") not in second.form.fields["service"].choices
+    assert ("only-here", "Only here") not in second.form.fields["service"].widget.choices
+    assert "choices" not in second.filters["service"].extra
     assert "choices" not in EntryFilter.base_filters["service"].extra
+    assert EntryFilterForm.base_fields["service"].choices == []
+    assert EntryFilterForm.base_fields["service"].widget.choices == []
     # Each filter's method is its own filterset's.
     assert second.filters["stage"].filter.f is second.filters["stage"]
     assert second.filters["stage"].parent is second
     assert first.form.fields["service"] is not second.form.fields["service"]
     assert first.form.fields["service"].unrecognised == ["nonsense"]
+
+
+IMMUTABLE = (str, int, bool, type(None), type)
+
+
+def test_the_light_copies_rely_on_what_django_and_django_filter_do():
+    """CopiedLightly and CopiedFilter copy only what Django's Field.__deepcopy__ and a deep
+    copy of a django-filter Filter would give each form and filterset of its own. This fails
+    loudly if an upgrade of Django or django-filter gives fields or filters more state."""
+    for name, field in EntryFilterForm.base_fields.items():
+        theirs = forms.Field.__deepcopy__(field, {})
+        renewed = {key for key, value in vars(field).items() if vars(theirs)[key] is not value}
+        # _choices is replaced, never changed in place, by the choices setter each form uses.
+        assert renewed <= {"widget", "error_messages", "validators", "_choices"}, name
+        ours = copy.deepcopy(field)
+        assert ours.widget is not field.widget and vars(ours.widget) == vars(field.widget)
+        assert vars(ours) == {**vars(field), "widget": ours.widget}, name
+    # Django's forms copy their base fields deeply, and its choice fields set their widget's.
+    form = EntryFilterForm(choices={"service": [("a", "A")]})
+    assert form.fields["service"].widget.choices == [("a", "A")]
+    assert form.fields["service"] is not EntryFilterForm.base_fields["service"]
+    # django-filter copies its filters deeply for each filterset; what a filter holds is
+    # settings (immutable), its `extra` (copied) and, with a method, a FilterMethod (bound
+    # afresh to the copy).
+    filterset = EntryFilter(QueryDict(), queryset=Entry.objects.none(), options=([], [], []))
+    for name, base in EntryFilter.base_filters.items():
+        mine = filterset.filters[name]
+        assert mine is not base and mine.extra is not base.extra and mine.extra == base.extra
+        for key, value in vars(base).items():
+            if key == "filter":
+                assert isinstance(value, FilterMethod) and value.f is base
+                assert mine.filter.f is mine and mine.filter.method == getattr(
+                    filterset, mine.method
+                )
+            elif key == "extra":
+                assert all(isinstance(v, IMMUTABLE) for v in value.values()), name
+            else:
+                assert isinstance(value, IMMUTABLE), (name, key)
