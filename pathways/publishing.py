@@ -629,10 +629,17 @@ def _keep_new_part_ids(base: dict, proposed: dict, kind: str) -> dict:
     return proposed
 
 
+def _as_status(obj: models.Model, status: str) -> models.Model:
+    candidate = copy.copy(obj)
+    candidate.status = status
+    return candidate
+
+
 def publish(obj: models.Model, user, reason: str = "") -> PendingChange:
     """Publishing a draft approves it: live now when `user` wrote no part of it since its last
     approved version (and it has no pending change), otherwise a pending change that another
     publisher approves."""
+    check_references(_as_status(obj, Status.PUBLISHED))
     pending = pending_change_of(obj)
     if pending is not None:
         # Publishing what waits, as it waits: the proposal, now to be published too.
@@ -654,14 +661,10 @@ def publish(obj: models.Model, user, reason: str = "") -> PendingChange:
 
 def unpublish(obj: models.Model, user, reason: str = "") -> PendingChange:
     """Taking content away from readers is a change like any other: another publisher approves."""
+    check_references(_as_status(obj, Status.DRAFT))
     pending = pending_change_of(obj)
     proposed = with_status(pending.proposed if pending else state_of(obj), Status.DRAFT)
     return submit(obj, proposed, user=user, reason=reason, kind=ChangeKind.UNPUBLISH)
-
-
-def propose_deletion(obj: models.Model, user, reason: str = "") -> PendingChange:
-    """Deleting guarded content waits for another publisher, as any change does."""
-    return submit(obj, state_of(obj), user=user, reason=reason, kind=ChangeKind.DELETE)
 
 
 def with_pending_versions(objects: list[models.Model]) -> list[models.Model]:

@@ -3,7 +3,7 @@ each defect the audit of issue 21 found, through the admin's own views. What goe
 only what someone approved who wrote no part of it."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
 from pathways.models import ContextDocument, Entry, Status, Tag
@@ -157,21 +157,23 @@ def test_a_new_context_document_or_tag_is_public_only_once_approved(client, imh,
     assert Tag.objects.get(slug="quagmire").history.latest().approval.decided_by == approver
 
 
-def test_an_entry_repeated_as_above_cannot_be_unpublished_under_its_repeater(
-    client, imh, publisher, approver
+def test_an_entry_repeated_as_above_cannot_be_unpublished_or_deleted_under_its_repeater(
+    client, imh, publisher
 ):
     repeated = Entry.objects.get(pathway=imh, position=140)
     assert Entry.objects.filter(repeats=repeated, status=Status.PUBLISHED).exists()
     client.force_login(publisher)
-    client.post(
-        "/admin/pathways/entry/", {"action": "unpublish", "_selected_action": [repeated.pk]}
-    )
-    change = PendingChange.objects.pending().get()
-    client.force_login(approver)
-    response = client.post(
-        f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "approve"}, follow=True
-    )
+    unpublish = {"action": "unpublish", "_selected_action": [repeated.pk]}
+    response = client.post("/admin/pathways/entry/", unpublish, follow=True)
     assert "Published entries repeat its interventions" in response.content.decode()
+    publisher.user_permissions.add(Permission.objects.get(codename="delete_entry"))
+    response = client.post(
+        f"/admin/pathways/entry/{repeated.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert "was not deleted: Published entries repeat its interventions" in (
+        response.content.decode()
+    )
+    assert not PendingChange.objects.exists()
     repeated.refresh_from_db()
     assert repeated.status == Status.PUBLISHED
 

@@ -34,6 +34,7 @@ from ...publishing import (
     Decision,
     PendingChange,
     Status,
+    check_references,
     is_guarded,
     needs_approval,
     pending_change_of,
@@ -214,8 +215,9 @@ class ContentAdmin(SimpleHistoryAdmin):
             record_version(form.instance, created=not change)
 
     def message_user(self, request, message, *args, **kwargs):
-        # Django's "… was changed successfully" would be untrue for a change that waits.
-        if getattr(request, "_proposals", None):
+        # Django's "… was changed successfully" would be untrue for a change that waits, or
+        # a deletion refused.
+        if getattr(request, "_proposals", None) or getattr(request, "_refused", False):
             return None
         return super().message_user(request, message, *args, **kwargs)
 
@@ -237,6 +239,12 @@ class ContentAdmin(SimpleHistoryAdmin):
     # Deleting: drafts go at once; guarded content waits for approval like any change.
 
     def delete_model(self, request, obj):
+        try:
+            check_references(obj, deleting=True)
+        except ValidationError as error:
+            request._refused = True
+            messages.error(request, f"“{obj}” was not deleted: {error_text(error)}")
+            return
         if is_guarded(obj) or pending_change_of(obj) is not None:
             _keep_proposal(request, obj, state_of(obj), "", ChangeKind.DELETE)
             return
