@@ -20,20 +20,6 @@ def page(client) -> str:
     return client.get(IMH_URL).content.decode()
 
 
-@pytest.fixture
-def draft_entry(imh):
-    """A new draft entry nobody has published yet."""
-    source = Entry.objects.get(pathway=imh, position=10)
-    return Entry.objects.create(
-        pathway=imh,
-        position=15,
-        stage=source.stage,
-        age_band=source.age_band,
-        rationale="A draft for the two-person rule.",
-        service=source.service,
-    )
-
-
 def publish_action(client, entry):
     return client.post(
         "/admin/pathways/entry/", {"action": "publish", "_selected_action": [entry.pk]}

@@ -10,25 +10,11 @@ from django.core.management import call_command
 from pathways.models import Entry, Pathway, Stage, Status
 
 from ..conftest import IMH_URL, approve_pending
+from .conftest import SECRET
 from .test_admin import change_form_data
 
 HTMX = {"HX-Request": "true"}
-SECRET = "Zebracrossing draft wording"
 DOCUMENT_URL = "/documents/pimh-delivery-plan-2021-2022/"
-
-
-@pytest.fixture
-def draft_entry(imh):
-    """A new entry an editor has written but nobody has published: birth - 6 weeks."""
-    source = Entry.objects.get(pathway=imh, position=10)
-    return Entry.objects.create(
-        pathway=imh,
-        position=15,
-        stage=source.stage,
-        age_band=source.age_band,
-        rationale=f"{SECRET}: check the new screening tool.",
-        service=source.service,
-    )
 
 
 def test_new_entries_and_pathways_start_as_drafts(imh):
