@@ -193,6 +193,16 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(autouse=True)
+def live_server_sees_each_change_at_once(request, settings):
+    """The live server's threads each hold the content version as separate workers do, for
+    CONTENT_VERSION_SECONDS: a browser reading right after a change could get the old page
+    within that bound. Browser tests read each request's version afresh; the bound itself is
+    tested in tests/operations (test_caching, test_many_servers)."""
+    if "live_server" in request.fixturenames:
+        settings.CONTENT_VERSION_SECONDS = 0
+
+
 @pytest.fixture
 def live_imh(transactional_db, live_server):
     """The live server with the seeds' content loaded; returns the pathway page's URL."""
