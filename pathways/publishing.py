@@ -85,20 +85,6 @@ def review_is_overdue(next_review_due) -> bool:
 # the live rows only ever hold the approved version, so public queries stay as they are.
 
 
-def is_live(obj: models.Model) -> bool:
-    """Whether practitioners see `obj` (as stored, or as it would be saved): published content
-    in a published pathway; shared content (stages, bands, services, tags, documents) always."""
-    if not hasattr(obj, "status"):
-        return True
-    if obj.status != Status.PUBLISHED:
-        return False
-    pathway_id = getattr(obj, "pathway_id", None)
-    if pathway_id is None:
-        return True
-    pathway_model = obj._meta.get_field("pathway").related_model
-    return pathway_model.objects.filter(pk=pathway_id, status=Status.PUBLISHED).exists()
-
-
 def is_guarded(obj: models.Model) -> bool:
     """Whether changes to `obj` wait for a second person: content readers get (shared content,
     which has no status) or will get as it stands (anything published, even in a pathway not

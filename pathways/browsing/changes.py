@@ -224,6 +224,19 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+def _entry_records(pathway: Pathway) -> list[list]:
+    """Each entry's versions while in this pathway, oldest first, one list per entry."""
+    by_entry: dict[int, list] = {}
+    entry_records = (
+        Entry.history.filter(pathway_id=pathway.pk)
+        .select_related(*APPROVAL_PEOPLE)
+        .order_by("history_date", "pk")
+    )
+    for record in entry_records:
+        by_entry.setdefault(record.id, []).append(record)
+    return list(by_entry.values())
+
+
 def published_changes(pathway: Pathway, *, show_names: bool = False) -> list[Change]:
     """The "What changed" page's list for a pathway, newest first; `show_names` (signed-in
     staff only) names who proposed and who approved each change."""
@@ -254,16 +267,8 @@ def published_changes(pathway: Pathway, *, show_names: bool = False) -> list[Cha
             record is not None and record.history_type != "-" and record.status == Status.PUBLISHED
         )
 
-    by_entry: dict[int, list] = {}
-    entry_records = (
-        Entry.history.filter(pathway_id=pathway.pk)
-        .select_related(*APPROVAL_PEOPLE)
-        .order_by("history_date", "pk")
-    )
-    for record in entry_records:
-        by_entry.setdefault(record.id, []).append(record)
     changes = []
-    for records in by_entry.values():
+    for records in _entry_records(pathway):
         changes += _describe(
             records,
             entry_name,

@@ -267,23 +267,30 @@ def plan_definition(pathway: Pathway, entries: list[Entry]) -> dict:
         {"url": absolute_url(REVIEW_STATUS), "valueString": pathway.review_status},
         {"url": absolute_url(REVIEW_OVERDUE), "valueBoolean": pathway.is_review_overdue},
     ]
-    if pathway.reviewed_by:
-        resource["reviewer"] = [{"name": pathway.reviewed_by}]
-    notes = [note.text for note in pathway.reading_notes.all()]
-    if notes:
-        resource["usage"] = "\n".join(notes)
-    if pathway.last_reviewed:
-        resource["lastReviewDate"] = pathway.last_reviewed.isoformat()
-    if pathway.last_reviewed or pathway.next_review_due:
-        period = {}
-        if pathway.last_reviewed:
-            period["start"] = pathway.last_reviewed.isoformat()
-        if pathway.next_review_due:
-            period["end"] = pathway.next_review_due.isoformat()
-        resource["effectivePeriod"] = period
+    resource.update(reading_and_review(pathway))
     resource["relatedArtifact"] = related_artifacts(pathway)
     resource["action"] = actions
     return resource
+
+
+def reading_and_review(pathway: Pathway) -> dict:
+    """Who reviewed the pathway and when, and its reading notes as the plan's usage."""
+    fields: dict = {}
+    if pathway.reviewed_by:
+        fields["reviewer"] = [{"name": pathway.reviewed_by}]
+    notes = [note.text for note in pathway.reading_notes.all()]
+    if notes:
+        fields["usage"] = "\n".join(notes)
+    if pathway.last_reviewed:
+        fields["lastReviewDate"] = pathway.last_reviewed.isoformat()
+    period = {}
+    if pathway.last_reviewed:
+        period["start"] = pathway.last_reviewed.isoformat()
+    if pathway.next_review_due:
+        period["end"] = pathway.next_review_due.isoformat()
+    if period:
+        fields["effectivePeriod"] = period
+    return fields
 
 
 def related_artifacts(pathway: Pathway) -> list[dict]:
