@@ -285,10 +285,11 @@ class PendingChange(models.Model):
     def model(self) -> type[models.Model]:
         return self.content_type.model_class()
 
-    def authors(self) -> set[int]:
-        """Everyone who wrote part of what this change would put live."""
+    def authors(self, live: models.Model | None = None) -> set[int]:
+        """Everyone who wrote part of what this change would put live (`live`, the object as
+        stored, when the caller has it)."""
         authors = set(self.proposers.values_list("pk", flat=True))
-        live = self.live_object()
+        live = live if live is not None else self.live_object()
         if live is not None:
             authors |= authors_of(live)
         return authors
@@ -386,7 +387,7 @@ class PendingChange(models.Model):
                 live = self.model.objects.select_for_update().filter(pk=self.object_id).first()
                 if live is None:
                     raise ValidationError("The content was deleted after this change was proposed.")
-            if user.pk in this.authors():
+            if user.pk in this.authors(live):
                 raise PermissionDenied(
                     "Nobody approves a change they wrote part of: another publisher must."
                 )

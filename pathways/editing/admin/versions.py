@@ -109,7 +109,8 @@ class ContentAdmin(SimpleHistoryAdmin):
         pending = pending_change_of(live)
         if pending is None or pending.kind == ChangeKind.DELETE:
             extra_context = {**(extra_context or {}), "pending_change": pending}
-            return self._gated(super().changeform_view, request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            return self._submit_proposals(request, response)
         request._live_before = type(live).objects.get(pk=live.pk)
         with transaction.atomic():
             showing = transaction.savepoint_create()
@@ -119,10 +120,6 @@ class ContentAdmin(SimpleHistoryAdmin):
             if hasattr(response, "render"):
                 response.render()
             transaction.savepoint_rollback(showing)
-        return self._submit_proposals(request, response)
-
-    def _gated(self, view, request, *args):
-        response = view(request, *args)
         return self._submit_proposals(request, response)
 
     def _submit_proposals(self, request, response):
@@ -158,7 +155,7 @@ class ContentAdmin(SimpleHistoryAdmin):
         return response
 
     def changelist_view(self, request, extra_context=None):
-        response = self._gated(super().changelist_view, request, extra_context)
+        response = self._submit_proposals(request, super().changelist_view(request, extra_context))
         pending = getattr(request, "_pending_changes", None)
         if pending:
             messages.info(
