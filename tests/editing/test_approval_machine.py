@@ -10,9 +10,10 @@ an anonymous reader has must show exactly the approved content of that model: ea
 each text carries a token of its own (such as "zqvbcbcbck"), so a surface shows a version when
 it holds its token.
 
-CI runs 50 sequences of up to 30 steps, derandomised so a red build is the same red build
-again. For a larger budget (a nightly run) set APPROVAL_MACHINE_EXAMPLES, e.g.
-`APPROVAL_MACHINE_EXAMPLES=2000 pytest tests/editing/test_approval_machine.py`; with
+CI runs 50 sequences of up to 30 steps, in two shares of 25 with a fixed seed each
+(pytest-xdist runs the shares side by side), so a red build is the same red build again. For a
+larger budget (a nightly run) set APPROVAL_MACHINE_EXAMPLES, e.g.
+`APPROVAL_MACHINE_EXAMPLES=2000 pytest -n 2 tests/editing/test_approval_machine.py`; with
 APPROVAL_MACHINE_RANDOM=1 the sequences differ on every run as well.
 """
 
@@ -36,18 +37,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.db import transaction
 from django.test import Client
-from hypothesis import HealthCheck, Phase, note
+from hypothesis import HealthCheck, Phase, note, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    get_state_machine_test,
     initialize,
     invariant,
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from pathways import ages
@@ -971,6 +972,10 @@ class ApprovalMachine(RuleBasedStateMachine):
 
 STATS = {"checks": 0}
 EXAMPLES = int(os.environ.get("APPROVAL_MACHINE_EXAMPLES", "50"))
+# The sequences are shared out between SHARES tests, each with a seed of its own, so that
+# pytest-xdist runs them side by side on two cores: the same sequences on every run (a red
+# build is the same red build again), EXAMPLES of them in all.
+SHARES = 2
 
 
 @pytest.fixture
@@ -988,26 +993,31 @@ def trusted_ehr(settings):
     settings.CDS_HOOKS_ALLOW_UNSIGNED = False
 
 
-def test_the_two_person_rule_holds_on_every_path(people, trusted_ehr):
+@pytest.mark.parametrize("share", range(SHARES))
+def test_the_two_person_rule_holds_on_every_path(share, people, trusted_ehr):
     # For exploring one defect at a time: APPROVAL_MACHINE_SKIP names rules to leave out.
     skipped = [n for n in os.environ.get("APPROVAL_MACHINE_SKIP", "").split(",") if n]
     machine = type("ApprovalMachine", (ApprovalMachine,), dict.fromkeys(skipped))
+    examples = EXAMPLES // SHARES + (share < EXAMPLES % SHARES)
+    test = get_state_machine_test(machine, settings=settings_for_machine(examples))
+    if not os.environ.get("APPROVAL_MACHINE_RANDOM"):
+        test = seed(share)(test)
     SESSIONS.clear()
     signed_in()
+    STATS["checks"] = 0
     started = time.monotonic()
     try:
-        run_state_machine_as_test(machine, settings=settings_for_machine())
+        test()
     finally:
         SESSIONS.clear()
         print(f"{STATS['checks']} checks in {time.monotonic() - started:.1f} s")
 
 
-def settings_for_machine() -> hypothesis_settings:
+def settings_for_machine(examples: int) -> hypothesis_settings:
     return hypothesis_settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         stateful_step_count=30,
         deadline=None,
-        derandomize=not os.environ.get("APPROVAL_MACHINE_RANDOM"),
         database=None,
         # No "explain" phase: tracing every line of a failing sequence takes minutes here.
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
