@@ -255,6 +255,8 @@ class PathwayPage:
 
         def build(keys: list[str]) -> dict[str, str]:
             entries = self.full_entries([by_key[key].pk for key in keys])
+            if self.keeps_cards:  # this pathway's cards are being kept: see read_rows
+                caches[PAGES_CACHE].set(self.cards_key(), True, version=self.version)
             context = {"pathway": self.pathway, "all_cards": self.all_cards}
             return {
                 f"card:{entry.pk}:{self.variant}": template.render(
@@ -266,8 +268,6 @@ class PathwayPage:
         cards = self.kept_many(list(by_key), build, self.keeps_cards)
         for key, result in by_key.items():
             result.card = cards[key]
-        if self.keeps_cards:
-            caches[PAGES_CACHE].set(self.cards_key(), True, version=self.version)
 
     def add_listed_items(self, results: list[Result]) -> None:
         """Sets `result.listed`, the result as the list by age shows it (its stage, this
