@@ -203,11 +203,16 @@ class TwoTierCache(BaseCache):
             while len(self.local) > self._max_entries:
                 self.local.popitem(last=False)
 
+    # Keys are made, not validated: memcached's key rules bind neither tier, and checking
+    # each character of every key was a measurable part of a page.
     def get(self, key, default=None, version=None):
+        value = self._local_get(self.make_key(key, version=version), self)
+        if value is not self:
+            return value
         return self.get_many([key], version=version).get(key, default)
 
     def get_many(self, keys, version=None):
-        full = {self.make_and_validate_key(key, version=version): key for key in keys}
+        full = {self.make_key(key, version=version): key for key in keys}
         found = {k: v for k in full if (v := self._local_get(k, self)) is not self}
         asked = [k for k in full if k not in found]
         if asked:
@@ -226,7 +231,7 @@ class TwoTierCache(BaseCache):
         return True
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        full = {self.make_and_validate_key(k, version=version): v for k, v in data.items()}
+        full = {self.make_key(k, version=version): v for k, v in data.items()}
         self._local_set(full)
         _safely(self.shared, lambda cache: cache.set_many(full, timeout), writing=True)
         return []
@@ -242,7 +247,7 @@ class TwoTierCache(BaseCache):
         return self.get(key, self, version=version) is not self
 
     def delete(self, key, version=None):
-        full = self.make_and_validate_key(key, version=version)
+        full = self.make_key(key, version=version)
         with _tiers_lock:
             self.local.pop(full, None)
         return bool(_safely(self.shared, lambda cache: cache.delete(full), writing=True))
