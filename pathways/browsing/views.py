@@ -78,7 +78,7 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-# What a page keeps of each row it lists (a Result), per content version and selection.
+# What a page keeps of each Result it lists, per content version and selection.
 ROW = (
     "stage_id",
     "pk",
@@ -117,12 +117,9 @@ class Result:
         stage_id, pk, position, number, rationale, start, end = row
         return cls(stages[stage_id], pk, position, number, rationale, Band(start, end))
 
-
-def row_of(entry: Entry) -> tuple:
-    """An entry's ROW values, from the entry."""
-    band = entry.age_band
-    return (entry.stage_id, entry.pk, entry.position, entry.number, entry.rationale,
-            band.start_days, band.end_days)  # fmt: skip
+    def row(self) -> tuple:
+        """What is kept of it: its ROW values."""
+        return (self.stage.pk, self.pk, self.position, self.number, self.rationale, *self.age_band)
 
 
 class PathwayPage:
@@ -225,7 +222,7 @@ class PathwayPage:
         cards are to be built, with no interventions yet (only cards not kept need them)."""
         if caches[PAGES_CACHE].has_key(self.cards_key(), version=self.version):
             return list(self.filters.qs.values_list(*ROW))
-        return [row_of(entry) for entry in self.entries(whole=False)]
+        return [Result.of(entry).row() for entry in self.entries(whole=False)]
 
     def cards_key(self) -> str:
         return f"cards-of:{self.pathway.pk}:{self.variant}"
