@@ -188,12 +188,12 @@ class TwoTierCache(BaseCache):
         with _tiers_lock:
             self.local = _tiers.setdefault(location, OrderedDict())
 
-    def _local_get(self, key: str, default: Any = None) -> Any:
+    def _local_get(self, keys: list[str]) -> dict[str, Any]:
         with _tiers_lock:
-            value = self.local.get(key, default)
-            if value is not default:
+            found = {key: self.local[key] for key in keys if key in self.local}
+            for key in found:
                 self.local.move_to_end(key)
-            return value
+        return found
 
     def _local_set(self, values: dict[str, Any]) -> None:
         with _tiers_lock:
@@ -204,16 +204,14 @@ class TwoTierCache(BaseCache):
                 self.local.popitem(last=False)
 
     # Keys are made, not validated: memcached's key rules bind neither tier, and checking
-    # each character of every key was a measurable part of a page.
+    # each character of every key was a measurable part of a page. The process's tier is
+    # read under one lock for all the keys asked.
     def get(self, key, default=None, version=None):
-        value = self._local_get(self.make_key(key, version=version), self)
-        if value is not self:
-            return value
         return self.get_many([key], version=version).get(key, default)
 
     def get_many(self, keys, version=None):
         full = {self.make_key(key, version=version): key for key in keys}
-        found = {k: v for k in full if (v := self._local_get(k, self)) is not self}
+        found = self._local_get(list(full))
         asked = [k for k in full if k not in found]
         if asked:
             shared = _safely(self.shared, lambda cache: cache.get_many(asked), {})
