@@ -144,42 +144,45 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # What pages reuse (pathways.operations.caching): the content version, which every content
-# save changes in the database, and what was built for it. Each worker keeps the version it
-# read for CONTENT_VERSION_SECONDS, then reads it again (one indexed query): a change reaches
-# every app server within that time, even when Redis stalls, fails or restarts. With
-# REDIS_URL (redis://host:6379/0) what was built lives in Redis, shared by every app server;
-# without it in each worker's memory. Sessions and sign-in attempts are in the database
-# either way. Redis is asked to answer within half a second: a stopped Redis costs speed,
-# never a page. Whole pages are kept by HTTP caches in front (docs/deploy.md), not here.
+# save changes in the database, and the parts of pages built for it, kept in the "pages"
+# cache with the version as their cache version. Each worker keeps the version it read for
+# CONTENT_VERSION_SECONDS, then reads it again (one indexed query): a change reaches every app
+# server within that time, even when Redis stalls, fails or restarts. "pages" has two tiers:
+# each process's memory in front of "shared", which is Redis with REDIS_URL
+# (redis://host:6379/0), shared by every app server, and each worker's memory without it.
+# Sessions and sign-in attempts are in the database either way. Redis is asked to answer
+# within half a second: a stopped Redis costs speed, never a page. Whole pages are kept by
+# HTTP caches in front (docs/deploy.md), not here.
 CONTENT_VERSION_SECONDS = float(os.environ.get("CONTENT_VERSION_SECONDS", "2"))
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-BUILT_CACHE_SECONDS = 60 * 60 * 24
-
-
-def redis_cache(prefix: str, timeout: int | None) -> dict:
-    return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": prefix,
-        "TIMEOUT": timeout,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
-
+PAGE_PARTS_SECONDS = 60 * 60 * 24
 
 if REDIS_URL:
-    SHARED_CACHES = {"built": redis_cache("built", BUILT_CACHE_SECONDS)}
+    SHARED_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "pages",
+        "TIMEOUT": PAGE_PARTS_SECONDS,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 else:
     # Cards for every entry of 50 pathways (10,000) fit; about 3 KB each.
-    SHARED_CACHES = {
-        "built": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "TIMEOUT": BUILT_CACHE_SECONDS,
-            "OPTIONS": {"MAX_ENTRIES": 12000},
-        },
+    SHARED_CACHE = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "shared",
+        "TIMEOUT": PAGE_PARTS_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": 12000},
     }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    **SHARED_CACHES,
+    "shared": SHARED_CACHE,
+    "pages": {
+        "BACKEND": "pathways.operations.caching.TwoTierCache",
+        "LOCATION": "pages",
+        "TIMEOUT": PAGE_PARTS_SECONDS,
+        "KEY_FUNCTION": "pathways.operations.caching.release_key",
+        "OPTIONS": {"SHARED": "shared", "MAX_ENTRIES": 20000},
+    },
 }
 
 # How long anonymous pages may be kept (pathways.operations.http_caching): a browser for

@@ -57,7 +57,7 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_caches(settings, tmp_path):
-    """Each test starts with nothing cached, whatever REDIS_URL says: built parts in a memory
+    """Each test starts with nothing cached, whatever REDIS_URL says: the pages cache in a memory
     of its own, and the content version read afresh from its database. Another test's, or a
     server's running from this checkout, could otherwise answer."""
     settings.CACHES = local_caches(tmp_path)
@@ -67,14 +67,16 @@ def empty_caches(settings, tmp_path):
 
 def local_caches(folder: Path) -> dict:
     """The caches of one app server without Redis, kept under `folder`."""
+    # LocMemCache's memory, and the pages cache's per-process tier, are shared by every
+    # instance of one LOCATION.
     return {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "built": {
+        "shared": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # LocMemCache's memory is shared by every instance of one LOCATION.
-            "LOCATION": str(folder / "built"),
-            "TIMEOUT": django_settings.BUILT_CACHE_SECONDS,
+            "LOCATION": str(folder / "shared"),
+            "TIMEOUT": django_settings.PAGE_PARTS_SECONDS,
         },
+        "pages": {**django_settings.CACHES["pages"], "LOCATION": str(folder / "pages")},
     }
 
 
@@ -83,7 +85,7 @@ def nothing_reused(settings, monkeypatch):
     """Every request builds everything (the cards, the pathway with its notes), for tests
     that count what building costs: no content version, as when it cannot be read."""
     dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {**settings.CACHES, "built": dummy}
+    settings.CACHES = {**settings.CACHES, "pages": dummy}
     caching.forget_version()
     monkeypatch.setattr(caching, "_read_version", lambda: None)
     monkeypatch.setattr(caching, "_hold", lambda version, since: None)

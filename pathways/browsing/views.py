@@ -2,9 +2,15 @@
 visit checklist and what changed in it, and a context document (the delivery plan).
 Practitioners see published content only; editors also see drafts."""
 
-import hashlib
-from dataclasses import dataclass
+from __future__ import annotations
 
+import hashlib
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import caches
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,6 +24,7 @@ from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_opt
 from ..models import (
     ContextDocument,
     Entry,
+    EntryQuerySet,
     GlossaryTerm,
     Intervention,
     Pathway,
@@ -26,7 +33,7 @@ from ..models import (
     repeated_interventions,
 )
 from ..offline import rules as offline_rules
-from ..operations.caching import RELEASE, built, built_many, content_version, was_built
+from ..operations.caching import PAGES_CACHE, content_version
 from ..operations.http_caching import shared_when_anonymous
 from ..publishing import with_pending_versions
 from ..search import load_glossary, mark_matches
@@ -71,202 +78,338 @@ def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
     return get_object_or_404(pathways.filter(has_entries=True), slug=slug)
 
 
-def filtered_pathway(
-    request: HttpRequest, slug: str, *, for_offline: bool = False, show_pending: bool = False
-) -> dict:
-    """What the browser and the checklist share: the pathway, the entries this person may
-    see filtered by the query string (search matches marked), and the filters in words.
+# What a page keeps of each Result it lists, per content version and selection.
+ROW = (
+    "stage_id",
+    "pk",
+    "position",
+    "number",
+    "rationale",
+    "age_band__start_days",
+    "age_band__end_days",
+)
+Band = namedtuple("Band", "start_days end_days")
 
-    `for_offline` (the browser) also gives each entry its result card's HTML as `entry.card`,
-    carrying what offline.js filters the cards by. For people who see published content only,
-    what depends on the content alone (the pathway with its notes, the filter options, the
-    count, each card without search marks) is built once per content version and reused.
-    With `show_pending`, staff see pending changes in place (the browser marks them)."""
-    preview = can_preview(request.user)
-    version = None if preview else content_version(request)
-    # A slug is digested: any text may be asked for, and a cache key has a length limit.
-    pathway = built(
-        version, f"pathway:{digest(slug)}", lambda: get_pathway_with_page(request, slug)
-    )
-    if preview and show_pending:
-        # Staff read what is waiting for approval where it will appear, marked as pending.
-        [pathway] = with_pending_versions([pathway])
-    # The querysets are only the start of the queries each request makes (never evaluated
-    # themselves), so visitors' are made once per process and content version.
-    entries_shown = built(
-        version, "entries-shown", lambda: Entry.objects.visible_to(request.user), shared=False
-    )
-    pathway_entries = built(
-        version,
-        f"entries-of:{pathway.pk}",
-        lambda: entries_shown.for_browser(pathway),
-        shared=False,
-    )
-    options = built(
-        version, f"filter-options:{pathway.pk}", lambda: filter_options(pathway_entries)
-    )
-    # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
-    terms = built(version, "glossary", lambda: list(GlossaryTerm.objects.published()))
-    glossary = built(version, "glossary-names", lambda: load_glossary(terms=terms))
-    filterset = EntryFilter(
-        request.GET, queryset=pathway_entries, options=options, glossary=glossary
-    )
-    search = filterset.search_text
-    query = canonical_query(request.GET)
-    # Only the unfiltered page is saved for offline use and filtered in the browser, so only
-    # it carries the cards' words (and the page their stems).
-    all_cards = for_offline and not query
-    # Marked cards are this search's alone; unmarked ones are everyone's (in two kinds: with
-    # the words offline.js searches, for the unfiltered page, and without).
-    reuse_cards = for_offline and version is not None and not search
-    variant = "all" if all_cards else "some"
-    warm = f"cards-of:{pathway.pk}:{variant}"
-    if reuse_cards:
-        # What the list needs of each row is kept once per content version for each
-        # different selection (a child's age counts by the bands that hold it, so thousands of
-        # dates of birth make a few dozen selections), not once per address.
-        bands = built(version, f"bands:{pathway.pk}", lambda: age_bands(pathway_entries))
-        selection = f"rows:{pathway.pk}:{digest(filterset.meaning(bands))}"
-    if reuse_cards and was_built(version, warm):
-        # Cards of this pathway are being reused: the rows' ids and stages are all the list
-        # needs, and building a model per row (and its stage, band, tag, service) was most
-        # of a long page's time.
-        stages = {stage.pk: stage for stage in filterset.stages}
-        rows = built(version, selection, lambda: list(filterset.qs.values_list(*LISTED)))
-        entries = [ListedEntry(stages[stage_id], *row) for stage_id, *row in rows]
-    else:
-        queryset = filterset.qs
-        if reuse_cards:
-            queryset = queryset.prefetch_related(None)  # only cards not yet built need them
-        if for_offline:
-            queryset = queryset.with_stages_overlapped(filterset.stages)
-        entries = list(queryset)
-        if preview and show_pending:
-            entries = with_pending_versions(entries)
-        mark_matches(entries, search, glossary)
-        if reuse_cards:
-            built(version, selection, lambda: [listed_row(entry) for entry in entries])
-    if for_offline:
-        abbreviations = [(term.term, term.title) for term in terms]
-        add_cards(
-            entries,
-            pathway,
-            filterset,
-            all_cards,
-            version if reuse_cards else None,
-            abbreviations,
+
+@dataclass
+class Result:
+    """One entry as the browser lists it: its stage heading, its card, and this request's
+    mark; its place and rationale name it (in the page's context, for whoever reads it)."""
+
+    stage: Stage
+    pk: int
+    position: int
+    number: int
+    rationale: str
+    age_band: Band
+    card: str = ""
+    listed: str = ""
+    applies_at: str | None = None
+    applies_at_words: str = ""
+
+    @classmethod
+    def of(cls, entry: Entry) -> Result:
+        band = Band(entry.age_band.start_days, entry.age_band.end_days)
+        return cls(entry.stage, entry.pk, entry.position, entry.number, entry.rationale, band)
+
+    @classmethod
+    def from_row(cls, stages: dict[int, Stage], row: tuple) -> Result:
+        stage_id, pk, position, number, rationale, start, end = row
+        return cls(stages[stage_id], pk, position, number, rationale, Band(start, end))
+
+    def row(self) -> tuple:
+        """What is kept of it: its ROW values."""
+        return (self.stage.pk, self.pk, self.position, self.number, self.rationale, *self.age_band)
+
+
+class PathwayPage:
+    """One request's pathway page, made of the pathway, the selection (the filters as
+    asked), the rows it shows, their cards, and the context the templates read.
+
+    What depends on the content alone is kept in the pages cache with the content version
+    as its cache version (`kept`); staff, who may see pending changes, get every part
+    afresh. Nothing kept holds a queryset or anything else of the request."""
+
+    def __init__(self, request: HttpRequest, slug: str, *, for_offline=False, show_pending=False):
+        self.request, self.for_offline = request, for_offline
+        preview = can_preview(request.user)
+        self.preview, self.show_pending = preview, preview and show_pending
+        self.version = None if preview else content_version(request)
+        self.pathway = self.pathway_at(slug)
+        self.filters = self.selection()
+        self.search = self.filters.search_text
+        self.query = canonical_query(request.GET)
+        # Only the unfiltered page is saved for offline use and filtered in the browser, so
+        # only its cards carry the words offline.js searches.
+        self.all_cards = for_offline and not self.query
+        self.variant = "all" if self.all_cards else "some"
+        # Marked cards are this search's alone; unmarked ones are everyone's.
+        self.keeps_cards = for_offline and self.version is not None and not self.search
+        self.fetched: dict[int, Entry] = {}
+
+    def kept(self, key: str, build: Callable[[], Any]) -> Any:
+        """What `build()` returns, kept for this content version; afresh without one."""
+        if self.version is None:
+            return build()
+        return caches[PAGES_CACHE].get_or_set(key, build, version=self.version)
+
+    def kept_many(self, keys: list[str], build: Callable[[list[str]], dict], keep: bool) -> dict:
+        """Like `kept` for many keys in one round trip (when `keep`): `build(missing)` makes
+        the value of each key it is given."""
+        cache = caches[PAGES_CACHE]
+        found = cache.get_many(keys, version=self.version) if keep else {}
+        missing = [key for key in keys if key not in found]
+        if missing:
+            made = build(missing)
+            if keep:
+                cache.set_many(made, version=self.version)
+            found.update(made)
+        return found
+
+    def pathway_at(self, slug: str) -> Pathway:
+        """The pathway, with its notes; staff who asked see its pending changes in place."""
+        # A slug is digested: any text may be asked for, and a key has a length limit.
+        key = f"pathway:{digest(slug)}"
+        pathway = self.kept(key, lambda: get_pathway_with_page(self.request, slug))
+        if self.show_pending:
+            [pathway] = with_pending_versions([pathway])
+        return pathway
+
+    def entries_shown(self) -> EntryQuerySet:
+        """The entries this person may see (a fresh queryset: it is never kept)."""
+        return Entry.objects.visible_to(self.request.user)
+
+    def selection(self) -> EntryFilter:
+        """The filters as asked, over the pathway's entries this person may see."""
+        entries = self.entries_shown().for_browser(self.pathway)
+        pk = self.pathway.pk
+        self.options = self.kept(f"filter-options:{pk}", lambda: filter_options(entries))
+        # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
+        self.terms = self.kept("glossary", lambda: list(GlossaryTerm.objects.published()))
+        self.glossary = self.kept("glossary-names", lambda: load_glossary(terms=self.terms))
+        return EntryFilter(
+            self.request.GET, queryset=entries, options=self.options, glossary=self.glossary
         )
-        if reuse_cards:
-            built(version, warm, lambda: True)
-    child_age = filterset.child_age
-    mark_applies_at(entries, child_age)
-    if for_offline and child_age is not None:
-        add_listed_items(entries, variant, version if reuse_cards else None)
-    suffix = f"?{query}" if query else ""
-    without_search = None
-    if search and not entries and "q" not in filterset.form.errors:
-        # The search alone emptied the page: say what the other filters find.
-        others = request.GET.copy()
+
+    def entries(self, *, whole: bool = True) -> list[Entry]:
+        """The selection's entries as models, search matches marked and (for staff who asked)
+        pending changes in place; without their interventions unless `whole`."""
+        queryset = self.filters.qs if whole else self.filters.qs.prefetch_related(None)
+        if self.for_offline:
+            queryset = queryset.with_stages_overlapped(self.filters.stages)
+        entries = list(queryset)
+        if self.show_pending:
+            entries = with_pending_versions(entries)
+        mark_matches(entries, self.search, self.glossary)
+        self.fetched = {entry.pk: entry for entry in entries}
+        return entries
+
+    def rows(self) -> list[Result]:
+        """The rows the selection shows. Unmarked, they are kept once per content version for
+        each different selection (a child's age counts by the bands that hold it, so
+        thousands of dates of birth make a few dozen selections), not once per address."""
+        if not self.keeps_cards:
+            return [Result.of(entry) for entry in self.entries()]
+        pk = self.pathway.pk
+        bands = self.kept(f"bands:{pk}", lambda: age_bands(self.filters.queryset))
+        rows = self.kept(f"rows:{pk}:{digest(self.filters.meaning(bands))}", self.read_rows)
+        stages = {stage.pk: stage for stage in self.filters.stages}
+        return [Result.from_row(stages, row) for row in rows]
+
+    def read_rows(self) -> list[tuple]:
+        """The selection's rows: their values alone while this pathway's cards are kept
+        (building a model per row was most of a long page's time), else the entries whose
+        cards are to be built, with no interventions yet (only cards not kept need them)."""
+        if caches[PAGES_CACHE].has_key(self.cards_key(), version=self.version):
+            return list(self.filters.qs.values_list(*ROW))
+        return [Result.of(entry).row() for entry in self.entries(whole=False)]
+
+    def cards_key(self) -> str:
+        return f"cards-of:{self.pathway.pk}:{self.variant}"
+
+    def full_entries(self, pks: list[int]) -> list[Entry]:
+        """The entries with their words (interventions, and those they repeat): those not
+        fetched already are fetched."""
+        complete = [self.fetched[pk] for pk in pks if pk in self.fetched]
+        rest = [pk for pk in pks if pk not in self.fetched]
+        if rest:
+            fetched = Entry.objects.filter(pk__in=rest).with_stages_overlapped(self.filters.stages)
+            complete += fetched.select_related(
+                "stage", "age_band", "tag", "service", "repeats__age_band"
+            )
+        interventions = Intervention.objects.order_by("position")
+        prefetch_related_objects(
+            complete, Prefetch("interventions", queryset=interventions), repeated_interventions()
+        )
+        return complete
+
+    def add_cards(self, results: list[Result]) -> None:
+        """Sets each result's card, its HTML, reusing those kept for this content version;
+        the rest are built from their entries, made whole in one step."""
+        template = get_template(f"{BROWSER}#card")
+        abbreviations = [(term.term, term.title) for term in self.terms]
+        by_key = {f"card:{result.pk}:{self.variant}": result for result in results}
+
+        def build(keys: list[str]) -> dict[str, str]:
+            entries = self.full_entries([by_key[key].pk for key in keys])
+            if self.keeps_cards:  # this pathway's cards are being kept: see read_rows
+                caches[PAGES_CACHE].set(self.cards_key(), True, version=self.version)
+            context = {"pathway": self.pathway, "all_cards": self.all_cards}
+            return {
+                f"card:{entry.pk}:{self.variant}": template.render(
+                    {**context, "entry": entry, "abbreviations": Abbreviations(abbreviations)}
+                )
+                for entry in entries
+            }
+
+        cards = self.kept_many(list(by_key), build, self.keeps_cards)
+        for key, result in by_key.items():
+            result.card = cards[key]
+
+    def add_listed_items(self, results: list[Result]) -> None:
+        """Sets `result.listed`, the result as the list by age shows it (its stage, this
+        request's mark, its card), reusing what was kept for this version and mark."""
+        template = get_template(f"{BROWSER}#by_age_item")
+        by_key = {f"listed:{r.pk}:{self.variant}:{r.applies_at}": r for r in results}
+        items = self.kept_many(
+            list(by_key),
+            lambda keys: {key: template.render({"entry": by_key[key]}) for key in keys},
+            self.keeps_cards,
+        )
+        for key, result in by_key.items():
+            result.listed = items[key]
+
+    def timeline_figure(self, shown: set[int]) -> str:
+        """The pathway in one picture: its geometry kept per content version, the child's
+        lines added per request; each bar links to a card on this page (keeping its filters)
+        or, when none of its cards is shown, on the unfiltered page."""
+        pathway, stages = self.pathway, self.filters.stages
+        plain = self.kept(
+            f"timeline:{pathway.pk}",
+            lambda: build_timeline(pathway, self.entries_shown(), stages),
+        )
+        timeline = plain.for_child(self.filters.child_age)
+        here = "#entry-" if self.for_offline else "#checklist-entry-"
+        lanes = linked(timeline, shown, here, f"{pathway.get_absolute_url()}#entry-")
+        return draw(timeline, lanes, pathway.title)
+
+    def without_search(self, shown: list) -> dict | None:
+        """When the search alone emptied the page: what the other filters find."""
+        if not self.search or shown or "q" in self.filters.form.errors:
+            return None
+        others = self.request.GET.copy()
         others.pop("q", None)
         count = EntryFilter(
-            others, queryset=pathway_entries, options=options, glossary=glossary
+            others, queryset=self.filters.queryset, options=self.options, glossary=self.glossary
         ).qs.count()
-        if count:
-            rest = canonical_query(others)
-            without_search = {
-                "text": offline_rules.without_search(search, count),
-                "show_them": offline_rules.SHOW_THEM,
-                "url": pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
-            }
-    chosen = {name: filterset.chosen(name) for name in ("stage", "service", "tag")}
-    today = ages.uk_today()
-    context = {
-        # Parts of the page that depend on the content alone are reused under it
-        # ({% reuse %}); staff, who see pending changes, get every part afresh.
-        "reuse_version": version,
-        **timeline_context(
-            version,
-            pathway,
-            entries_shown,
-            filterset.stages,
-            child_age,
-            shown={entry.number for entry in entries},
-            here="#entry-" if for_offline else "#checklist-entry-",
-        ),
-        "pathway": pathway,
-        "preview": preview,
-        "filter": filterset,
-        # As text: the template writes them as they are (no number formatting per request).
-        "limits": {name: str(limit) for name, limit in PARAMETER_LIMITS.items()},
-        "entries": entries,
-        "total": built(
-            version, f"total:{pathway.pk}", lambda: entries_shown.filter(pathway=pathway).count()
-        ),
-        "unrecognised": filterset.unrecognised(),
-        "chosen": chosen,
-        # What was typed in each text field, and its errors, as the form's fields show them.
-        "typed": {name: request.GET.get(name, "") for name in TYPED},
-        "field_errors": {name: filterset.form.errors.get(name, []) for name in TYPED},
-        "chosen_slugs": {
-            name: ",".join(o.slug for o in options) for name, options in chosen.items()
-        },
-        "active": filterset.active(),
-        "today": today,
-        "printed_on": f"{today.day} {today:%B %Y}",
-        "page_path": pathway.get_absolute_url() + suffix,
-        # The host asked for: an HTTP cache keys pages by their whole address, host included,
-        # and nothing the app keeps for reuse holds a host (see test_caching).
-        "share_url": request.build_absolute_uri(pathway.get_absolute_url() + suffix),
-        "checklist_url": pathway.page_url("checklist") + suffix,
-        "csv_url": pathway.page_url("export_csv")
-        + (f"?{request.GET.urlencode()}" if request.GET else ""),
-        "no_matches": NO_MATCHES,
-        "child_age": child_age,
-        # Filtered by a child's age, the results are one list of what applies, without
-        # stage headings (PRODUCT.md): no heading may suggest a stage that does not fit.
-        "by_age": child_age is not None,
-        "pathway_range": ages.PATHWAY_RANGE if child_age and child_age.beyond_pathway else "",
-        "search": search,
-        "without_search": without_search,
-    }
-    if for_offline:
-        # Called by the template only when the part that shows them is not being reused.
-        context["offline_rules"] = lambda: offline_rules.for_page(
-            filterset,
-            all_cards=all_cards,
-            no_matches=NO_MATCHES,
-            review_status=pathway.review_status,
-            words=built(
-                version,
-                f"search-words:{pathway.pk}",
+        if not count:
+            return None
+        rest = canonical_query(others)
+        return {
+            "text": offline_rules.without_search(self.search, count),
+            "show_them": offline_rules.SHOW_THEM,
+            "url": self.pathway.get_absolute_url() + (f"?{rest}" if rest else ""),
+        }
+
+    def context(self, entries: list) -> dict:
+        """What the browser and the checklist share, for these entries (Results or Entries)."""
+        filters, pathway, child_age = self.filters, self.pathway, self.filters.child_age
+        mark_applies_at(entries, child_age)
+        chosen = {name: filters.chosen(name) for name in ("stage", "service", "tag")}
+        today = ages.uk_today()
+        total = self.kept(
+            f"total:{pathway.pk}", lambda: self.entries_shown().filter(pathway=pathway).count()
+        )
+        return {
+            # Parts of the page that depend on the content alone are kept under it
+            # ({% contentcache %}); staff, who see pending changes, get every part afresh.
+            "content_version": self.version,
+            "timeline_figure": self.timeline_figure({entry.number for entry in entries}),
+            "pathway": pathway,
+            "preview": self.preview,
+            "filter": filters,
+            # As text: the template writes them as they are (no number formatting per request).
+            "limits": {name: str(limit) for name, limit in PARAMETER_LIMITS.items()},
+            "entries": entries,
+            "total": total,
+            "unrecognised": filters.unrecognised(),
+            "chosen": chosen,
+            "chosen_slugs": {name: ",".join(o.slug for o in got) for name, got in chosen.items()},
+            "active": filters.active(),
+            "today": today,
+            "printed_on": f"{today.day} {today:%B %Y}",
+            "no_matches": NO_MATCHES,
+            "child_age": child_age,
+            # Filtered by a child's age, the results are one list of what applies, without
+            # stage headings (PRODUCT.md): no heading may suggest a stage that does not fit.
+            "by_age": child_age is not None,
+            "pathway_range": ages.PATHWAY_RANGE if child_age and child_age.beyond_pathway else "",
+            "search": self.search,
+            "without_search": self.without_search(entries),
+            **self.form_context(),
+            **self.links(),
+        }
+
+    def form_context(self) -> dict:
+        """What was typed in each text field, and its errors, as the form's fields show them."""
+        errors = self.filters.form.errors
+        return {
+            "typed": {name: self.request.GET.get(name, "") for name in TYPED},
+            "field_errors": {name: errors.get(name, []) for name in TYPED},
+        }
+
+    def links(self) -> dict:
+        """This page's own addresses: to share, print as a checklist, or download."""
+        suffix = f"?{self.query}" if self.query else ""
+        address = self.pathway.get_absolute_url() + suffix
+        return {
+            "page_path": address,
+            # The host asked for: an HTTP cache keys pages by their whole address, host
+            # included, and nothing kept for reuse holds a host (see test_caching).
+            "share_url": self.request.build_absolute_uri(address),
+            "checklist_url": self.pathway.page_url("checklist") + suffix,
+            "csv_url": self.pathway.page_url("export_csv")
+            + (f"?{self.request.GET.urlencode()}" if self.request.GET else ""),
+        }
+
+    def browser_context(self) -> dict:
+        """The browser's context: the rows with their cards, and what offline.js is handed."""
+        results = self.rows()
+        self.add_cards(results)
+        context = self.context(results)
+        if self.filters.child_age is not None:
+            self.add_listed_items(results)
+        return {
+            **context,
+            # Called by the template only when the part that shows them is not kept.
+            "offline_rules": lambda: self.offline_rules(results),
+            "all_cards": self.all_cards,
+            # One result of the list by age, marked, for offline.js to copy.
+            "blank_item": {"applies_at": "both", "stage": {"label": ""}, "card": ""},
+            "blank_filters": [dict.fromkeys(["parameter", "value", "label", "text", "query"], "")],
+        }
+
+    def offline_rules(self, results: list[Result]) -> dict:
+        """The rules offline.js filters by, with the words of every card when all are shown."""
+        words = None
+        if self.all_cards:
+            words = self.kept(
+                f"search-words:{self.pathway.pk}",
                 lambda: offline_rules.search_words(
-                    full_entries(entries, filterset.stages), glossary
+                    self.full_entries([result.pk for result in results]), self.glossary
                 ),
             )
-            if all_cards
-            else None,
+        return offline_rules.for_page(
+            self.filters,
+            all_cards=self.all_cards,
+            no_matches=NO_MATCHES,
+            review_status=self.pathway.review_status,
+            words=words,
         )
-        context["all_cards"] = all_cards
-        # One result of the list by age, marked, for offline.js to copy.
-        context["blank_item"] = {"applies_at": "both", "stage": {"label": ""}, "card": ""}
-        context["blank_filters"] = [
-            dict.fromkeys(["parameter", "value", "label", "text", "query"], "")
-        ]
-    return context
 
-
-def timeline_context(version, pathway, entries_shown, stages, child_age, shown, here) -> dict:
-    """The pathway in one picture: its geometry built once per content version; the child's
-    lines are added per request (a few dozen bars: cheaper than a round trip to a shared
-    cache, and no cache entry per child); each bar links to a card on this page (keeping its
-    filters) or, when none of its cards is shown, on the unfiltered page."""
-    plain = built(
-        version, f"timeline:{pathway.pk}", lambda: build_timeline(pathway, entries_shown, stages)
-    )
-    timeline = plain.for_child(child_age)
-    everything = f"{pathway.get_absolute_url()}#entry-"
-    lanes = linked(timeline, shown, here, everything)
-    return {"timeline_figure": draw(timeline, lanes, pathway.title)}
+    def checklist_context(self) -> dict:
+        """The checklist's context: the selection's entries whole (it prints everything)."""
+        return self.context(self.entries())
 
 
 def digest(text: str) -> str:
@@ -280,135 +423,21 @@ def age_bands(entries) -> list[tuple[int, int]]:
     return sorted(set(bands))
 
 
-# What the list by stage or by age needs of an entry whose card is reused (ListedEntry).
-LISTED = (
-    "stage_id",
-    "pk",
-    "position",
-    "number",
-    "rationale",
-    "age_band__start_days",
-    "age_band__end_days",
-)
-
-
-def listed_row(entry: Entry) -> tuple:
-    """An entry's LISTED values, from the entry."""
-    band = entry.age_band
-    return (
-        entry.stage_id,
-        entry.pk,
-        entry.position,
-        entry.number,
-        entry.rationale,
-        band.start_days,
-        band.end_days,
-    )
-
-
-@dataclass
-class ListedEntry:
-    """A result whose card is reused: the list needs its stage heading and its card; its
-    place and rationale name it (in the page's context, for whoever reads it)."""
-
-    stage: Stage
-    pk: int
-    position: int
-    number: int
-    rationale: str
-    start_days: int
-    end_days: int
-    card: str = ""
-    applies_at: str | None = None
-    applies_at_words: str = ""
-
-
 def mark_applies_at(entries: list, child_age: ages.ChildAge | None) -> None:
     """Sets `entry.applies_at` ("actual", "corrected", "both" or None) and
-    `entry.applies_at_words`: this request's mark, kept out of the cached card."""
+    `entry.applies_at_words`: this request's mark, kept out of the kept card."""
     for entry in entries:
-        if isinstance(entry, ListedEntry):
-            start, end = entry.start_days, entry.end_days
-        else:
-            start, end = entry.age_band.start_days, entry.age_band.end_days
-        mark = child_age.applies_at(start, end) if child_age else None
+        band = entry.age_band
+        mark = child_age.applies_at(band.start_days, band.end_days) if child_age else None
         entry.applies_at = mark
         entry.applies_at_words = ages.APPLIES_AT.get(mark, "")
-
-
-def full_entries(entries: list[Entry | ListedEntry], stages) -> list[Entry]:
-    """The entries with their words (interventions, and those they repeat): those listed
-    only (their cards reused) are fetched."""
-    complete = [entry for entry in entries if isinstance(entry, Entry)]
-    listed = [entry.pk for entry in entries if not isinstance(entry, Entry)]
-    if listed:
-        fetched = Entry.objects.filter(pk__in=listed).with_stages_overlapped(stages)
-        complete += fetched.select_related(
-            "stage", "age_band", "tag", "service", "repeats__age_band"
-        )
-    interventions = Intervention.objects.order_by("position")
-    prefetch_related_objects(
-        complete, Prefetch("interventions", queryset=interventions), repeated_interventions()
-    )
-    return complete
-
-
-def add_cards(
-    entries: list[Entry | ListedEntry],
-    pathway: Pathway,
-    filterset: EntryFilter,
-    all_cards: bool,
-    version: str | None,
-    abbreviations: list[tuple[str, str]],
-) -> None:
-    """Sets `entry.card`, the entry's result card as HTML, reusing cards built for this
-    content version; cards not yet built are built from their entries, fetched (if only
-    listed) with what offline.js filters by, and given their interventions in one query."""
-    template = get_template(f"{BROWSER}#card")
-    variant = "all" if all_cards else "some"
-    # Keyed by release too: a card built by another release's code is not reused.
-    by_key = {f"card:{RELEASE}:{entry.pk}:{variant}": entry for entry in entries}
-
-    def build(keys: list[str]) -> dict[str, str]:
-        # Entries that already have their (marked) interventions keep them.
-        complete = full_entries([by_key[key] for key in keys], filterset.stages)
-        return {
-            f"card:{RELEASE}:{entry.pk}:{variant}": template.render(
-                {
-                    "entry": entry,
-                    "pathway": pathway,
-                    "all_cards": all_cards,
-                    "abbreviations": Abbreviations(abbreviations),
-                }
-            )
-            for entry in complete
-        }
-
-    cards = built_many(version, by_key, build)
-    for key, entry in by_key.items():
-        entry.card = cards[key]
-
-
-def add_listed_items(entries: list, variant: str, version: str | None) -> None:
-    """Sets `entry.listed`, the entry as the list by age shows it (its stage, this request's
-    mark, its card), reusing what was built for this content version and mark."""
-    template = get_template(f"{BROWSER}#by_age_item")
-    by_key = {
-        f"listed:{RELEASE}:{entry.pk}:{variant}:{entry.applies_at}": entry for entry in entries
-    }
-    items = built_many(
-        version,
-        by_key,
-        lambda keys: {key: template.render({"entry": by_key[key]}) for key in keys},
-    )
-    for key, entry in by_key.items():
-        entry.listed = items[key]
 
 
 @require_safe
 @shared_when_anonymous
 def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
-    context = filtered_pathway(request, slug, for_offline=True, show_pending=True)
+    page = PathwayPage(request, slug, for_offline=True, show_pending=True)
+    context = page.browser_context()
     response = render_page_or_partial(request, BROWSER, "results", context)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.
@@ -420,7 +449,8 @@ def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
 @shared_when_anonymous
 def pathway_checklist(request: HttpRequest, slug: str) -> HttpResponse:
     """A printable checklist of what applies, for the same filters as the browser."""
-    return render(request, "pathways/checklist.html", filtered_pathway(request, slug))
+    context = PathwayPage(request, slug).checklist_context()
+    return render(request, "pathways/checklist.html", context)
 
 
 @require_safe

@@ -1,14 +1,13 @@
-"""What the pathway pages reuse between requests: the content version, and what was built
-for it (entry cards, the pathway with its notes, the filter options, the count).
+"""What the pathway pages reuse between requests: the content version, and the cache they
+keep their parts in under it (`caches["pages"]`, a TwoTierCache).
 
 Every save or delete of pathway content (the admin, an approval, loaddata) gives the content
 a new version, in the database and in the same transaction as the change, so no change can
 skip it. Each worker keeps the version it read for at most CONTENT_VERSION_SECONDS, then
 reads it again: a change reaches every worker of every app server within that time, whatever
-Redis does. Everything reused is keyed by the version, so nothing needs to be forgotten. With
-REDIS_URL set what was built lives in Redis, shared by every server; without it, in each
-worker's memory. A cache that cannot be reached costs speed, never a page: the page is built
-afresh and a warning is logged.
+Redis does. Parts are kept with the version as their cache `version=`, so nothing needs to be
+forgotten. A cache that cannot be reached costs speed, never a page: the part is built afresh
+and a warning is logged.
 
 Whole pages are not kept here: any HTTP cache in front may keep them (operations.http_caching).
 """
@@ -20,26 +19,24 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.db import DatabaseError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 
 from ..models import ContentVersion, content_models
 
-BUILT_CACHE = "built"
+PAGES_CACHE = "pages"
 # After a cache server fails to answer, this process leaves it alone for a few seconds rather
 # than wait on a dead connection for every request; then it tries again.
 RETRY_AFTER_SECONDS = 5.0
-
-# Each process also keeps what it has read or built for the latest version it has seen, as
-# objects: no unpickling on the next request. A new version replaces all of it.
-MEMO_LIMIT = 20000
 
 
 def _release() -> str:
@@ -62,15 +59,13 @@ def _release() -> str:
 RELEASE = _release()
 logger = logging.getLogger("pathways.caching")
 _unavailable_until: dict[str, float] = {}
-_memo: dict[str, Any] = {"version": None, "items": {}}
 # The version this thread read and until when it may use it (time.monotonic()). Per thread,
 # so that in a threaded server one thread's uncommitted version never reaches another.
 _held = threading.local()
 
 
-NAMES = {
-    BUILT_CACHE: "Built parts cache",
-}
+def _name(alias: str) -> str:
+    return f"Cache {alias!r}"
 
 
 def _safely(
@@ -80,7 +75,7 @@ def _safely(
     an unwritable directory, a full disk)."""
     if _unavailable_until.get(alias, 0.0) > time.monotonic():
         if writing:
-            logger.warning("%s left alone after a failure, nothing kept there", NAMES[alias])
+            logger.warning("%s left alone after a failure, nothing kept there", _name(alias))
         return default
     try:
         return operation(caches[alias])
@@ -90,7 +85,7 @@ def _safely(
             # cannot be written costs nothing to try again.
             _unavailable_until[alias] = time.monotonic() + RETRY_AFTER_SECONDS
         state = "unwritable" if writing else "unreadable"
-        logger.warning("%s %s, pages are built afresh: %s", NAMES[alias], state, error)
+        logger.warning("%s %s, pages are built afresh: %s", _name(alias), state, error)
         return default
 
 
@@ -168,73 +163,94 @@ def watch_content() -> None:
         m2m_changed.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-m2m")
 
 
-def _memo_items(version: str) -> dict[str, Any]:
-    if _memo["version"] != version:
-        _memo.update(version=version, items={})
-    return _memo["items"]
+def release_key(key: str, key_prefix: str, version: Any) -> str:
+    """The cache's KEY_FUNCTION: the release in every key, so markup built by one release is
+    never reused by another."""
+    return f"{key_prefix}:{RELEASE}:{version}:{key}"
 
 
-def _keep(items: dict[str, Any], values: dict[str, Any]) -> None:
-    if len(items) < MEMO_LIMIT:
-        items.update(values)
+# Each process's tier, by the LOCATION of the cache it fronts: every thread shares it.
+_tiers: dict[str, OrderedDict] = {}
+_tiers_lock = threading.Lock()
 
 
-def built(version: str | None, key: str, build: Callable[[], Any], *, shared: bool = True) -> Any:
-    """What `build()` returns for this content version, built once per version: once for
-    every server, or with `shared=False` once in each process (for what cannot be pickled,
-    such as a queryset not to be evaluated)."""
-    if version is None:
-        return build()
-    items = _memo_items(version)
-    if key in items:
-        return items[key]
-    if not shared:
-        value = build()
-        _keep(items, {key: value})
-        return value
-    full_key = f"{version}:{key}"
-    value = _safely(BUILT_CACHE, lambda cache: cache.get(full_key))
-    if value is None:
-        value = build()
-        _safely(BUILT_CACHE, lambda cache: cache.set(full_key, value), writing=True)
-    _keep(items, {key: value})
-    return value
+class TwoTierCache(BaseCache):
+    """A per-process tier in front of a shared cache (OPTIONS["SHARED"], another alias in
+    CACHES: Redis, or memory without REDIS_URL). What a worker reads or builds it keeps as
+    objects (no unpickling on its next request), by recency rather than time: the least
+    recently used goes first past MAX_ENTRIES (a key names its content version, so an old
+    version's parts are simply no longer asked for). What any worker builds, every server
+    shares. A shared cache that fails costs speed, never a page."""
 
+    def __init__(self, location: str, params: dict):
+        super().__init__(params)
+        self.shared = params.get("OPTIONS", {})["SHARED"]
+        with _tiers_lock:
+            self.local = _tiers.setdefault(location, OrderedDict())
 
-def was_built(version: str | None, key: str) -> bool:
-    """Whether something was built under `key` for this content version."""
-    if version is None:
-        return False
-    if key in _memo_items(version):
+    def _local_get(self, keys: list[str]) -> dict[str, Any]:
+        with _tiers_lock:
+            found = {key: self.local[key] for key in keys if key in self.local}
+            for key in found:
+                self.local.move_to_end(key)
+        return found
+
+    def _local_set(self, values: dict[str, Any]) -> None:
+        with _tiers_lock:
+            for key, value in values.items():
+                self.local[key] = value
+                self.local.move_to_end(key)
+            while len(self.local) > self._max_entries:
+                self.local.popitem(last=False)
+
+    # Keys are made, not validated: memcached's key rules bind neither tier, and checking
+    # each character of every key was a measurable part of a page. The process's tier is
+    # read under one lock for all the keys asked.
+    def get(self, key, default=None, version=None):
+        return self.get_many([key], version=version).get(key, default)
+
+    def get_many(self, keys, version=None):
+        full = {self.make_key(key, version=version): key for key in keys}
+        found = self._local_get(list(full))
+        asked = [k for k in full if k not in found]
+        if asked:
+            shared = _safely(self.shared, lambda cache: cache.get_many(asked), {})
+            self._local_set(shared)
+            found.update(shared)
+        return {full[k]: value for k, value in found.items()}
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self.set_many({key: value}, timeout, version=version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if self.has_key(key, version=version):
+            return False
+        self.set(key, value, timeout, version=version)
         return True
-    return _safely(BUILT_CACHE, lambda cache: cache.get(f"{version}:{key}")) is not None
 
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        full = {self.make_key(k, version=version): v for k, v in data.items()}
+        self._local_set(full)
+        _safely(self.shared, lambda cache: cache.set_many(full, timeout), writing=True)
+        return []
 
-def built_many(
-    version: str | None, keys: Iterable[str], build: Callable[[list[str]], dict[str, Any]]
-) -> dict[str, Any]:
-    """Like `built` for many keys in one round trip: `build(missing_keys)` returns a value
-    for each key it is given."""
-    keys = list(keys)
-    if version is None:
-        return build(keys)
-    items = _memo_items(version)
-    values = {k: items[k] for k in keys if k in items}
-    prefix = f"{version}:"
-    if len(values) < len(keys):
-        asked = [prefix + k for k in keys if k not in values]
-        found = _safely(BUILT_CACHE, lambda cache: cache.get_many(asked), {})
-        fetched = {k: found[prefix + k] for k in keys if prefix + k in found}
-        values.update(fetched)
-        _keep(items, fetched)
-    missing = [k for k in keys if k not in values]
-    if missing:
-        made = build(missing)
-        values.update(made)
-        _keep(items, made)
-        _safely(
-            BUILT_CACHE,
-            lambda cache: cache.set_many({prefix + k: v for k, v in made.items()}),
-            writing=True,
-        )
-    return values
+    def get_or_set(self, key, default, timeout=DEFAULT_TIMEOUT, version=None):
+        value = self.get(key, self, version=version)
+        if value is self:
+            value = default() if callable(default) else default
+            self.set(key, value, timeout, version=version)
+        return value
+
+    def has_key(self, key, version=None):
+        return self.get(key, self, version=version) is not self
+
+    def delete(self, key, version=None):
+        full = self.make_key(key, version=version)
+        with _tiers_lock:
+            self.local.pop(full, None)
+        return bool(_safely(self.shared, lambda cache: cache.delete(full), writing=True))
+
+    def clear(self):
+        with _tiers_lock:
+            self.local.clear()
+        _safely(self.shared, lambda cache: cache.clear(), writing=True)

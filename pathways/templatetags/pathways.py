@@ -1,16 +1,18 @@
 """Template filters for showing pathway text with search matches marked and abbreviations
-explained, and for the words offline search reads; and `{% reuse %}`, for the parts of a page
-that depend on the content alone."""
+explained, and for the words offline search reads; and `{% contentcache %}`, `{% cache %}` for
+the parts of a page that depend on the content alone."""
 
 from __future__ import annotations
 
 import re
 
 from django import template
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from pathways.operations.caching import RELEASE, built
+from pathways.operations.caching import PAGES_CACHE
 from pathways.search import START, STOP, entry_words_json, render_marked
 
 register = template.Library()
@@ -83,27 +85,31 @@ def abbr(html, abbreviations: Abbreviations | None) -> SafeString:
     return abbreviations.explain(html)
 
 
-class ReuseNode(template.Node):
-    def __init__(self, nodelist: template.NodeList, parts: list):
-        self.nodelist, self.parts = nodelist, parts
+class ContentCacheNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str, vary_on: list):
+        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
 
     def render(self, context: template.Context) -> str:
-        version = context.get("reuse_version")
-        key = ":".join(["part", RELEASE, *(str(part.resolve(context)) for part in self.parts)])
-        return built(version, key, lambda: self.nodelist.render(context))
+        version = context.get("content_version")
+        if version is None:
+            return self.nodelist.render(context)
+        vary_on = [var.resolve(context) for var in self.vary_on]
+        key = make_template_fragment_key(self.name, vary_on)
+        build = lambda: self.nodelist.render(context)  # noqa: E731
+        return caches[PAGES_CACHE].get_or_set(key, build, version=version)
 
 
 @register.tag
-def reuse(parser, token) -> ReuseNode:
-    """`{% reuse "name" pathway.pk today %}...{% endreuse %}`: the enclosed part of the page,
-    rendered once per content version for each value of the names given and then reused
-    (operations.caching.built), when the view puts the version in the context as
-    `reuse_version`. Without it (staff, who see pending changes) the part is rendered each
-    time. Name everything besides the content that the part shows: today's date, say, for
-    a review that falls overdue."""
-    parts = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
-    if not parts:
-        raise template.TemplateSyntaxError("{% reuse %} needs a name for the part")
-    nodelist = parser.parse(("endreuse",))
+def contentcache(parser, token) -> ContentCacheNode:
+    """`{% contentcache name pathway.pk today %}...{% endcontentcache %}`: Django's
+    `{% cache %}` for a part that depends on the content, kept in the pages cache with the
+    content version (`content_version` in the context) as its cache version. Without one
+    (staff, who see pending changes) the part is rendered each time. Name everything
+    besides the content that the part shows: today's date, say, for a review that falls
+    overdue."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% contentcache %} needs a name for the part")
+    nodelist = parser.parse(("endcontentcache",))
     parser.delete_first_token()
-    return ReuseNode(nodelist, parts)
+    return ContentCacheNode(nodelist, bits[1], [parser.compile_filter(b) for b in bits[2:]])

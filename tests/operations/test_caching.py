@@ -1,5 +1,6 @@
-"""What pages reuse per content version (the pathway with its notes, the filter options, the
-count, the cards), and that a content change is never hidden by it."""
+"""What pages keep in the pages cache per content version (the pathway with its notes, the
+filter options, the count, the cards), that a content change is never hidden by it, and that
+nothing kept holds a queryset or anything else of a request."""
 
 import re
 import threading
@@ -8,9 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import OperationalError, connection
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 
 from pathways.models import Entry, Pathway
@@ -94,6 +98,67 @@ def test_children_whose_ages_share_bands_share_a_selection(client, imh):
     assert int(count.search(younger.content.decode())[1]) == (
         Entry.objects.published().filter(pathway=imh).for_ages([49]).count()
     )
+
+
+def kept_objects(values):
+    """Everything reachable from the kept values: inside containers and objects' attributes,
+    a model's related objects and the rows prefetched for it (which Django keeps as an
+    evaluated queryset: data, passed through, not kept as a query)."""
+    seen, stack = set(), list(values)
+    while stack:
+        thing = stack.pop()
+        if id(thing) in seen or isinstance(thing, str | bytes | int | float | bool | None):
+            continue
+        seen.add(id(thing))
+        yield thing
+        if isinstance(thing, Model):
+            attributes = dict(vars(thing))
+            prefetched = attributes.pop("_prefetched_objects_cache", {})
+            stack.extend(row for rows in prefetched.values() for row in rows)
+            stack.extend(attributes.values())
+        elif isinstance(thing, dict):
+            stack.extend(thing.values())
+        elif isinstance(thing, list | tuple | set | frozenset):
+            stack.extend(thing)
+        elif hasattr(thing, "__dict__") and not isinstance(thing, QuerySet):
+            stack.extend(vars(thing).values())
+
+
+def of_a_request(thing) -> bool:
+    """A queryset (a query made for one request's user), or the request and its user."""
+    return isinstance(thing, QuerySet | HttpRequest | User | AnonymousUser)
+
+
+def test_nothing_kept_in_a_process_holds_a_queryset_or_the_request(client, imh):
+    pages = [IMH_URL, FILTERED, IMH_URL + "?age=9w", IMH_URL + "?q=baby", IMH_URL + "checklist/"]
+    for url in pages:
+        for headers in (HTMX, {}):
+            assert client.get(url, headers=headers).status_code == 200
+    kept = list(caches["pages"].local.values())
+    assert len(kept) > 40  # the pathway, its cards, the kept parts of its templates...
+    assert not [thing for thing in kept_objects(kept) if of_a_request(thing)]
+
+
+def test_a_queryset_kept_in_a_process_would_be_found(client, imh):
+    """The check above finds a queryset wherever it is kept (as `entries-shown` once was)."""
+    client.get(FILTERED)
+    pages = caches["pages"]
+    pages.set("entries-shown", Entry.objects.published(), version="v")
+    kept = list(pages.local.values())
+    assert [thing for thing in kept_objects(kept) if of_a_request(thing)]
+
+
+def test_each_process_keeps_objects_in_front_of_the_shared_cache(client, imh):
+    """The per-process tier answers with the object itself; another process, finding it in
+    the shared cache only, gets a copy."""
+    pages = caches["pages"]
+    notes = {"title": "A part"}
+    pages.set("part", notes, version="v1")
+    assert pages.get("part", version="v1") is notes
+    assert pages.get("part", version="v2") is None
+    pages.local.clear()  # another process: the shared cache alone holds it
+    assert pages.get("part", version="v1") == notes
+    assert caching.RELEASE in next(iter(pages.local))  # markup of one release for it alone
 
 
 def test_the_no_cache_fixture_builds_everything(client, imh, nothing_reused):
@@ -187,7 +252,7 @@ def test_a_broken_cache_costs_nothing_but_speed(client, imh, settings, tmp_path,
     blocked.write_text("")
     settings.CACHES = {
         **settings.CACHES,
-        "built": {
+        "shared": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(blocked),
         },
@@ -199,7 +264,7 @@ def test_a_broken_cache_costs_nothing_but_speed(client, imh, settings, tmp_path,
         assert "Showing 1 of 19 rationales" in response.content.decode()
     entry = Entry.objects.filter(pathway=imh).first()
     entry.save()  # the edit is saved all the same
-    assert "Built parts cache unwritable" in caplog.text
+    assert "Cache 'shared' unwritable" in caplog.text
 
 
 def test_a_stopped_redis_costs_nothing_but_speed(client, imh, settings, caplog):
@@ -209,7 +274,7 @@ def test_a_stopped_redis_costs_nothing_but_speed(client, imh, settings, caplog):
     settings.REDIS_URL = url
     settings.CACHES = {
         **settings.CACHES,
-        "built": {
+        "shared": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -225,7 +290,7 @@ def test_a_stopped_redis_costs_nothing_but_speed(client, imh, settings, caplog):
     entry.rationale = "Saved while Redis is stopped."
     entry.save()
     assert "Saved while Redis is stopped." in fetch(client, IMH_URL)[0].content.decode()
-    assert "Built parts cache unreadable, pages are built afresh" in caplog.text
+    assert "Cache 'shared' unreadable, pages are built afresh" in caplog.text
 
 
 class StallingCache(LocMemCache):
@@ -273,7 +338,7 @@ def stalling_redis(settings, monkeypatch, tmp_path):
         **settings.CACHES,
         **{
             alias: {"BACKEND": stalling, "LOCATION": str(tmp_path / alias), "TIMEOUT": None}
-            for alias in ("content_version", "built")
+            for alias in ("content_version", "shared")
         },
     }
     clock = Clock()
@@ -330,7 +395,7 @@ def test_a_redis_restart_that_drops_everything_loses_no_change(
     stalling_redis.advance(0.1)
     fetch(client)
     unpublish_on_another_server(entry)
-    for alias in ("content_version", "built"):
+    for alias in ("content_version", "shared"):
         LocMemCache.clear(caches[alias])  # ...and comes back empty
     StallingCache.stalled = False
     stalling_redis.advance(settings.CONTENT_VERSION_SECONDS)
@@ -343,7 +408,7 @@ def test_a_redis_restart_with_older_data_loses_no_change(client, imh, settings, 
     # docs/deploy.md asked the operator to flush a Redis that came back with its old data.
     entry = Entry.objects.get(pathway=imh, service__slug="primary-care-gp")
     assert entry.rationale in fetch(client)[0].content.decode()
-    saved = {alias: dict(caches[alias]._cache) for alias in ("content_version", "built")}
+    saved = {alias: dict(caches[alias]._cache) for alias in ("content_version", "shared")}
     unpublish_on_another_server(entry)
     for alias, data in saved.items():  # Redis restarts from the snapshot it took before
         caches[alias]._cache.clear()
@@ -363,7 +428,7 @@ def test_a_write_skipped_while_redis_is_left_alone_is_logged(client, imh, stalli
     assert response.status_code == 200
     skipped = [r for r in caplog.records if r.name == "pathways.caching"]
     assert skipped and {r.levelname for r in skipped} == {"WARNING"}
-    assert "Built parts cache left alone after a failure, nothing kept there" in caplog.text
+    assert "Cache 'shared' left alone after a failure, nothing kept there" in caplog.text
 
 
 def test_a_change_whose_version_cannot_be_written_is_not_saved(client, imh, editor, caplog):

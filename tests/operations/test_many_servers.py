@@ -274,8 +274,8 @@ def test_an_entry_unpublished_while_redis_is_paused_is_gone_within_the_bound(ser
             assert status == 200 and entry.rationale not in body
         time.sleep(0.5)
     logs = first.log.read_text() + second.log.read_text()
-    assert "Built parts cache unreadable, pages are built afresh" in logs
-    assert "Built parts cache left alone after a failure, nothing kept there" in logs
+    assert "Cache 'shared' unreadable, pages are built afresh" in logs
+    assert "Cache 'shared' left alone after a failure, nothing kept there" in logs
 
 
 def test_the_problem_report_limit_counts_across_both_servers(servers):
@@ -307,4 +307,4 @@ def test_with_redis_stopped_every_page_still_comes(servers):
         status, body = fetch(server.url(PAGE))
         assert count_shown(body).endswith("of 19")
     logs = first.log.read_text() + second.log.read_text()
-    assert "Built parts cache unreadable, pages are built afresh" in logs
+    assert "Cache 'shared' unreadable, pages are built afresh" in logs
