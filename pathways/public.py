@@ -27,8 +27,9 @@ from __future__ import annotations
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
-from .filters import EntryFilter
+from .filters import EntryFilter, filter_options
 from .models import Entry, EntryQuerySet, Pathway
+from .operations.caching import content_version, kept
 
 
 def public_pathway(slug: str) -> Pathway:
@@ -42,5 +43,14 @@ def public_entries(pathway: Pathway) -> EntryQuerySet:
 
 
 def filter_entries(pathway: Pathway, params: QueryDict) -> EntryFilter:
-    """The browser's FilterSet over the pathway's entries, for the browser's query parameters."""
-    return EntryFilter(params, queryset=public_entries(pathway))
+    """The browser's FilterSet over the pathway's entries, for the browser's query parameters.
+    Its options (the stages, services and tags the entries use) are those the pathway page
+    keeps for the content version: the same published entries give them."""
+    entries = public_entries(pathway)
+    options = kept(options_key(pathway), lambda: filter_options(entries), content_version())
+    return EntryFilter(params, queryset=entries, options=options)
+
+
+def options_key(pathway: Pathway) -> str:
+    """Where the filter options of a pathway's published entries are kept."""
+    return f"filter-options:{pathway.pk}"

@@ -33,8 +33,9 @@ from ..models import (
     repeated_interventions,
 )
 from ..offline import rules as offline_rules
-from ..operations.caching import PAGES_CACHE, content_version
+from ..operations.caching import PAGES_CACHE, content_version, kept
 from ..operations.http_caching import shared_when_anonymous
+from ..public import options_key
 from ..publishing import with_pending_versions
 from ..search import load_glossary, mark_matches
 from ..templatetags.pathways import Abbreviations
@@ -149,9 +150,7 @@ class PathwayPage:
 
     def kept(self, key: str, build: Callable[[], Any]) -> Any:
         """What `build()` returns, kept for this content version; afresh without one."""
-        if self.version is None:
-            return build()
-        return caches[PAGES_CACHE].get_or_set(key, build, version=self.version)
+        return kept(key, build, self.version)
 
     def kept_many(self, keys: list[str], build: Callable[[list[str]], dict], keep: bool) -> dict:
         """Like `kept` for many keys in one round trip (when `keep`): `build(missing)` makes
@@ -182,8 +181,8 @@ class PathwayPage:
     def selection(self) -> EntryFilter:
         """The filters as asked, over the pathway's entries this person may see."""
         entries = self.entries_shown().for_browser(self.pathway)
-        pk = self.pathway.pk
-        self.options = self.kept(f"filter-options:{pk}", lambda: filter_options(entries))
+        # Kept for visitors only (staff have no version), who see the published entries.
+        self.options = self.kept(options_key(self.pathway), lambda: filter_options(entries))
         # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
         self.terms = self.kept("glossary", lambda: list(GlossaryTerm.objects.published()))
         self.glossary = self.kept("glossary-names", lambda: load_glossary(terms=self.terms))

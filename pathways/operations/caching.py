@@ -163,6 +163,14 @@ def watch_content() -> None:
         m2m_changed.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-m2m")
 
 
+def kept(key: str, build: Callable[[], Any], version: str | None) -> Any:
+    """What `build()` returns, kept in the pages cache for this content version (as the
+    cache's `version=`); built afresh without one (staff, or a version that cannot be read)."""
+    if version is None:
+        return build()
+    return caches[PAGES_CACHE].get_or_set(key, build, version=version)
+
+
 def release_key(key: str, key_prefix: str, version: Any) -> str:
     """The cache's KEY_FUNCTION: the release in every key, so markup built by one release is
     never reused by another."""
