@@ -1,5 +1,5 @@
 """Template filters for showing pathway text with search matches marked and abbreviations
-explained, and for the words offline search reads; and `{% reuse %}`, for the parts of a page
+explained, and for the word stems offline search reads; and `{% reuse %}`, for the parts of a page
 that depend on the content alone."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from pathways.offline.rules import card_stems
 from pathways.operations.caching import RELEASE, built
-from pathways.search import START, STOP, entry_words_json, render_marked
+from pathways.search import START, STOP, render_marked
 
 register = template.Library()
 
@@ -36,9 +37,9 @@ def marked_lines(obj, field: str) -> list[SafeString]:
 
 
 @register.filter
-def search_words(entry) -> str:
-    """The entry's words as offline search reads them (pathways.search.entry_words)."""
-    return entry_words_json(entry)
+def search_stems(entry) -> str:
+    """The stems of the entry's words, as offline search reads them (offline.rules.card_stems)."""
+    return card_stems(entry)
 
 
 class Abbreviations:
