@@ -1,5 +1,6 @@
-"""What the offline page needs to filter its saved cards by itself: the rules and the words
-the server hands to offline.js (as json_script), so the browser keeps no copy of its own."""
+"""What the offline page needs to filter its saved cards by itself: tables and words the
+server works out from its own rules and hands to offline.js (as json_script), which looks
+typed words up in them rather than keeping a copy of the rules."""
 
 from __future__ import annotations
 
@@ -55,12 +56,10 @@ def folding() -> dict[str, str]:
 
 
 def typo_index(words) -> dict[str, list[str]]:
-    """The stems of `words` one typo from a typed word, found by looking the typed word up
-    (the SymSpell idea): each word is indexed under itself with a letter dropped, two
-    neighbouring letters swapped, a letter BLANK or a BLANK added. A typed word looked up
-    as itself and with each letter BLANK shares a key with exactly the words
-    search.one_typo_apart from it; only keys as long as a typed word that search.may_have_typo
-    are kept."""
+    """Each word's stem under its one-typo keys (the SymSpell idea): the word with a letter
+    dropped, two neighbours swapped, a letter BLANK or a BLANK added. A typed word looked up
+    as itself and with each letter BLANK finds exactly the words search.one_typo_apart from
+    it; keys shorter than a word search.may_have_typo are left out."""
     index: dict[str, set[str]] = {}
     for word in set(words):
         word_stem = search.stem(word)
