@@ -9,7 +9,7 @@ from functools import lru_cache
 from django.core.validators import MaxLengthValidator
 
 from .. import ages, search
-from ..filters import ACTIVE_LABELS, PARAMETER_LIMITS, EntryFilter
+from ..filters import ACTIVE_LABELS, PARAMETER_LIMITS, PARAMETERS, EntryFilter
 
 NEEDS_SIGNAL = "{label}: working this out needs a signal, so these results are not filtered by it."
 NOT_SAVED = "Filtering needs a signal: this pathway's full page is not saved on this device."
@@ -118,6 +118,7 @@ def for_page(
         # "Filters in use": each parameter's name there, and each option's words.
         "in_use_labels": {name: ACTIVE_LABELS.get(name, label) for name, label in labels.items()},
         "choices": {name: list(fields[name].choices) for name in ("stage", "service", "tag")},
+        "parameters": PARAMETERS,
         "limits": PARAMETER_LIMITS,
         "age": ages.age_rules_for_browser(),
         # Gestation and corrected age: the union of what applies at both ages, each marked.

@@ -218,16 +218,13 @@ export function filterCards(params) {
     results.append(empty);
   }
   // "Filters in use", in the server's order: [parameter, value as given, words].
-  const given = (name, words) => (words ? [[name, lastValue(params, name), words]] : []);
-  const options = (name) => chosen(params, name).map((option) => [name, ...option]);
-  showFiltersInUse(params, [
-    ...options("stage"),
-    ...given("age", age.days !== undefined && typed("age")),
-    ...given("born_at_weeks", typed("age") && gestation.words),
-    ...options("service"),
-    ...options("tag"),
-    ...given("q", search?.test && typed("q")),
-  ]);
+  const used = { age: age.days !== undefined && typed("age"), q: search?.test && typed("q") };
+  used.born_at_weeks = typed("age") && gestation.words;
+  const inUse = rules.parameters.flatMap((name) => {
+    if (rules.choices[name]) return chosen(params, name).map((option) => [name, ...option]);
+    return used[name] ? [[name, lastValue(params, name), used[name]]] : [];
+  });
+  showFiltersInUse(params, inUse);
   return notices;
 }
 

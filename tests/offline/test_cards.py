@@ -117,6 +117,8 @@ def test_the_page_hands_over_the_servers_rules_for_reading_an_age_and_a_search(c
         page["too_long"]["q"] == "Ensure this value has at most 200 characters (it has {length})."
     )
     assert page["labels"]["age"] == "Child's age"
+    # "Filters in use" in the server's order, with its names for the parameters.
+    assert page["parameters"] == ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q"]
     assert page["in_use_labels"]["born_at_weeks"] == "Born at"
     assert page["in_use_labels"]["q"] == "Search the pathway"
     assert ["health-visiting", "Health Visiting"] in page["choices"]["service"]
