@@ -140,12 +140,13 @@ CORRECT_UNTIL_YEARS = 2
 PATHWAY_END_DAYS = to_days(years=5)
 PATHWAY_RANGE = "This pathway covers children from birth to 5 years."
 
-# The longest gestation text read: "32 weeks and 4 days" with room to spare.
+# The longest gestation text read: "32 weeks and 4 days" with room to spare. The days beyond
+# the weeks are 0 to 6 (read by the pattern, so offline.js reads them by it too).
 MAX_GESTATION_TEXT_LENGTH = 20
 _GESTATION_RE = re.compile(
     r"^\s*(?P<weeks>\d{1,2})\s*(?:"
-    r"\+\s*(?P<plus>\d{1,2})\s*(?:d|days?)?"
-    r"|(?:w|wk|wks|weeks?)(?:\s*,?\s*(?:and\s+|\+\s*)?(?P<days>\d{1,2})\s*(?:d|days?))?"
+    r"\+\s*(?P<plus>0?[0-6])\s*(?:d|days?)?"
+    r"|(?:w|wk|wks|weeks?)(?:\s*,?\s*(?:and\s+|\+\s*)?(?P<days>0?[0-6])\s*(?:d|days?))?"
     r")?\s*$",
     re.IGNORECASE,
 )
@@ -162,6 +163,9 @@ APPLIES_AT = {
     "corrected": "corrected age",
     "both": "both actual and corrected age",
 }
+# Which mark, by whether a band holds the actual age and the corrected age ("1" or "0" each);
+# offline.js is handed the same table.
+MARKS = {"11": "both", "10": "actual", "01": "corrected"}
 
 
 def parse_gestation(text: str) -> int:
@@ -170,10 +174,7 @@ def parse_gestation(text: str) -> int:
     match = _GESTATION_RE.match(text) if len(text) <= MAX_GESTATION_TEXT_LENGTH else None
     if not match:
         raise AgeError(GESTATION_MESSAGES["unreadable"])
-    days = int(match["plus"] or match["days"] or 0)
-    if days > 6:
-        raise AgeError(GESTATION_MESSAGES["unreadable"])
-    return int(match["weeks"]) * 7 + days
+    return int(match["weeks"]) * 7 + int(match["plus"] or match["days"] or 0)
 
 
 # Gestation in words, as clinicians write it; offline.js is handed the same.
@@ -199,6 +200,7 @@ def gestation_rules_for_browser() -> dict:
         "pathway_end_days": PATHWAY_END_DAYS,
         "pathway_range": PATHWAY_RANGE,
         "applies_at": APPLIES_AT,
+        "marks": MARKS,
         "words": GESTATION_WORDS,
         "messages": GESTATION_MESSAGES,
     }
@@ -347,11 +349,8 @@ class ChildAge:
         the age is not corrected (the mark would say nothing) or the band does not apply."""
         if not self.is_corrected:
             return None
-        actual = start_days <= self.actual_days < end_days
-        corrected = start_days <= self.days < end_days
-        if actual and corrected:
-            return "both"
-        return "actual" if actual else "corrected" if corrected else None
+        held = "".join(str(int(start_days <= days < end_days)) for days in self.ages)
+        return MARKS.get(held)
 
     @property
     def in_words(self) -> str:

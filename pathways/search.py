@@ -25,7 +25,6 @@ the entries' words in Python. Matches are marked with <mark> either way, in Pyth
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import unicodedata
@@ -77,7 +76,7 @@ _ENDINGS = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ment", "ments", "io
 
 def normalise(text: str) -> str:
     """Text as search compares it: one apostrophe and one dash, accents stripped, lower case.
-    offline.js reads typed words with the same steps (SAME_AS is handed over)."""
+    offline.js folds typed words by this, as a table (pathways.offline.rules.folding)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SAME_AS))
     return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
 
@@ -282,11 +281,6 @@ def entry_words(entry) -> list[str]:
 def searchable_text(entry) -> str:
     """An entry's words as search reads them, space-separated (for reading, and for tests)."""
     return " ".join(entry_words(entry))
-
-
-def entry_words_json(entry) -> str:
-    """The entry's words, for offline.js (which looks up their stems in the page's rules)."""
-    return json.dumps(entry_words(entry), separators=(",", ":"))
 
 
 def stems_for_offline(texts, glossary: Glossary) -> dict[str, str]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -80,7 +81,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "shell": json.dumps(
             list(dict.fromkeys(url for path in SHELL for url in (static(path), plain(path))))
         ),
-        "stylesheets": json.dumps([static(path) for path in STYLESHEETS]),
         "static_prefix": json.dumps(settings.STATIC_URL),
         "never": json.dumps([reverse("admin:index")]),
         # Saved when offline support starts: the app's start page and every pathway a
@@ -91,6 +91,16 @@ def service_worker(request: HttpRequest) -> HttpResponse:
                 pathway.get_absolute_url()
                 for pathway in Pathway.objects.for_home(AnonymousUser()).filter(has_entries=True)
             ]
+        ),
+        # The page for an address never saved, with and without the home page saved.
+        "not_saved": json.dumps(
+            {
+                variant: render_to_string(
+                    "pathways/not_saved.html",
+                    {"stylesheets": [static(path) for path in STYLESHEETS], "home": home},
+                )
+                for variant, home in (("home", reverse("pathways:home")), ("nothing", ""))
+            }
         ),
     }
     response = render(

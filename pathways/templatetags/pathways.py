@@ -1,6 +1,6 @@
 """Template filters for showing pathway text with search matches marked and abbreviations
-explained, and for the words offline search reads; and `{% contentcache %}`, `{% cache %}` for
-the parts of a page that depend on the content alone."""
+explained, and for the word stems offline search reads; and `{% contentcache %}`, `{% cache %}`
+for the parts of a page that depend on the content alone."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from django.core.cache.utils import make_template_fragment_key
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from pathways.offline.rules import card_stems
 from pathways.operations.caching import PAGES_CACHE
-from pathways.search import START, STOP, entry_words_json, render_marked
+from pathways.search import START, STOP, render_marked
 
 register = template.Library()
 
@@ -38,9 +39,9 @@ def marked_lines(obj, field: str) -> list[SafeString]:
 
 
 @register.filter
-def search_words(entry) -> str:
-    """The entry's words as offline search reads them (pathways.search.entry_words)."""
-    return entry_words_json(entry)
+def search_stems(entry) -> str:
+    """The stems of the entry's words, as offline search reads them (offline.rules.card_stems)."""
+    return card_stems(entry)
 
 
 class Abbreviations:

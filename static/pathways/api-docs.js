@@ -1,9 +1,7 @@
-// Starts Swagger UI on the API docs page. Its settings come from a data attribute, not an
-// inline script, so the page runs under our Content Security Policy.
+// Starts Swagger UI with settings from a data attribute: our CSP forbids an inline script.
 const element = document.getElementById("swagger-ui");
-const settings = JSON.parse(element.dataset.swaggerSettings);
 window.SwaggerUIBundle({
-  ...settings,
+  ...JSON.parse(element.dataset.swaggerSettings),
   domNode: element,
   presets: [window.SwaggerUIBundle.presets.apis],
 });

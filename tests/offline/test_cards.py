@@ -1,15 +1,25 @@
 """What the pathway page hands the offline script: each card's filtering data, worked out by
-the server, and the rules for reading a typed age and search (no rule of the browser's own)."""
+the server, and the tables it reads a typed age and search with (no rule of the browser's own:
+it looks typed words up)."""
 
 import json
 import re
 from html import unescape
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pathways.ages import AGE_MESSAGES, DAYS_PER_UNIT, GESTATION_MESSAGES
 from pathways.models import Entry, Stage
-from pathways.search import entry_words, normalise, stem
+from pathways.offline.rules import BLANK, TYPED_CHARACTERS, folding, typo_index
+from pathways.search import (
+    TYPO_MIN_LENGTH,
+    entry_words,
+    normalise,
+    one_typo_apart,
+    stem,
+)
 
 from ..conftest import HTMX, IMH_URL
 
@@ -48,19 +58,17 @@ def test_each_card_carries_its_band_stages_service_tag_and_words(client, imh):
         overlapped = [
             s.slug for s in stages if band.start_days < s.end_days and s.start_days < band.end_days
         ]
-        assert card["stages"].split() == overlapped
+        assert card["stage"].split() == overlapped
         assert card["service"] == entry.service.slug
         assert card["tag"] == (entry.tag.slug if entry.tag else "")
-        assert json.loads(card["words"]) == entry_words(entry)
+        assert card["stems"].split(" ") == [stem(word) for word in entry_words(entry)]
     # "Birth - 5 years" shows under every stage: its card names all five.
     everywhere = [c for c in shown.values() if c["start"] == "0" and c["end"] == "1826"]
-    assert everywhere and all(len(c["stages"].split()) == 5 for c in everywhere)
-    # The seed's curly apostrophe parts words as a straight one does, in lower case.
-    assert any(
-        '"children","s","centre","groups"' in c["words"].replace(" ", "") for c in shown.values()
-    )
+    assert everywhere and all(len(c["stage"].split()) == 5 for c in everywhere)
+    # The seed's curly apostrophe parts words as a straight one does ("s", a stop word, is "").
+    assert any(" children  centr group " in f" {c['stems']} " for c in shown.values())
     # The 3 - 5 years follow-up carries the words of the 1 - 3 years one it repeats.
-    assert "massage" in json.loads(shown[170]["words"])
+    assert "massag" in shown[170]["stems"].split(" ")
 
 
 def test_the_htmx_fragment_carries_the_same_card_data(client, imh):
@@ -70,12 +78,14 @@ def test_the_htmx_fragment_carries_the_same_card_data(client, imh):
 
 
 def test_the_page_carries_the_stems_of_its_words_from_the_server(client, imh):
-    """On both databases: the stems come from the server (the offline page has no stemmer)."""
+    """On both databases: the stems come from the server (the offline page has no stemmer).
+    A word whose stem is the word itself is left out: the browser reads it as its own."""
     html = client.get(IMH_URL).content.decode()
     stems = rules(html)["search"]["stems"]
-    words = {w for card in cards(html).values() for w in json.loads(card["words"])}
-    assert words <= set(stems)
-    assert all(stems[w] == stem(w) for w in stems)
+    entries = Entry.objects.prefetch_related("interventions", "repeats__interventions")
+    words = {w for entry in entries.filter(pathway=imh) for w in entry_words(entry)}
+    assert all(stems.get(word, word) == stem(word) for word in words)
+    assert all(stems[w] == stem(w) != w for w in stems)
     assert stems["visiting"] == "visit" and stems["families"] == "famili"
     assert stems["the"] == ""  # a stop word
     # Inflections the pathway does not use, and the glossary's words.
@@ -107,7 +117,14 @@ def test_the_page_hands_over_the_servers_rules_for_reading_an_age_and_a_search(c
         page["too_long"]["q"] == "Ensure this value has at most 200 characters (it has {length})."
     )
     assert page["labels"]["age"] == "Child's age"
-    assert page["search"]["typo_min_length"] == 5
+    # "Filters in use" in the server's order, with its names for the parameters.
+    assert page["parameters"] == ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q"]
+    assert page["in_use_labels"]["born_at_weeks"] == "Born at"
+    assert page["in_use_labels"]["q"] == "Search the pathway"
+    assert ["health-visiting", "Health Visiting"] in page["choices"]["service"]
+    assert [s for s, _ in page["choices"]["stage"]] == list(
+        Stage.objects.order_by("position", "start_days").values_list("slug", flat=True)
+    )
     assert [" ".join(words) for words in page["no_matches"]] == [
         "There are no rationales that match your filters.",
         "Please amend your choices to see more rationales.",
@@ -121,6 +138,62 @@ def test_only_the_unfiltered_page_may_be_filtered_in_the_browser(client, imh, qu
     html = client.get(f"{IMH_URL}?{query}").content.decode()
     unfiltered = query in ("", "age=&q=+")
     assert rules(html)["all_cards"] is unfiltered
-    # Only the page filtered in the browser carries the cards' words and their stems.
-    assert all(("words" in card) is unfiltered for card in cards(html).values())
-    assert bool(rules(html)["search"]["stems"]) is unfiltered
+    # Only the page filtered in the browser carries the cards' stems and the search's tables.
+    assert all(("stems" in card) is unfiltered for card in cards(html).values())
+    tables = [rules(html)["search"][name] for name in ("stems", "typos", "glossary", "fold")]
+    assert all(bool(table) is unfiltered for table in tables)
+
+
+# The browser's side of typo_index, as offline.js looks a typed word up: as it is, and with
+# each letter BLANK.
+def browser_finds(index: dict, typed: str) -> set[str]:
+    keys = [typed, *(typed[:i] + BLANK + typed[i + 1 :] for i in range(len(typed)))]
+    return {found for key in keys for found in index.get(key, [])}
+
+
+VOCABULARY = ["attachment", "admisisons", "visiting", "families", "massage", "worker", "sleep"]
+EDITS = st.sampled_from(["drop", "add", "change", "swap", "none"])
+
+
+@given(
+    word=st.sampled_from(VOCABULARY),
+    edit=EDITS,
+    at=st.integers(0, 20),
+    letter=st.text("aeisx", min_size=1, max_size=1),
+)
+def test_looking_a_typed_word_up_finds_exactly_the_words_one_typo_away(word, edit, at, letter):
+    """The index holds the one rule (search.one_typo_apart) as data: a lookup finds a word
+    exactly when it is one typo away, and only for words long enough to have a typo."""
+    i = at % (len(word) + 1)
+    typed = {
+        "drop": word[:i] + word[i + 1 :],
+        "add": word[:i] + letter + word[i:],
+        "change": word[:i] + letter + word[i + 1 :],
+        "swap": word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :],
+        "none": word,
+    }[edit]
+    index = typo_index(VOCABULARY)
+    expected = {
+        stem(w) for w in VOCABULARY if one_typo_apart(typed, w) and len(typed) >= TYPO_MIN_LENGTH
+    }
+    assert browser_finds(index, typed) == expected
+
+
+def test_the_typo_index_never_finds_a_word_two_typos_away():
+    index = typo_index(["xaby", "xbcyz", "abcdef"])
+    assert browser_finds(index, "xbcyq") == {stem("xbcyz")}
+    assert browser_finds(index, "bacdfe") == set()  # two swaps
+    assert browser_finds(index, "axcdef") == {stem("abcdef")}
+
+
+@given(
+    st.text(
+        st.sampled_from(
+            [chr(c) for a, b in TYPED_CHARACTERS for c in range(a, b)] + list("’–‘ab '-")
+        )
+    )
+)
+def test_folding_a_character_at_a_time_is_normalise(text):
+    fold = folding()
+    folded = "".join(fold.get(char, char) for char in text)
+    assert folded == normalise(text)

@@ -253,7 +253,7 @@ def saved_urls(page: Page) -> list[str]:
         """async () => {
           const urls = [];
           for (const name of await caches.keys()) {
-            if (!name.startsWith("pathways-saved")) continue;
+            if (!name.startsWith("pathways-") || name.startsWith("pathways-static")) continue;
             const cache = await caches.open(name);
             urls.push(...(await cache.keys()).map((request) => request.url));
           }
