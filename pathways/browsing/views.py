@@ -95,7 +95,8 @@ Band = namedtuple("Band", "start_days end_days")
 @dataclass
 class Result:
     """One entry as the browser lists it: its stage heading, its card, and this request's
-    mark; its place and rationale name it (in the page's context, for whoever reads it)."""
+    mark; its place and rationale name it (in the page's context, for whoever reads it), and
+    a search's rank says why it is listed where it is."""
 
     stage: Stage
     pk: int
@@ -107,11 +108,14 @@ class Result:
     listed: str = ""
     applies_at: str | None = None
     applies_at_words: str = ""
+    rank: float | None = None
 
     @classmethod
     def of(cls, entry: Entry) -> Result:
         band = Band(entry.age_band.start_days, entry.age_band.end_days)
-        return cls(entry.stage, entry.pk, entry.position, entry.number, entry.rationale, band)
+        result = cls(entry.stage, entry.pk, entry.position, entry.number, entry.rationale, band)
+        result.rank = getattr(entry, "rank", None)
+        return result
 
     @classmethod
     def from_row(cls, stages: dict[int, Stage], row: tuple) -> Result:
