@@ -1,5 +1,6 @@
 """The shape of the code: no module imports another that imports it back (directly or round a
-longer loop, at module level or inside a function), and every module imports on its own."""
+longer loop, at module level or inside a function), every module imports on its own, and no
+function is over sixty lines."""
 
 import ast
 import re
@@ -141,3 +142,29 @@ def test_the_readme_says_nothing_twice():
                 repeated.append((number, seen[key], key))
             seen.setdefault(key, number)
     assert repeated == []
+
+
+# STYLE.md: a function a newcomer can read at once (issue 22).
+LONGEST_FUNCTION = 60
+
+
+def long_functions(path, root=ROOT) -> list[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    return [
+        f"{path.relative_to(root)}:{node.lineno} {node.name} ({length} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (length := node.end_lineno - node.lineno + 1) > LONGEST_FUNCTION
+    ]
+
+
+def test_no_function_is_over_sixty_lines():
+    found = [line for path in project_modules().values() for line in long_functions(path)]
+    assert not found, found
+
+
+def test_the_length_check_finds_a_long_function(tmp_path):
+    long = tmp_path / "long.py"
+    body = "".join(f"    x{n} = {n}\n" for n in range(LONGEST_FUNCTION))
+    long.write_text(f'def long():\n    """One line too many."""\n{body}')
+    assert long_functions(long, root=tmp_path) == ["long.py:1 long (62 lines)"]
