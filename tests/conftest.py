@@ -352,6 +352,24 @@ def serve(path: str, headers: dict[str, str] | None = None) -> Served:
     return Served(answer["status"], answer["headers"], body.decode(), time.monotonic() - started)
 
 
+def pytest_sessionfinish(session):
+    """An xdist worker hands its fuzzed-request counts to the controller, which prints them."""
+    from .fuzz.counts import REQUESTS, SERVER_ERRORS
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["fuzzed"] = (dict(REQUESTS), dict(SERVER_ERRORS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from .fuzz.counts import REQUESTS, SERVER_ERRORS
+
+    requests, server_errors = getattr(node, "workeroutput", {}).get("fuzzed", ({}, {}))
+    REQUESTS.update(requests)
+    SERVER_ERRORS.update(server_errors)
+
+
 def pytest_terminal_summary(terminalreporter):
     """How many fuzzed requests each surface took, and how many 5xx (the suite fails on one)."""
     from .fuzz.counts import REQUESTS, summary
