@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run serve test test-quick lint check-migrations check-deploy bench bench-search \
+.PHONY: run serve test test-quick coverage lint check-migrations check-deploy bench bench-search \
 	backup restore vendor-nhsuk-frontend clean
 
 $(PY):
@@ -42,12 +42,22 @@ serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
 	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
 
-test: $(VENV)/.installed
-	$(BIN)/pytest
+# Over every core (pytest-xdist): each worker has its own test database. TEST_WORKERS=0 runs
+# in this one process.
+TEST_WORKERS ?= auto
 
-# Everything but the browser tests, for a quick loop while working.
+test: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-full} $(BIN)/pytest -n $(TEST_WORKERS)
+
+# Everything but the browser tests, with a few examples per property test, for a quick loop
+# while working.
 test-quick: $(VENV)/.installed
-	$(BIN)/pytest -m "not browser"
+	HYPOTHESIS_PROFILE=quick APPROVAL_MACHINE_EXAMPLES=10 $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
+
+# Line coverage of pathways/ and config/ over the whole suite, workers combined.
+coverage: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-full} $(BIN)/pytest -n $(TEST_WORKERS) \
+	  --cov --cov-report=term:skip-covered
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -83,7 +93,7 @@ vendor-nhsuk-frontend:
 	scripts/vendor-nhsuk-frontend.sh $(NHSUK_FRONTEND_VERSION)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles var .pytest_cache .ruff_cache .hypothesis bench/results
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3* .coverage* staticfiles var .pytest_cache .ruff_cache .hypothesis bench/results
 
 # Search latency at 10,000 entries on PostgreSQL, with and without the GIN index
 # (needs a running PostgreSQL; see bench/search_benchmark.py). Not part of make test.

@@ -22,10 +22,24 @@ from pathways.operations import caching
 
 from .relay import closed_port
 
-# CI runs the same examples every time, so a red build can be reproduced; locally they vary.
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE: "full" (`make test`: every property
+# test runs the examples it asks for), "ci" (the same, and the same examples every time, so a
+# red build can be reproduced; the default when CI is set) and "quick" (`make test-quick`: a
+# few examples each, for the loop while working).
+QUICK_EXAMPLES = 10
+settings.register_profile("full", print_blob=True)
 settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+settings.register_profile("quick", max_examples=QUICK_EXAMPLES)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI") else "full"
+)
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(full: int) -> int:
+    """How many examples a property test that asks for `full` runs under this profile."""
+    return min(full, QUICK_EXAMPLES) if HYPOTHESIS_PROFILE == "quick" else full
+
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # there unless told that this is deliberate (the live server runs in its own thread).
@@ -63,6 +77,10 @@ def empty_caches(settings, tmp_path):
     settings.CACHES = local_caches(tmp_path)
     caching._unavailable_until.clear()
     caching.forget_version()
+    # Every test starts at the content version the session's loading left (its changes roll
+    # back), and a test may change content without a new version (a queryset's update()):
+    # what this process kept for that version must not reach the next test.
+    caching._memo.update(version=None, items={})
 
 
 def local_caches(folder: Path) -> dict:
@@ -91,13 +109,23 @@ def nothing_reused(settings, monkeypatch):
     monkeypatch.setattr(caching, "_hold", lambda version, since: None)
 
 
-@pytest.fixture
-def imh(db):
-    """The seeds' content, loaded from the project's fixtures exactly as `make run` loads it."""
+def load_seeds() -> None:
+    """The seeds' content from the project's fixtures and its history baseline, exactly as
+    `make run` loads them."""
     call_command("loaddata", *FIXTURES, verbosity=0)
     call_command("record_history_baseline", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def imh(db):
+    """The infant mental health pathway of the seeds' content, which every test database
+    holds (loaded once per session, and again after a transactional test's flush)."""
     from pathways.models import Pathway
 
+    # This thread holds the content version, as a worker does between its reads and as the
+    # loading left it when each test loaded the seeds: counts of a page's queries leave out
+    # the version's read (at most one each CONTENT_VERSION_SECONDS, tested in test_caching).
+    caching.content_version()
     return Pathway.objects.get(slug="infant-mental-health")
 
 
@@ -143,17 +171,50 @@ def approve_pending(user, comment: str = "") -> int:
 
 # Each staff group's rights as the migrations left them, read once before any test runs.
 MIGRATED_GROUPS: dict[str, list[tuple[str, str]]] = {}
+# While the test database is set up: the means to reach it between tests.
+_database: dict[str, object] = {}
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test databases, and then the staff groups' rights read from them while
-    they are freshly migrated (before any test, and so before any flush)."""
+    """pytest-django's test databases, then the staff groups' rights read from them while
+    they are freshly migrated (before any test, and so before any flush), then the seeds'
+    content loaded once: each test's changes roll back, so every test starts from it."""
     with django_db_blocker.unblock():
         for group in Group.objects.prefetch_related("permissions__content_type"):
             MIGRATED_GROUPS[group.name] = [
                 (p.content_type.app_label, p.codename) for p in group.permissions.all()
             ]
+        load_seeds()
+    _database["blocker"] = django_db_blocker
+    yield
+    _database.clear()
+
+
+def flushes_the_database(item: pytest.Item) -> bool:
+    """Whether pytest-django runs `item` as a TransactionTestCase, which commits and then
+    empties every table when it ends (pytest_django.fixtures._django_db_helper's rule)."""
+    marker = item.get_closest_marker("django_db")
+    if marker:
+        flags = dict(zip(("transaction", "reset_sequences"), marker.args, strict=False))
+        flags.update(marker.kwargs)
+        if flags.get("transaction") or flags.get("reset_sequences"):
+            return True
+    return not {"transactional_db", "live_server", "django_db_reset_sequences"}.isdisjoint(
+        getattr(item, "fixturenames", ())
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, the seeds' content again, so that the next test
+    starts from what every test starts from, whatever order the tests run in (xdist's
+    included). With no next test the database is being destroyed."""
+    result = yield
+    if nextitem is not None and "blocker" in _database and flushes_the_database(item):
+        with _database["blocker"].unblock():
+            load_seeds()
+    return result
 
 
 def staff_group(name: str) -> Group:
@@ -207,8 +268,8 @@ def live_server_sees_each_change_at_once(request, settings):
 
 @pytest.fixture
 def live_imh(transactional_db, live_server):
-    """The live server with the seeds' content loaded; returns the pathway page's URL."""
-    call_command("loaddata", *FIXTURES, verbosity=0)
+    """The pathway page's URL on the live server, which sees the seeds' content (committed
+    once per session, and again after each transactional test's flush)."""
     return live_server.url + IMH_URL
 
 
@@ -295,6 +356,24 @@ def serve(path: str, headers: dict[str, str] | None = None) -> Served:
     finally:
         result.close()
     return Served(answer["status"], answer["headers"], body.decode(), time.monotonic() - started)
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its fuzzed-request counts to the controller, which prints them."""
+    from .fuzz.counts import REQUESTS, SERVER_ERRORS
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["fuzzed"] = (dict(REQUESTS), dict(SERVER_ERRORS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from .fuzz.counts import REQUESTS, SERVER_ERRORS
+
+    requests, server_errors = getattr(node, "workeroutput", {}).get("fuzzed", ({}, {}))
+    REQUESTS.update(requests)
+    SERVER_ERRORS.update(server_errors)
 
 
 def pytest_terminal_summary(terminalreporter):

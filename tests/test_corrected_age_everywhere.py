@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pathways import ages
 
-from .conftest import IMH_URL
+from .conftest import IMH_URL, examples
 from .test_child_age import SEVEN_WEEKS_BORN_AT_30, TODAY, marks
 
 SEVEN_WEEKS_AT_30 = {"age": "7w", "born_at_weeks": "30+0"}
@@ -96,7 +96,7 @@ AGE_LIKE = st.one_of(
 
 
 @settings(
-    max_examples=120,
+    max_examples=examples(120),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -14,7 +14,7 @@ from pathways.ages import ChildAge
 from pathways.filters import EntryFilter, EntryFilterForm
 from pathways.models import Entry
 
-from .conftest import IMH_URL
+from .conftest import IMH_URL, examples
 
 ALL = list(range(10, 200, 10))
 HEALTH_VISITING = [10, 20, 30, 40, 50, 60, 70, 90, 100, 140, 150, 160, 170]
@@ -251,7 +251,9 @@ def test_a_draft_only_option_is_not_recognised_for_visitors(client, draft_only_o
 
 # The fixture's content is only read, so one database serves every example.
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     days=st.integers(min_value=0, max_value=2000),

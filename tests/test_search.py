@@ -24,7 +24,7 @@ from pathways.search import (
     words_of,
 )
 
-from .conftest import IMH_URL
+from .conftest import IMH_URL, examples
 
 POSTGRES = connection.vendor == "postgresql"
 # 170 (3 - 5 years) repeats 140's interventions ("As above in 1 - 3 years age range plus:").
@@ -144,7 +144,7 @@ def test_the_one_typo_rule():
     assert not one_typo_apart("abcdef", "badcef")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=5, max_size=20), st.data())
 def test_one_typo_keeps_the_trigram_similarity_search_asks_for(word, data):
     """pg_trgm finds typo candidates by similarity >= TRIGRAM_FLOOR: every word one typo away
@@ -304,7 +304,7 @@ QUERY_TEXT = st.one_of(
 
 
 @settings(
-    max_examples=80,
+    max_examples=examples(80),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -354,7 +354,7 @@ def phrases_of_the_pathway() -> list[tuple[int, str]]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

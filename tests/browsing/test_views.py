@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pathways.characters import control_character
 from pathways.models import Entry, Intervention, Pathway, Status
 
-from ..conftest import IMH_URL
+from ..conftest import IMH_URL, examples
 
 HTMX = {"HX-Request": "true"}
 
@@ -263,7 +263,7 @@ VALUES = st.one_of(
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -25,8 +25,9 @@ NOTIFICATIONS = "/admin/pathways/pendingchange/notifications/"
 
 
 def waiting_change(user, name="Targeted Support", decision=Decision.PENDING) -> PendingChange:
-    """A pending change to a tag named `name`, proposed by `user`."""
-    tag = Tag.objects.create(name=name, slug=name.lower().replace(" ", "-"))
+    """A pending change to a tag named `name` (the seeds' own, if they have one), proposed by
+    `user`."""
+    tag, _ = Tag.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})
     change = PendingChange.objects.create(
         content_type=ContentType.objects.get_for_model(Tag),
         object_id=tag.pk,

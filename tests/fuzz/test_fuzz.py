@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from pathways.models import Entry, ProblemReport
 
-from ..conftest import HTMX, IMH_URL
+from ..conftest import HTMX, IMH_URL, examples
 from ..editing.test_admin import change_form_data
 from .counts import record
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=examples(EXAMPLES),
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

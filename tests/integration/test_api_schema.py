@@ -10,6 +10,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
 
+from ..conftest import examples
 from ..fuzz.counts import record
 
 # Read from the app in-process when the tests are collected; the document needs no database.
@@ -30,7 +31,7 @@ def wsgi_in_test(imh):
 
 @schema.parametrize()
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -20,6 +20,8 @@ from pathways import ages
 from pathways.models import Entry
 from pathways.public import filter_entries
 
+from ..conftest import examples
+
 SITE = "https://pathways.example.nhs.uk"
 DISCOVERY = "/cds-services"
 SERVICE = "/cds-services/infant-mental-health"
@@ -954,7 +956,7 @@ plausible_requests = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     # The settings and the patched urlopen are the same for every example.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

@@ -106,12 +106,25 @@ HEADERS = {
 }
 
 
+# Each kind of response fetched once in a test process, by whichever of its tests runs first
+# there: what a response carries does not depend on which test asked for it.
+FETCHED = {}
+
+
+def fetched(kind, client, request):
+    """The response of this kind, with the status it must have."""
+    if kind not in FETCHED:
+        status, fetch = RESPONSES[kind]
+        response = fetch(client, request.getfixturevalue)
+        assert response.status_code == status
+        FETCHED[kind] = response
+    return FETCHED[kind]
+
+
 @pytest.mark.parametrize("header", HEADERS)
 @pytest.mark.parametrize("kind", RESPONSES)
 def test_every_response_carries_the_security_headers(client, db, request, kind, header):
-    status, fetch = RESPONSES[kind]
-    response = fetch(client, request.getfixturevalue)
-    assert response.status_code == status
+    response = fetched(kind, client, request)
     check = HEADERS[header]
     assert check(response) is not False
 
@@ -160,8 +173,7 @@ def test_templates_have_no_inline_script_or_style(template):
 )
 def test_rendered_pages_have_no_inline_script_or_style(client, db, request, kind):
     # Includes what Django and its admin render, which the template scan cannot see.
-    status, fetch = RESPONSES[kind]
-    response = fetch(client, request.getfixturevalue)
+    response = fetched(kind, client, request)
     assert forbidden_markup(response.content.decode()) == []
 
 
