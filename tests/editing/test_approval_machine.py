@@ -871,10 +871,12 @@ class ApprovalMachine(RuleBasedStateMachine):
             },
         }
         page = body(anonymous.get(PAGE))
-        found = re.search(
-            r'<script id="offline-rules" type="application/json">(.*?)</script>', page
-        )
-        rules = json.loads(found[1]) if found else {"search": {"stems": {}, "glossary": {}}}
+        # The page's offline tables are read as "offline words", not as the page's text: the
+        # typo index files each word under its misspellings, which are no version's token.
+        script = re.compile(r'<script id="offline-rules" type="application/json">(.*?)</script>')
+        found = script.search(page)
+        page = script.sub("", page)
+        rules = json.loads(found[1])["search"] if found else {}
         cds = anonymous.post(
             f"/cds-services/{SLUG}",
             json.dumps(hook),
@@ -891,8 +893,7 @@ class ApprovalMachine(RuleBasedStateMachine):
             "FHIR PlanDefinition": body(anonymous.get(f"/api/pathways/{SLUG}/fhir")),
             "FHIR CodeSystem": body(anonymous.get("/fhir/CodeSystem/pathway-navigator")),
             "CDS card": body(cds) if cds.status_code == 200 else "",
-            "offline words": " ".join(rules["search"]["stems"])
-            + json.dumps(rules["search"]["glossary"]),
+            "offline words": offline_words(page, rules),
             "what changed": body(anonymous.get(f"{PAGE}changes/")),
             "plan page": body(anonymous.get(f"/documents/{DOCUMENT}/")),
         }
@@ -968,6 +969,15 @@ class ApprovalMachine(RuleBasedStateMachine):
             ):
                 return True
         return False
+
+
+def offline_words(page: str, rules: dict) -> str:
+    """What offline search can find on the saved page: each card's stems (data-stems), the
+    stems the typo index files words under, the stems table and the glossary."""
+    stems = re.findall(r'data-stems="([^"]*)"', page)
+    typos = [stem for filed in rules.get("typos", {}).values() for stem in filed]
+    tables = json.dumps([rules.get("stems", {}), rules.get("glossary", {})])
+    return " ".join([*stems, *typos, tables])
 
 
 STATS = {"checks": 0}
