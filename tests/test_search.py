@@ -372,7 +372,10 @@ def test_any_apostrophe_dash_or_case_of_a_phrase_finds_its_entry(client, imh, da
             char = data.draw(st.sampled_from(DASHES))
         typed += data.draw(st.sampled_from([char, char.upper(), char.lower()]))
     assert position in found(client, f'"{typed}"'), typed
-    assert position in found(client, typed), typed
+    # Unquoted, a leading "-" is the search's "not" (search.parse_terms): "-use of tools" asks for
+    # entries without "use", so only the quoted phrase is sure to find its entry then.
+    if not typed.startswith("-"):
+        assert position in found(client, typed), typed
 
 
 def test_when_search_alone_empties_the_page_it_says_what_the_other_filters_find(client, imh):
