@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from pathways.offline.rules import card_stems
-from pathways.operations.caching import PAGES_CACHE
+from pathways.operations.caching import kept
 from pathways.search import START, STOP, render_marked
 
 register = template.Library()
@@ -91,13 +90,9 @@ class ContentCacheNode(template.Node):
         self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
 
     def render(self, context: template.Context) -> str:
-        version = context.get("content_version")
-        if version is None:
-            return self.nodelist.render(context)
         vary_on = [var.resolve(context) for var in self.vary_on]
         key = make_template_fragment_key(self.name, vary_on)
-        build = lambda: self.nodelist.render(context)  # noqa: E731
-        return caches[PAGES_CACHE].get_or_set(key, build, version=version)
+        return kept(key, lambda: self.nodelist.render(context), context.get("content_version"))
 
 
 @register.tag
