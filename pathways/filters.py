@@ -340,6 +340,12 @@ class EntryFilter(django_filters.FilterSet):
             queryset = queryset.for_ages(self.child_age.ages)
         return queryset
 
+    def select(self, queryset):
+        """The entries of `queryset` these filters select: what `qs` is for the queryset
+        they were made with (the pathway page makes its own only when it must read it)."""
+        self.form.is_valid()
+        return self.filter_queryset(queryset.all())
+
     @property
     def child_age(self) -> ChildAge | None:
         """The age the results are for, or None when no usable age was given."""

@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -479,28 +480,19 @@ def _bar_link(item: LinkedBar) -> tuple:
     return kind, item.href, item.description, _bar_shape(item.bar)
 
 
-def draw(timeline: Timeline, lanes: list[tuple], title: str) -> SafeString:
-    """The figure for a page: the SVG, then the same picture as a list. `lanes` is what
-    `linked` returns for this page; `title` the pathway's."""
-    # The child's ages go behind the bars, so no line crosses a count; their labels sit
-    # below. The lane names go last, with a pale halo, so no line crosses their letters.
-    return format_html(
-        '<figure class="timeline" aria-labelledby="timeline-caption">'
-        '<svg class="timeline__svg" xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}" '
-        'width="{width}" height="{height}" role="group" aria-labelledby="timeline-caption" '
-        'font-family="arial, sans-serif" font-size="12">{axis}{lines}{bars}'
-        '<g aria-hidden="true">{names}</g></svg>'
-        '<figcaption id="timeline-caption" class="nhsuk-body-s timeline__caption">'
-        "{title} from birth to 5 years: stages along the top, one lane per service, "
-        "one bar per age band with its number of rationales{as_line}. "
-        "Select a bar to go to its rationales.</figcaption></figure>{as_list}",
-        view_box=timeline.view_box,
-        width=timeline.width,
-        height=_number(timeline.height),
-        axis=_axis(timeline.stages, timeline.ticks, timeline.plot_bottom),
-        lines=format_html_join(
-            "", "{}", ((_child_line(line, timeline.plot_bottom),) for line in timeline.lines)
-        ),
+class DrawnLanes(NamedTuple):
+    """The lanes as one page links them: the same for every child whose ages fall in the
+    same bands, so a page keeps them per selection (the child's lines are drawn apart)."""
+
+    bars: SafeString
+    names: SafeString
+    in_words: SafeString
+
+
+def draw_lanes(lanes: list[tuple]) -> DrawnLanes:
+    """The markup of the lanes `linked` returns: their bars, their names, and the list of
+    them in words."""
+    return DrawnLanes(
         bars=format_html_join(
             "",
             '<g class="timeline__lane">{}</g>',
@@ -521,6 +513,49 @@ def draw(timeline: Timeline, lanes: list[tuple], title: str) -> SafeString:
             'stroke-width="4" paint-order="stroke">{}</text>',
             ((_number(lane.label_y), lane.service) for lane, _ in lanes),
         ),
+        in_words=format_html_join(
+            "",
+            '<h3 class="nhsuk-heading-xs">{}</h3>'
+            '<ul class="nhsuk-list nhsuk-list--bullet timeline__list">{}</ul>',
+            (
+                (
+                    lane.service,
+                    format_html_join(
+                        "",
+                        '<li><a href="{}">{}: {} rationale{}</a>{}</li>',
+                        map(_list_item, bars),
+                    ),
+                )
+                for lane, bars in lanes
+            ),
+        ),
+    )
+
+
+def draw(timeline: Timeline, lanes: DrawnLanes, title: str) -> SafeString:
+    """The figure for a page: the SVG, then the same picture as a list. `lanes` is what
+    `draw_lanes` made of this page's links; `title` the pathway's."""
+    # The child's ages go behind the bars, so no line crosses a count; their labels sit
+    # below. The lane names go last, with a pale halo, so no line crosses their letters.
+    return format_html(
+        '<figure class="timeline" aria-labelledby="timeline-caption">'
+        '<svg class="timeline__svg" xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}" '
+        'width="{width}" height="{height}" role="group" aria-labelledby="timeline-caption" '
+        'font-family="arial, sans-serif" font-size="12">{axis}{lines}{bars}'
+        '<g aria-hidden="true">{names}</g></svg>'
+        '<figcaption id="timeline-caption" class="nhsuk-body-s timeline__caption">'
+        "{title} from birth to 5 years: stages along the top, one lane per service, "
+        "one bar per age band with its number of rationales{as_line}. "
+        "Select a bar to go to its rationales.</figcaption></figure>{as_list}",
+        view_box=timeline.view_box,
+        width=timeline.width,
+        height=_number(timeline.height),
+        axis=_axis(timeline.stages, timeline.ticks, timeline.plot_bottom),
+        lines=format_html_join(
+            "", "{}", ((_child_line(line, timeline.plot_bottom),) for line in timeline.lines)
+        ),
+        bars=lanes.bars,
+        names=lanes.names,
         title=title,
         as_line=", and the age given as a line" if timeline.lines else "",
         as_list=_as_list(timeline, lanes),
@@ -532,7 +567,7 @@ def _list_item(item: LinkedBar) -> tuple:
     return item.href, bar.band, bar.count, "" if bar.count == 1 else "s", item.notes
 
 
-def _as_list(timeline: Timeline, lanes: list[tuple]) -> SafeString:
+def _as_list(timeline: Timeline, lanes: DrawnLanes) -> SafeString:
     """The picture in words, for screen readers and anyone who prefers a list."""
     ages = ""
     if timeline.lines:
@@ -550,20 +585,5 @@ def _as_list(timeline: Timeline, lanes: list[tuple]) -> SafeString:
         "</div></details>",
         _stages_in_words(timeline.stages),
         ages,
-        format_html_join(
-            "",
-            '<h3 class="nhsuk-heading-xs">{}</h3>'
-            '<ul class="nhsuk-list nhsuk-list--bullet timeline__list">{}</ul>',
-            (
-                (
-                    lane.service,
-                    format_html_join(
-                        "",
-                        '<li><a href="{}">{}: {} rationale{}</a>{}</li>',
-                        map(_list_item, bars),
-                    ),
-                )
-                for lane, bars in lanes
-            ),
-        ),
+        lanes.in_words,
     )

@@ -40,7 +40,7 @@ from ..publishing import with_pending_versions
 from ..search import load_glossary, mark_matches
 from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
-from .timeline import build_timeline, draw, linked
+from .timeline import build_timeline, draw, draw_lanes, linked
 
 BROWSER = "pathways/pathway_browser.html"
 # The filters typed rather than ticked.
@@ -182,22 +182,36 @@ class PathwayPage:
         """The entries this person may see (a fresh queryset: it is never kept)."""
         return Entry.objects.visible_to(self.request.user)
 
+    def pathway_entries(self) -> EntryQuerySet:
+        """The pathway's entries this person may see, with all a card shows, in page order."""
+        return self.entries_shown().for_browser(self.pathway)
+
     def selection(self) -> EntryFilter:
-        """The filters as asked, over the pathway's entries this person may see."""
-        entries = self.entries_shown().for_browser(self.pathway)
+        """The filters as asked. They are given no entries: those they select are
+        `selected()`, made into a queryset only when rows must be read (most requests find
+        theirs kept, and building the queryset was a tenth of such a request)."""
         # Kept for visitors only (staff have no version), who see the published entries.
-        self.options = self.kept(options_key(self.pathway), lambda: filter_options(entries))
+        self.options = self.kept(
+            options_key(self.pathway), lambda: filter_options(self.pathway_entries())
+        )
         # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
         self.terms = self.kept("glossary", lambda: list(GlossaryTerm.objects.published()))
         self.glossary = self.kept("glossary-names", lambda: load_glossary(terms=self.terms))
         return EntryFilter(
-            self.request.GET, queryset=entries, options=self.options, glossary=self.glossary
+            self.request.GET,
+            queryset=Entry.objects.none(),
+            options=self.options,
+            glossary=self.glossary,
         )
+
+    def selected(self) -> EntryQuerySet:
+        """The pathway's entries that the filters select."""
+        return self.filters.select(self.pathway_entries())
 
     def entries(self, *, whole: bool = True) -> list[Entry]:
         """The selection's entries as models, search matches marked and (for staff who asked)
         pending changes in place; without their interventions unless `whole`."""
-        queryset = self.filters.qs if whole else self.filters.qs.prefetch_related(None)
+        queryset = self.selected() if whole else self.selected().prefetch_related(None)
         if self.for_offline:
             queryset = queryset.with_stages_overlapped(self.filters.stages)
         entries = list(queryset)
@@ -214,7 +228,7 @@ class PathwayPage:
         if not self.keeps_cards:
             return [Result.of(entry) for entry in self.entries()]
         pk = self.pathway.pk
-        bands = self.kept(f"bands:{pk}", lambda: age_bands(self.filters.queryset))
+        bands = self.kept(f"bands:{pk}", lambda: age_bands(self.pathway_entries()))
         rows = self.kept(f"rows:{pk}:{digest(self.filters.meaning(bands))}", self.read_rows)
         stages = {stage.pk: stage for stage in self.filters.stages}
         return [Result.from_row(stages, row) for row in rows]
@@ -224,7 +238,7 @@ class PathwayPage:
         (building a model per row was most of a long page's time), else the entries whose
         cards are to be built, with no interventions yet (only cards not kept need them)."""
         if caches[PAGES_CACHE].has_key(self.cards_key(), version=self.version):
-            return list(self.filters.qs.values_list(*ROW))
+            return list(self.selected().values_list(*ROW))
         return [Result.of(entry).row() for entry in self.entries(whole=False)]
 
     def cards_key(self) -> str:
@@ -283,9 +297,10 @@ class PathwayPage:
             result.listed = items[key]
 
     def timeline_figure(self, shown: set[int]) -> str:
-        """The pathway in one picture: its geometry kept per content version, the child's
-        lines added per request; each bar links to a card on this page (keeping its filters)
-        or, when none of its cards is shown, on the unfiltered page."""
+        """The pathway in one picture: its geometry kept per content version, its lanes per
+        selection, the child's lines drawn per request; each bar links to a card on this
+        page (keeping its filters) or, when none of its cards is shown, on the unfiltered
+        page."""
         pathway, stages = self.pathway, self.filters.stages
         plain = self.kept(
             f"timeline:{pathway.pk}",
@@ -293,7 +308,11 @@ class PathwayPage:
         )
         timeline = plain.for_child(self.filters.child_age)
         here = "#entry-" if self.for_offline else "#checklist-entry-"
-        lanes = linked(timeline, shown, here, f"{pathway.get_absolute_url()}#entry-")
+        # The lanes differ only by the cards shown and the bars the child's ages fall in.
+        covered = [bar.first for bar in plain.bars if timeline.covers_child(bar)]
+        key = f"timeline-lanes:{pathway.pk}:{digest(f'{here}{sorted(shown)}{covered}')}"
+        everything = f"{pathway.get_absolute_url()}#entry-"
+        lanes = self.kept(key, lambda: draw_lanes(linked(timeline, shown, here, everything)))
         return draw(timeline, lanes, pathway.title)
 
     def without_search(self, shown: list) -> dict | None:
@@ -303,7 +322,7 @@ class PathwayPage:
         others = self.request.GET.copy()
         others.pop("q", None)
         count = EntryFilter(
-            others, queryset=self.filters.queryset, options=self.options, glossary=self.glossary
+            others, queryset=self.pathway_entries(), options=self.options, glossary=self.glossary
         ).qs.count()
         if not count:
             return None

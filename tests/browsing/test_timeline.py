@@ -158,7 +158,7 @@ def test_every_text_in_the_drawing_is_escaped():
         [(10, "gp", hostile("band"), 0, 42), (20, "gp", "3 - 8 weeks", 21, 56)],
     ).for_child(ChildAge(70))
     lanes = linked(picture, {10}, hostile("here"), hostile("everything"))
-    drawn = timeline.draw(picture, lanes, hostile("title"))
+    drawn = timeline.draw(picture, timeline.draw_lanes(lanes), hostile("title"))
     assert "<b>" not in drawn and "'" not in drawn
     # Where each text appears: in the picture, in its links' titles, in the list.
     assert drawn.count(escaped("stage")) == 1
