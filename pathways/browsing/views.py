@@ -229,7 +229,8 @@ class PathwayPage:
             return [Result.of(entry) for entry in self.entries()]
         pk = self.pathway.pk
         bands = self.kept(f"bands:{pk}", lambda: age_bands(self.pathway_entries()))
-        rows = self.kept(f"rows:{pk}:{digest(self.filters.meaning(bands))}", self.read_rows)
+        self.selection_key = f"{pk}:{digest(self.filters.meaning(bands))}"
+        rows = self.kept(f"rows:{self.selection_key}", self.read_rows)
         stages = {stage.pk: stage for stage in self.filters.stages}
         return [Result.from_row(stages, row) for row in rows]
 
@@ -394,15 +395,30 @@ class PathwayPage:
             + (f"?{self.request.GET.urlencode()}" if self.request.GET else ""),
         }
 
+    def answer(self, results: list[Result]) -> str:
+        """The results listed with their cards, by age or under their stages (the template's
+        `answer`): kept, like the rows, per selection and the marks this age gives them."""
+
+        def build() -> str:
+            self.add_cards(results)
+            if by_age:
+                self.add_listed_items(results)
+            return get_template(f"{BROWSER}#answer").render({"entries": results, "by_age": by_age})
+
+        by_age = self.filters.child_age is not None
+        if not (self.keeps_cards and results):
+            return build()
+        marks = digest(",".join(str(result.applies_at) for result in results))
+        return self.kept(f"answer:{self.variant}:{self.selection_key}:{marks}", build)
+
     def browser_context(self) -> dict:
-        """The browser's context: the rows with their cards, and what offline.js is handed."""
+        """The browser's context: the rows, listed with their cards, and what offline.js is
+        handed."""
         results = self.rows()
-        self.add_cards(results)
-        context = self.context(results)
-        if self.filters.child_age is not None:
-            self.add_listed_items(results)
+        context = self.context(results)  # marks each result with the age it applies at
         return {
             **context,
+            "answer": self.answer(results),
             # Called by the template only when the part that shows them is not kept.
             "offline_rules": lambda: self.offline_rules(results),
             "all_cards": self.all_cards,
