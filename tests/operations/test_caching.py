@@ -21,6 +21,7 @@ from pathways.models import Entry, Pathway
 from pathways.operations import caching
 
 from ..conftest import HTMX, IMH_URL
+from ..pagetext import visible_lines
 
 FILTERED = IMH_URL + "?service=primary-care-gp"
 # The queries that build the page or fragment (tests/test_views.py), the glossary and the
@@ -98,6 +99,40 @@ def test_children_whose_ages_share_bands_share_a_selection(client, imh):
     assert int(count.search(younger.content.decode())[1]) == (
         Entry.objects.published().filter(pathway=imh).for_ages([49]).count()
     )
+
+
+def test_children_who_share_a_selection_get_their_own_marks_and_lines(client, imh):
+    # A term baby of 9 weeks and a baby of 16 weeks born at 36 weeks (corrected age 12 weeks)
+    # share a selection: the same bands hold their ages, so the rows, the listed results and
+    # the timeline's lanes are kept once. Only the second's results are marked with the age
+    # they apply at, and each page draws its own child's lines.
+    term, _ = fetch(client, IMH_URL + "?age=9w")
+    early, queries = fetch(client, IMH_URL + "?age=16w&born_at_weeks=36")
+    assert queries == REPEATED
+    term_text = visible_lines(term.content.decode(), within_id="results")
+    early_text = visible_lines(early.content.decode(), within_id="results")
+    assert not [line for line in term_text if "Applies at" in line]
+    marks = [line for line in early_text if "Applies at" in line]
+    assert marks and all("both actual and corrected age" in line for line in marks)
+    assert len(marks) == len(Entry.objects.published().filter(pathway=imh).for_ages([112]))
+    figure = visible_lines(early.content.decode(), within_id="timeline")
+    assert "Actual age 16w; Corrected age 12w." in figure
+    assert "Child's age 9w." in visible_lines(term.content.decode(), within_id="timeline")
+
+
+def test_each_selection_links_the_timeline_to_its_own_cards(client, imh):
+    # The lanes are kept per selection: a bar links to its card on this page when the card is
+    # shown, else to the unfiltered page. Primary care and health visiting share no card.
+    def linked_here(response) -> set[str]:
+        html = response.content.decode()
+        figure = html[html.index('<figure class="timeline"') : html.index("</figure>")]
+        return set(re.findall(r'href="#entry-(\d+)"', figure))
+
+    gp = linked_here(fetch(client, FILTERED)[0])
+    hv = linked_here(fetch(client, IMH_URL + "?service=health-visiting")[0])
+    assert gp and hv and not gp & hv
+    gp_numbers = Entry.objects.published().filter(service__slug="primary-care-gp")
+    assert gp <= {str(number) for number in gp_numbers.values_list("number", flat=True)}
 
 
 def kept_objects(values):
