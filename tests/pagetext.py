@@ -1,5 +1,6 @@
 """Reads a rendered page as a person sees it: one line per block of visible text."""
 
+import re
 from html.parser import HTMLParser
 
 BLOCKS = {
@@ -43,6 +44,8 @@ BLOCKS = {
     "strong",
 }
 INVISIBLE = {"script", "style", "template", "head"}
+# Left open, these end where the next one of their kind starts.
+OPTIONAL_END = {"p", "li", "dt", "dd", "option", "tr", "td", "th"}
 VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr"}
 
 
@@ -116,3 +119,99 @@ def is_subsequence(needles: list[str], haystack: list[str]) -> tuple[bool, str |
         except ValueError:
             return False, needle
     return True, None
+
+
+class Element:
+    """One element of a page: its tag, its attributes and the text a person reads in it."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None], markup: str):
+        self.tag = tag
+        self.attrs = attrs
+        self.markup = markup
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    @property
+    def lines(self) -> list[str]:
+        return visible_lines(self.markup)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+    def __repr__(self):
+        return f"<{self.tag} {self.attrs}: {self.text!r}>"
+
+
+class _Elements(HTMLParser):
+    """Collects the elements a test asks for, with the markup each spans in the page; not
+    those inside a <template>, which the page only copies from."""
+
+    def __init__(self, html: str, wanted):
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.wanted = wanted
+        self.line_starts = [0] + [newline.end() for newline in re.finditer("\n", html)]
+        self.open: list[tuple[str, dict, int]] = []  # tag, attrs, where it starts
+        self.found: list[tuple[int, Element]] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def _keep(self, tag, attrs, start, end):
+        inert = any(open_tag == "template" for open_tag, _, _ in self.open)
+        if not inert and self.wanted(tag, attrs):
+            self.found.append((start, Element(tag, attrs, self.html[start:end])))
+
+    def handle_starttag(self, tag, attrs):
+        start = self._offset()
+        if tag in OPTIONAL_END and self.open and self.open[-1][0] == tag:
+            open_tag, open_attrs, open_start = self.open.pop()  # a <p> or <li> left open
+            self._keep(open_tag, open_attrs, open_start, start)
+        if tag in VOID:
+            self._keep(tag, dict(attrs), start, start + len(self.get_starttag_text()))
+        else:
+            self.open.append((tag, dict(attrs), start))
+
+    def handle_startendtag(self, tag, attrs):
+        start = self._offset()
+        self._keep(tag, dict(attrs), start, start + len(self.get_starttag_text()))
+
+    def handle_endtag(self, tag):
+        here = self._offset()
+        end = self.html.index(">", here) + 1
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:
+                # Elements left open inside this one (a <p> or <li> without its end tag) end
+                # where it does.
+                closing = self.open[i:]
+                del self.open[i:]
+                for open_tag, attrs, start in reversed(closing):
+                    self._keep(open_tag, attrs, start, end if open_tag == tag else here)
+                break
+
+
+def elements(html: str, tag: str | None = None, cls: str | None = None) -> list[Element]:
+    """The elements with this tag and/or this one class among theirs, in page order."""
+
+    def wanted(found_tag, attrs):
+        classes = (attrs.get("class") or "").split()
+        return (tag is None or found_tag == tag) and (cls is None or cls in classes)
+
+    parser = _Elements(html, wanted)
+    parser.feed(html)
+    parser.close()
+    return [element for _, element in sorted(parser.found, key=lambda found: found[0])]
+
+
+def element(html: str, id: str) -> Element:
+    """The one element with this id; fails if there is none or more than one."""
+    parser = _Elements(html, lambda _, attrs: attrs.get("id") == id)
+    parser.feed(html)
+    parser.close()
+    found = [element for _, element in parser.found]
+    assert len(found) == 1, f"{len(found)} elements have id={id!r}"
+    return found[0]
