@@ -54,10 +54,11 @@ def normalise(line: str) -> str:
 
 
 class _Lines(HTMLParser):
-    def __init__(self, within_id: str | None, skip_classes: set[str]):
+    def __init__(self, within_id: str | None, skip_classes: set[str], aria_hidden: bool):
         super().__init__(convert_charrefs=True)
         self.within_id = within_id
         self.skip_classes = skip_classes
+        self.aria_hidden = aria_hidden
         self.stack: list[tuple[str, bool, bool]] = []  # tag, hidden, inside target
         self.lines: list[str] = []
         self.current: list[str] = []
@@ -79,7 +80,11 @@ class _Lines(HTMLParser):
         hidden, inside = self._state()
         classes = set((attrs.get("class") or "").split())
         hidden = (
-            hidden or tag in INVISIBLE or "hidden" in attrs or bool(classes & self.skip_classes)
+            hidden
+            or tag in INVISIBLE
+            or "hidden" in attrs
+            or bool(classes & self.skip_classes)
+            or (self.aria_hidden and attrs.get("aria-hidden") == "true")
         )
         inside = inside or (self.within_id is not None and attrs.get("id") == self.within_id)
         if tag in BLOCKS:
@@ -100,14 +105,22 @@ class _Lines(HTMLParser):
         if inside and not hidden:
             self.current.append(data)
 
+    def read(self, html: str) -> list[str]:
+        self.feed(html)
+        self.close()
+        self._flush()
+        return self.lines
+
 
 def visible_lines(html: str, within_id: str | None = None, skip_classes=()) -> list[str]:
     """The page's visible text blocks, in order; only inside the element `within_id` if given."""
-    parser = _Lines(within_id, {"nhsuk-u-visually-hidden", *skip_classes})
-    parser.feed(html)
-    parser.close()
-    parser._flush()
-    return parser.lines
+    hidden = {"nhsuk-u-visually-hidden", *skip_classes}
+    return _Lines(within_id, hidden, aria_hidden=False).read(html)
+
+
+def spoken_lines(html: str) -> list[str]:
+    """The text a screen reader reads: the visually hidden parts too, not what is aria-hidden."""
+    return _Lines(None, set(), aria_hidden=True).read(html)
 
 
 def is_subsequence(needles: list[str], haystack: list[str]) -> tuple[bool, str | None]:
@@ -140,6 +153,10 @@ class Element:
     @property
     def text(self) -> str:
         return " ".join(self.lines)
+
+    @property
+    def spoken(self) -> str:
+        return " ".join(spoken_lines(self.markup))
 
     def __repr__(self):
         return f"<{self.tag} {self.attrs}: {self.text!r}>"
@@ -215,3 +232,14 @@ def element(html: str, id: str) -> Element:
     found = [element for _, element in parser.found]
     assert len(found) == 1, f"{len(found)} elements have id={id!r}"
     return found[0]
+
+
+def summary_list(html: str) -> dict[str, list[str]]:
+    """An NHS.UK summary list as read: each row's key and the lines of its value."""
+    rows = elements(html, "div", "nhsuk-summary-list__row")
+    return {row.lines[0]: row.lines[1:] for row in rows}
+
+
+def links(html: str) -> dict[str, str]:
+    """Each link's visible text and where it goes (the last link, if two read the same)."""
+    return {link.text: link.attrs.get("href") for link in elements(html, "a")}

@@ -2,7 +2,7 @@
 tick, the child's age in words, room for notes and the way back."""
 
 from ..conftest import IMH_URL
-from ..pagetext import elements, visible_lines
+from ..pagetext import elements, links, summary_list, visible_lines
 
 CHECKLIST = f"{IMH_URL}checklist/"
 
@@ -71,9 +71,7 @@ def test_checklist_states_age_service_date_review_and_link_back(client, imh, mon
         "Showing what applies at the child&#x27;s actual age, 10 weeks, and at their corrected "
         "age, 2 weeks."
     ) in content
-    about = {
-        row.lines[0]: row.lines[1:] for row in elements(content, "div", "nhsuk-summary-list__row")
-    }
+    about = summary_list(content)
     assert about["Service"] == ["Health Visiting"]
     assert about["Date"] == ["23 November 2026"]
     assert "23 November 2026" in content
@@ -88,8 +86,7 @@ def test_checklist_states_age_service_date_review_and_link_back(client, imh, mon
     [notes] = elements(content, "div", "checklist__notes")
     assert lines[lines.index("Notes") + 1] == f"From http://testserver{back}"
     assert notes.attrs["aria-hidden"] == "true"
-    links = {link.text: link.attrs["href"] for link in elements(content, "a")}
-    assert links["Back to the pathway"] == back
+    assert links(content)["Back to the pathway"] == back
 
 
 def test_checklist_without_filters_lists_everything(client, imh):

@@ -13,15 +13,14 @@ from pathways.characters import control_character
 from pathways.models import Entry, Intervention, Pathway, Status
 
 from ..conftest import IMH_URL, examples
-from ..pagetext import element, elements
+from ..pagetext import element, elements, links
 
 HTMX = {"HX-Request": "true"}
 
 
 def test_home_links_pathways_with_entries_and_names_the_others(client, imh):
     content = client.get("/").content.decode()
-    links = {link.text: link.attrs["href"] for link in elements(content, "a")}
-    assert links["Infant Mental Health"] == IMH_URL
+    assert links(content)["Infant Mental Health"] == IMH_URL
     assert "Parental Mental Health and Wellbeing" in content
     assert "/pathways/parental-mental-health-and-wellbeing/" not in content
 
