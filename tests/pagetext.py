@@ -155,6 +155,11 @@ class Element:
         return " ".join(self.lines)
 
     @property
+    def content(self) -> str:
+        """The markup between its start and end tags, as written."""
+        return self.markup[self.markup.index(">") + 1 : self.markup.rindex("</")]
+
+    @property
     def spoken(self) -> str:
         return " ".join(spoken_lines(self.markup))
 
