@@ -357,3 +357,62 @@ def test_a_value_of_the_wrong_type_is_refused_naming_the_row(
     assert error == f"1 invalid row in {path}: nothing was imported."
     assert err.startswith(f"row {index} ({model}") and message in err
     assert everything() == before
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value", "message"),
+    [
+        ("pathways.entry", "service", "health-visiting", "service: expected a natural key"),
+        ("pathways.entry", "id", 5, "id: cannot be imported"),
+        ("pathways.pathway", "related_pathways", "all", "expected a list of natural keys"),
+        (
+            "pathways.pathway",
+            "last_reviewed",
+            "2026-02-30",
+            "last_reviewed: “2026-02-30” value has the correct format (YYYY-MM-DD) but it is an "
+            "invalid date.",
+        ),
+    ],
+)
+def test_a_field_an_export_never_writes_is_refused_naming_the_row(
+    imh, tmp_path, model, field, value, message
+):
+    rows = json.loads(export(tmp_path))
+    index = next(i for i, row in enumerate(rows) if row["model"] == model)
+    rows[index]["fields"][field] = value
+    path = tmp_path / "odd-field.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert err.startswith(f"row {index} ({model}") and message in err
+    assert everything() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "place"),
+    [
+        ("pathways.tag", "row 0"),
+        (7, "row 0"),
+        ({"model": "pathways.tag", "fields": ["name"]}, "row 0 (pathways.tag None)"),
+    ],
+)
+def test_a_row_that_is_not_an_object_of_fields_is_refused_naming_it(imh, tmp_path, row, place):
+    path = tmp_path / "odd-row.json"
+    path.write_text(json.dumps([row]), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert err.strip() == f'{place}: expected {{"model": ..., "fields": {{...}}}}'
+    assert everything() == before
+
+
+def test_a_file_that_cannot_be_read_is_named(db, tmp_path):
+    out, err, error = run_import(tmp_path / "missing.json")
+    assert error == f"Cannot read {tmp_path / 'missing.json'}: No such file or directory."
+    latin = tmp_path / "latin-1.json"
+    latin.write_bytes(
+        '[{"model": "pathways.tag", "fields": {"name": "Caf\xe9"}}]'.encode("latin-1")
+    )
+    out, err, error = run_import(latin)
+    assert error.startswith(f"{latin} is not a JSON file: 'utf-8' codec can't decode byte 0xe9")

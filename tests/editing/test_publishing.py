@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from pathways.models import Entry, Pathway, Stage, Status
 
@@ -99,6 +100,13 @@ def test_a_draft_related_pathway_is_not_named(client, imh):
 
 def test_entries_of_a_draft_pathway_are_not_published_entries(draft_pathway):
     assert not Entry.objects.published().exists()
+
+
+def test_a_published_only_export_of_a_draft_pathway_is_refused(draft_pathway):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="is a draft: --published-only leaves nothing"):
+        call_command("export_pathway", "infant-mental-health", "--published-only", stdout=out)
+    assert out.getvalue() == ""
 
 
 def test_published_only_export_leaves_drafts_out(imh, draft_entry):
