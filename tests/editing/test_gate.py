@@ -10,7 +10,9 @@ from pathways.models import ContextDocument, Entry, Status, Tag
 from pathways.publishing import ChangeKind, PendingChange
 
 from ..conftest import IMH_URL, approve_pending
+from ..pagetext import links
 from .test_admin import change_form_data
+from .test_approval import diff_rows
 
 SECRET = "Quagmirewording of one publisher alone"
 
@@ -105,6 +107,10 @@ def test_deleting_the_delivery_plan_waits_for_a_publisher(client, imh, editor, a
     assert response.status_code == 302
     change = PendingChange.objects.pending().get()
     assert change.kind == ChangeKind.DELETE
+    client.force_login(approver)
+    page = client.get(f"/admin/pathways/pendingchange/{change.pk}/change/").content.decode()
+    assert diff_rows(page) == {"Whole content": [document.title, "(deleted)"]}
+    assert links(page)["As practitioners see it"] == url
     client.logout()
     assert client.get(url).status_code == 200
     imh.refresh_from_db()
@@ -178,3 +184,68 @@ def test_a_proposer_withdraws_their_change_and_an_editor_may(client, imh, editor
     change.refresh_from_db()
     assert change.get_decision_display() == "Withdrawn"
     assert SECRET not in page(client)
+
+
+def admin_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_bulk_delete_of_live_tags_waits_for_a_publisher(client, imh, editor, approver):
+    tags = [
+        Tag.objects.create(name=f"Unused tag {i}", slug=f"unused-{i}", position=90 + i)
+        for i in (1, 2)
+    ]
+    client.force_login(editor)
+    response = client.post(
+        "/admin/pathways/tag/",
+        {"action": "delete_selected", "_selected_action": [tag.pk for tag in tags], "post": "yes"},
+        follow=True,
+    )
+    assert (
+        "2 deletion(s) of content practitioners see wait for a publisher's approval."
+        in admin_messages(response)
+    )
+    assert Tag.objects.filter(pk__in=[tag.pk for tag in tags]).count() == 2
+    changes = PendingChange.objects.pending()
+    assert {(change.kind, change.object_id) for change in changes} == {
+        (ChangeKind.DELETE, tag.pk) for tag in tags
+    }
+    assert approve_pending(approver) == 2
+    assert not Tag.objects.filter(pk__in=[tag.pk for tag in tags]).exists()
+
+
+def test_reordering_live_tags_in_the_list_waits_and_says_so(client, imh, editor, approver):
+    tags = list(Tag.objects.order_by("position"))
+    client.force_login(editor)
+    data = {
+        "form-TOTAL_FORMS": len(tags),
+        "form-INITIAL_FORMS": len(tags),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+        "_save": "Save",
+    }
+    for i, tag in enumerate(tags):
+        data[f"form-{i}-id"] = tag.pk
+        data[f"form-{i}-position"] = len(tags) - i  # reversed
+    response = client.post("/admin/pathways/tag/", data, follow=True)
+    assert (
+        f"{len(tags)} of these changes affect content practitioners see: they wait for a "
+        "publisher's approval before practitioners see them."
+    ) in admin_messages(response)
+    assert list(Tag.objects.order_by("position")) == tags  # unchanged until approved
+    assert approve_pending(approver) == len(tags)
+    assert list(Tag.objects.order_by("position")) == tags[::-1]
+
+
+def test_save_and_continue_on_live_content_stays_on_the_form_and_says_it_waits(client, imh, editor):
+    entry = Entry.objects.get(pathway=imh, position=10)
+    client.force_login(editor)
+    data = change_form_data(entry, rationale="Reworded, to be approved.", _continue="1")
+    response = client.post(f"/admin/pathways/entry/{entry.pk}/change/", data)
+    assert response["Location"] == f"/admin/pathways/entry/{entry.pk}/change/"
+    change = PendingChange.objects.pending().get()
+    [said] = admin_messages(client.get(response["Location"]))
+    assert "waiting for a publisher’s approval" in said
+    assert change.proposed["fields"]["rationale"] == "Reworded, to be approved."
+    entry.refresh_from_db()
+    assert entry.rationale != "Reworded, to be approved."
