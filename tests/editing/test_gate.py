@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
 from pathways.models import ContextDocument, Entry, Status, Tag
-from pathways.publishing import ChangeKind, PendingChange
+from pathways.publishing import ChangeKind, Decision, PendingChange
 
 from ..conftest import IMH_URL, approve_pending
 from ..pagetext import links
@@ -249,3 +249,44 @@ def test_save_and_continue_on_live_content_stays_on_the_form_and_says_it_waits(c
     assert change.proposed["fields"]["rationale"] == "Reworded, to be approved."
     entry.refresh_from_db()
     assert entry.rationale != "Reworded, to be approved."
+
+
+def test_a_deletion_approved_once_content_uses_it_is_refused_naming_the_content(
+    client, imh, editor, approver
+):
+    tag = Tag.objects.create(name="Soon used", slug="soon-used", position=95)
+    client.force_login(editor)
+    client.post(f"/admin/pathways/tag/{tag.pk}/delete/", {"post": "yes"})
+    change = PendingChange.objects.pending().get()
+    # While the deletion waits, an entry comes to use the tag.
+    entry = Entry.objects.get(pathway=imh, position=20)
+    Entry.objects.filter(pk=entry.pk).update(tag=tag)
+    client.force_login(approver)
+    url = f"/admin/pathways/pendingchange/{change.pk}/change/"
+    response = client.post(url, {"decision": "approve"}, follow=True)
+    assert (
+        f"Could not approve this change: It cannot be deleted while content uses it: {entry}."
+        in admin_messages(response)
+    )
+    assert Tag.objects.filter(pk=tag.pk).exists()
+    change.refresh_from_db()
+    assert change.decision == Decision.PENDING
+
+
+def test_a_decision_on_a_change_already_decided_is_refused(
+    client, imh, editor, publisher, approver
+):
+    tag = Tag.objects.create(name="Twice decided", slug="twice-decided", position=96)
+    client.force_login(editor)
+    client.post(f"/admin/pathways/tag/{tag.pk}/delete/", {"post": "yes"})
+    change = PendingChange.objects.pending().get()
+    url = f"/admin/pathways/pendingchange/{change.pk}/change/"
+    approve_pending(approver)
+    # A second publisher, on the page they opened before, rejects it.
+    client.force_login(publisher)
+    response = client.post(url, {"decision": "reject"}, follow=True)
+    assert "Could not reject this change: This change was already Approved." in admin_messages(
+        response
+    )
+    change.refresh_from_db()
+    assert (change.decision, change.decided_by) == (Decision.APPROVED, approver)
