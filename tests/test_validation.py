@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from pathways.models import AgeBand, Entry, GlossaryTerm, Intervention, Pathway, Service, Stage, Tag
 
 from .conftest import approve_pending
-from .editing.test_admin import change_form_data
+from .editing.test_admin import change_form_data, list_positions_data
 
 
 def test_a_band_must_start_before_it_ends(imh):
@@ -81,16 +81,8 @@ def test_two_entries_cannot_share_a_position_in_the_list(client, imh, editor):
     entries = list(
         Entry.objects.filter(pathway=imh).order_by("pathway", "stage__position", "position")
     )
-    data = {
-        "form-TOTAL_FORMS": len(entries),
-        "form-INITIAL_FORMS": len(entries),
-        "form-MIN_NUM_FORMS": 0,
-        "form-MAX_NUM_FORMS": 1000,
-        "_save": "Save",
-    }
-    for i, entry in enumerate(entries):
-        data[f"form-{i}-id"] = entry.pk
-        data[f"form-{i}-position"] = 30 if entry.position == 20 else entry.position
+    positions = [30 if entry.position == 20 else entry.position for entry in entries]
+    data = list_positions_data(entries, positions)
     response = client.post("/admin/pathways/entry/", data)
     assert response.status_code == 200
     assert DUPLICATE in response.content.decode()

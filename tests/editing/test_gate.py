@@ -11,7 +11,7 @@ from pathways.publishing import ChangeKind, Decision, PendingChange
 
 from ..conftest import IMH_URL, approve_pending
 from ..pagetext import links
-from .test_admin import change_form_data
+from .test_admin import change_form_data, list_positions_data
 from .test_approval import diff_rows
 
 SECRET = "Quagmirewording of one publisher alone"
@@ -217,16 +217,7 @@ def test_a_bulk_delete_of_live_tags_waits_for_a_publisher(client, imh, editor, a
 def test_reordering_live_tags_in_the_list_waits_and_says_so(client, imh, editor, approver):
     tags = list(Tag.objects.order_by("position"))
     client.force_login(editor)
-    data = {
-        "form-TOTAL_FORMS": len(tags),
-        "form-INITIAL_FORMS": len(tags),
-        "form-MIN_NUM_FORMS": 0,
-        "form-MAX_NUM_FORMS": 1000,
-        "_save": "Save",
-    }
-    for i, tag in enumerate(tags):
-        data[f"form-{i}-id"] = tag.pk
-        data[f"form-{i}-position"] = len(tags) - i  # reversed
+    data = list_positions_data(tags, range(len(tags), 0, -1))  # reversed
     response = client.post("/admin/pathways/tag/", data, follow=True)
     assert (
         f"{len(tags)} of these changes affect content practitioners see: they wait for a "
