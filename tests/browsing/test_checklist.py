@@ -121,13 +121,13 @@ def test_browser_links_to_checklist_and_share_link_for_the_same_results(client, 
     content = client.get(
         IMH_URL, {"service": "primary-care-gp", "age": "", "q": ""}
     ).content.decode()
+    shown = links(content)
+    assert shown["Visit checklist for these results"] == f"{CHECKLIST}?service=primary-care-gp"
     assert (
-        f'href="{CHECKLIST}?service=primary-care-gp">Visit checklist for these results' in content
+        shown["Copy link to these results"] == f"http://testserver{IMH_URL}?service=primary-care-gp"
     )
-    assert (
-        f'href="http://testserver{IMH_URL}?service=primary-care-gp" data-copy-link>'
-        "Copy link to these results" in content
-    )
+    [share] = elements(content, "a", "share-link")
+    assert share.text == "Copy link to these results" and "data-copy-link" in share.attrs
 
 
 def test_checklist_carries_the_reading_notes_related_pathway_and_policy_context(client, imh):
