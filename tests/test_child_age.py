@@ -10,6 +10,7 @@ from pathways.ages import ChildAge, to_days
 from pathways.models import Entry
 
 from .conftest import IMH_URL
+from .pagetext import Element, element, elements
 
 TODAY = date(2026, 11, 23)
 REAL_UK_TODAY = ages.uk_today
@@ -60,20 +61,23 @@ def test_born_today_is_0_days(client, imh):
     assert "aged 0 days today" in response.content.decode()
 
 
+def listed_items(html: str) -> dict[str, Element]:
+    """The results listed by age: each card's id and the item that holds it."""
+    items = {}
+    for item in elements(html, "div", "results__item"):
+        [card] = elements(item.markup, "article")
+        items[card.attrs["id"]] = item
+    return items
+
+
 def marks(response) -> dict[int, str | None]:
     """Each shown entry's position and the age it is marked as applying at, read from the
     page's own markup (outside the cached card)."""
-    html = response.content.decode()
+    items = listed_items(response.content.decode())
     found = {}
     for entry in response.context["entries"]:
-        card = f'id="entry-{entry.number}"'
-        before = html[: html.index(card)]
-        item = before.rfind('<div class="results__item" data-applies-at="')
-        closed = before.rfind("</article>")
-        if item > closed:
-            found[entry.position] = before[item:].split('"')[3]
-        else:
-            found[entry.position] = None
+        item = items.get(f"entry-{entry.number}")
+        found[entry.position] = item.attrs.get("data-applies-at") if item else None
     return found
 
 
@@ -166,10 +170,9 @@ def test_gestation_outside_the_corrected_range_is_said_beside_the_age(client, im
     assert not response.context["filter"].form.errors
     assert shown(response) == EIGHT_WEEKS_TO_6_MONTHS
     assert set(marks(response).values()) == {None}
-    age_line = response.content.decode().split('class="nhsuk-inset-text child-age"')[1]
-    age_line = age_line.split("</div>")[0]
-    assert "Showing what applies to a child aged 10 weeks (actual age)." in age_line
-    assert why in age_line and "so the actual age is used" in age_line
+    [age_line] = elements(response.content.decode(), "div", "child-age")
+    assert age_line.lines[0] == "Showing what applies to a child aged 10 weeks (actual age)."
+    assert why in age_line.text and "so the actual age is used" in age_line.text
 
 
 @pytest.mark.parametrize(("written", "days"), [("22", 154), ("22+0", 154), ("36+6", 258)])
@@ -282,36 +285,37 @@ def test_a_child_of_5_or_more_is_told_the_range_of_the_pathway(client, imh):
         response = get(client, age=age)
         content = response.content.decode()
         assert shown(response) == []
-        empty = content.split('<div class="results__empty">')[1].split("</div>")[0]
-        assert [p.strip() for p in empty.split("<p")[1:]] == [
-            ">There are no rationales that match your filters.</p>",
-            ">Please amend your choices to see more rationales.</p>",
-            'class="results__range">This pathway covers children from birth to 5 years.</p>',
+        [empty] = elements(content, "div", "results__empty")
+        assert empty.lines == [
+            "There are no rationales that match your filters.",
+            "Please amend your choices to see more rationales.",
+            "This pathway covers children from birth to 5 years.",
         ]
     content = get(client, age="1825d", service="primary-care-gp").content.decode()
-    results = content.split('id="results"')[1].split('id="offline-rules"')[0]
-    assert "This pathway covers children" not in results
+    assert "This pathway covers children" not in element(content, "results").text
 
 
 def test_filtered_by_age_there_are_no_stage_headings(client, imh):
     response = get(client, age="10w")
     content = response.content.decode()
-    assert "results__stage-heading" not in content
-    for stage in ("6-12 months", "3 - 5 years", "8 weeks - 6 months"):
-        assert f">{stage}</h2>" not in content
+    stages = ("6-12 months", "3 - 5 years", "8 weeks - 6 months")
+    headings = [heading.text for heading in elements(content, "h2")]
+    assert not set(stages) & set(headings)
     # Each card names its own band and the stage it is listed under.
     listed = response.context["entries"]
     bands = dict(
         Entry.objects.filter(pk__in=[e.pk for e in listed]).values_list("pk", "age_band__label")
     )
+    items = listed_items(content)
+    assert len(items) == len(listed)
     for entry in listed:
-        before, card = content.split(f'id="entry-{entry.number}"')
-        card = card.split("</article>")[0]
-        item = before.rsplit('<div class="results__item"', 1)[1]
-        assert f">{bands[entry.pk]}</strong>" in card
-        assert f'Listed under <span class="results__item-stage">{entry.stage.label}</span>' in item
+        item = items[f"entry-{entry.number}"]
+        [card] = elements(item.markup, "article")
+        assert bands[entry.pk] in card.lines
+        assert item.lines[0] == f"Listed under {entry.stage.label}"
     # Without an age, the stage headings stay.
-    assert 'class="results__stage-heading"' in get(client).content.decode()
+    headings = [heading.text for heading in elements(get(client).content.decode(), "h2")]
+    assert set(stages) <= set(headings)
 
 
 @pytest.mark.parametrize(
@@ -432,8 +436,7 @@ def test_a_typed_age_is_restated_in_the_words_used(client, imh, typed, words):
 
 def test_the_age_box_is_wide_enough_for_words(client, imh):
     content = get(client).content.decode()
-    age_input = content.split('id="id_age"')[0].rsplit("<input", 1)[1]
-    assert "nhsuk-input--width-20" in age_input
+    assert "nhsuk-input--width-20" in element(content, "id_age").classes
 
 
 @pytest.mark.parametrize(

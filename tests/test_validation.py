@@ -4,10 +4,10 @@ entries outside their stage, two entries in one place, deleting what entries sti
 import pytest
 from django.core.exceptions import ValidationError
 
-from pathways.models import AgeBand, Entry, Service, Stage, Tag
+from pathways.models import AgeBand, Entry, GlossaryTerm, Intervention, Pathway, Service, Stage, Tag
 
 from .conftest import approve_pending
-from .editing.test_admin import change_form_data
+from .editing.test_admin import change_form_data, list_positions_data
 
 
 def test_a_band_must_start_before_it_ends(imh):
@@ -22,6 +22,42 @@ def test_an_entry_must_overlap_its_stage(imh):
     entry.age_band = AgeBand.objects.get(slug="3-5-years")
     with pytest.raises(ValidationError, match="does not overlap the stage Birth - 6 weeks"):
         entry.full_clean()
+
+
+def test_an_entry_cannot_repeat_itself(client, imh, editor):
+    client.force_login(editor)
+    entry = Entry.objects.get(pathway=imh, position=170)
+    response = client.post(
+        f"/admin/pathways/entry/{entry.pk}/change/", change_form_data(entry, repeats=entry.pk)
+    )
+    assert response.status_code == 200
+    assert "An entry cannot repeat itself." in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.repeats.position == 140
+
+
+def test_an_entry_repeats_only_an_entry_of_its_own_pathway(imh):
+    elsewhere = Entry.objects.get(pathway=imh, position=140)
+    elsewhere.pk, elsewhere.number = None, None
+    elsewhere.pathway = Pathway.objects.get(slug="parental-mental-health-and-wellbeing")
+    elsewhere.save()
+    entry = Entry.objects.get(pathway=imh, position=170)
+    entry.repeats = elsewhere
+    with pytest.raises(ValidationError, match="Choose an entry of the same pathway."):
+        entry.full_clean()
+
+
+def test_an_intervention_needs_words(imh):
+    entry = Entry.objects.get(pathway=imh, position=20)
+    empty = Intervention(entry=entry, position=9, text="  ", bullets="\n \n")
+    with pytest.raises(ValidationError, match="needs a paragraph, bullet points or both"):
+        empty.full_clean()
+
+
+def test_a_glossary_term_says_what_it_stands_for(db):
+    term = GlossaryTerm(term="PNQ", expansions=" \n \n")
+    with pytest.raises(ValidationError, match="Say what the term stands for."):
+        term.full_clean()
 
 
 DUPLICATE = "Another entry of this pathway already has this position: choose a free position."
@@ -45,16 +81,8 @@ def test_two_entries_cannot_share_a_position_in_the_list(client, imh, editor):
     entries = list(
         Entry.objects.filter(pathway=imh).order_by("pathway", "stage__position", "position")
     )
-    data = {
-        "form-TOTAL_FORMS": len(entries),
-        "form-INITIAL_FORMS": len(entries),
-        "form-MIN_NUM_FORMS": 0,
-        "form-MAX_NUM_FORMS": 1000,
-        "_save": "Save",
-    }
-    for i, entry in enumerate(entries):
-        data[f"form-{i}-id"] = entry.pk
-        data[f"form-{i}-position"] = 30 if entry.position == 20 else entry.position
+    positions = [30 if entry.position == 20 else entry.position for entry in entries]
+    data = list_positions_data(entries, positions)
     response = client.post("/admin/pathways/entry/", data)
     assert response.status_code == 200
     assert DUPLICATE in response.content.decode()

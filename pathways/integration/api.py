@@ -14,7 +14,6 @@ from typing import Literal
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Schema
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger, render_template
 
 from ..ages import ChildAge
@@ -331,16 +330,6 @@ def checked_filter(request: HttpRequest, pathway: Pathway) -> EntryFilter:
 @api.exception_handler(ParameterError)
 def parameter_error(request: HttpRequest, error: ParameterError) -> HttpResponse:
     return api.create_response(request, bad_request(error.problems), status=400)
-
-
-@api.exception_handler(NinjaValidationError)
-def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
-    """ninja's own parsing errors, in the same shape and status as ours."""
-    problems = [
-        {"parameter": str(problem.get("loc", ["?"])[-1]), "message": problem.get("msg", "")}
-        for problem in error.errors
-    ]
-    return api.create_response(request, bad_request(problems), status=400)
 
 
 # Endpoints.

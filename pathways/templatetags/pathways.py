@@ -80,8 +80,6 @@ def abbr(html, abbreviations: Abbreviations | None) -> SafeString:
     """Text (already escaped HTML) with the first use of each glossary term explained."""
     if abbreviations is None:
         return html
-    if isinstance(html, list):
-        return [abbreviations.explain(line) for line in html]
     return abbreviations.explain(html)
 
 

@@ -4,6 +4,7 @@
 import re
 
 import pytest
+from django.template import Template, TemplateSyntaxError
 
 from ..conftest import IMH_URL, ROOT
 
@@ -58,3 +59,8 @@ def test_the_checks_would_catch_inline_code():
     assert not INLINE_SCRIPT.search('<script type="module" src="/static/x.js"></script>')
     assert INLINE_STYLE.search('<p style="color: red">')
     assert EVENT_HANDLER.search('<a onclick="x()">')
+
+
+def test_a_contentcache_without_a_name_is_a_template_error():
+    with pytest.raises(TemplateSyntaxError, match="needs a name for the part"):
+        Template("{% load pathways %}{% contentcache %}x{% endcontentcache %}")

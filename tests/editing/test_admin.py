@@ -141,6 +141,21 @@ def change_form_data(entry, **changes):
     return data
 
 
+def list_positions_data(objects, positions) -> dict:
+    """The POST of a changelist whose positions are editable, giving `objects` these positions."""
+    data = {
+        "form-TOTAL_FORMS": len(objects),
+        "form-INITIAL_FORMS": len(objects),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+        "_save": "Save",
+    }
+    for i, (obj, position) in enumerate(zip(objects, positions, strict=True)):
+        data[f"form-{i}-id"] = obj.pk
+        data[f"form-{i}-position"] = position
+    return data
+
+
 def test_editor_edits_an_entry_and_its_interventions_and_the_page_shows_it(
     client, imh, editor, approver
 ):

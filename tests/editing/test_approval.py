@@ -11,6 +11,7 @@ from pathways.models import Entry, Intervention, Pathway, Service, Status
 from pathways.publishing import ChangeKind, Decision, PendingChange
 
 from ..conftest import HTMX, IMH_URL, approve_pending
+from ..pagetext import elements, links, visible_lines
 from .test_admin import change_form_data as admin_form_data
 
 NEW_RATIONALE = "Follow-up Visiting schedule, Zebracrossing wording."
@@ -452,3 +453,31 @@ def test_approval_permission_matrix(client, live_entry, editor, publisher, appro
         response = client.post(url, {"decision": action, "comment": "Matrix"})
         got = outcome(response, live_entry, change)
     assert got == EXPECTED[role][action]
+
+
+def diff_rows(page: str) -> dict[str, list[str]]:
+    """A pending change's table as read: each row's name, then its approved and proposed text."""
+    [table] = elements(page, "table", "pending-change__diff")
+    return {row.lines[0]: row.lines[1:] for row in elements(table.markup, "tr")[1:]}
+
+
+def test_a_changed_service_is_shown_by_name_and_an_unclear_decision_changes_nothing(
+    client, live_entry, editor, approver
+):
+    service = live_entry.service
+    other = Service.objects.exclude(pk=service.pk).order_by("name").first()
+    client.force_login(editor)
+    data = change_form_data(live_entry, service=other.pk)
+    client.post(f"/admin/pathways/entry/{live_entry.pk}/change/", data)
+    change = PendingChange.objects.get()
+    url = f"/admin/pathways/pendingchange/{change.pk}/change/"
+    client.force_login(approver)
+    page = client.get(url).content.decode()
+    assert diff_rows(page) == {"Service": [service.name, other.name]}
+    assert links(page)["As practitioners see it"] == f"{IMH_URL}#entry-{live_entry.number}"
+    response = client.post(url, {"decision": "maybe", "comment": "?"}, follow=True)
+    assert "Choose Approve or Reject." in visible_lines(response.content.decode())
+    assert client.put(url).status_code == 405
+    change.refresh_from_db()
+    live_entry.refresh_from_db()
+    assert (change.decision, live_entry.service) == (Decision.PENDING, service)

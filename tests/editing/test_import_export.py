@@ -341,12 +341,23 @@ def test_a_model_that_is_not_a_name_is_refused_naming_the_row(imh, tmp_path, lab
         ("pathways.pathway", "last_reviewed", 12, "last_reviewed: 12 cannot be read"),
         ("pathways.intervention", "text", None, "text: a value is needed, not null"),
         ("pathways.entry", "rationale", ["a"], "rationale: expected one value, not a list"),
+        ("pathways.entry", "service", "health-visiting", "service: expected a natural key"),
+        ("pathways.entry", "id", 5, "id: cannot be imported"),
+        ("pathways.pathway", "related_pathways", "all", "expected a list of natural keys"),
+        (
+            "pathways.pathway",
+            "last_reviewed",
+            "2026-02-30",
+            "last_reviewed: “2026-02-30” value has the correct format (YYYY-MM-DD) but it is an "
+            "invalid date.",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_type_is_refused_naming_the_row(
     imh, tmp_path, model, field, value, message
 ):
-    # Found by the fuzz suite: each of these was a traceback (TypeError, AttributeError).
+    # The first three were found by the fuzz suite as tracebacks (TypeError, AttributeError);
+    # the others are values no export writes: a key that is not a list, the id, a bad date.
     rows = json.loads(export(tmp_path))
     index = next(i for i, row in enumerate(rows) if row["model"] == model)
     rows[index]["fields"][field] = value
@@ -357,3 +368,32 @@ def test_a_value_of_the_wrong_type_is_refused_naming_the_row(
     assert error == f"1 invalid row in {path}: nothing was imported."
     assert err.startswith(f"row {index} ({model}") and message in err
     assert everything() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "place"),
+    [
+        ("pathways.tag", "row 0"),
+        (7, "row 0"),
+        ({"model": "pathways.tag", "fields": ["name"]}, "row 0 (pathways.tag None)"),
+    ],
+)
+def test_a_row_that_is_not_an_object_of_fields_is_refused_naming_it(imh, tmp_path, row, place):
+    path = tmp_path / "odd-row.json"
+    path.write_text(json.dumps([row]), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert err.strip() == f'{place}: expected {{"model": ..., "fields": {{...}}}}'
+    assert everything() == before
+
+
+def test_a_file_that_cannot_be_read_is_named(db, tmp_path):
+    out, err, error = run_import(tmp_path / "missing.json")
+    assert error == f"Cannot read {tmp_path / 'missing.json'}: No such file or directory."
+    latin = tmp_path / "latin-1.json"
+    latin.write_bytes(
+        '[{"model": "pathways.tag", "fields": {"name": "Caf\xe9"}}]'.encode("latin-1")
+    )
+    out, err, error = run_import(latin)
+    assert error.startswith(f"{latin} is not a JSON file: 'utf-8' codec can't decode byte 0xe9")

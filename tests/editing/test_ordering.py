@@ -5,6 +5,7 @@ buttons, a new one goes last, and a swap never trips the one-place-per-part cons
 import re
 
 import pytest
+from django.contrib.auth.models import User
 
 from pathways.models import Entry, Intervention, Status
 from pathways.publishing import PendingChange
@@ -262,3 +263,17 @@ def test_the_form_of_a_moved_entry_opens_on_its_proposed_place(client, imh, edit
     assert "A change is waiting for approval" in response.content.decode()
     assert response.context["adminform"].form.initial["position"] == pa
     assert entry_positions(imh) == before
+
+
+def test_a_bad_move_of_an_entry_changes_nothing(client, imh, editor):
+    entry = Entry.objects.get(pathway=imh, position=20)
+    before = entry_positions(imh)
+    client.force_login(editor)
+    assert client.get(f"/admin/pathways/entry/{entry.pk}/move-entry/up/").status_code == 405
+    assert client.post(f"/admin/pathways/entry/{entry.pk}/move-entry/sideways/").status_code == 404
+    assert client.post("/admin/pathways/entry/999999/move-entry/up/").status_code == 404
+    # Staff who may not edit entries (no group yet) are refused.
+    client.force_login(User.objects.create_user("sam", "", "a-long-enough-password", is_staff=True))
+    assert client.post(f"/admin/pathways/entry/{entry.pk}/move-entry/up/").status_code == 403
+    assert entry_positions(imh) == before
+    assert not PendingChange.objects.exists()

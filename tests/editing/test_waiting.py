@@ -5,6 +5,7 @@ for when a change waits for them."""
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db import connection
@@ -229,6 +230,25 @@ def test_a_publisher_opts_in_to_email_from_the_admin_home(client, publisher):
     assert "checked" in client.get(NOTIFICATIONS).content.decode()
     client.post(NOTIFICATIONS, {})
     assert not ApprovalNotice.wanted_by(publisher)
+
+
+def test_a_publisher_without_an_email_address_is_told_no_email_can_reach_them(client, publisher):
+    publisher.email = ""
+    publisher.save()
+    client.force_login(publisher)
+    response = client.post(NOTIFICATIONS, {"email_when_waiting": "on"}, follow=True)
+    assert ApprovalNotice.wanted_by(publisher)
+    assert "Saved, but your account has no email address: ask an administrator to add one." in text(
+        response
+    )
+
+
+def test_staff_who_may_not_see_pending_changes_get_no_waiting_summary(client, db):
+    staff = User.objects.create_user("sam", "", "a-long-enough-password", is_staff=True)
+    client.force_login(staff)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "Waiting for approval" not in text(response)
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

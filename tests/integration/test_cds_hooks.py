@@ -368,6 +368,7 @@ def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
         (hook_request(patient=patient("2024-02-30")), "is not a real date"),
         (hook_request(patient={"resourceType": "Group"}), "is not a FHIR Patient"),
         (hook_request(patient=patient("2999-01-01")), "The date of birth is in the future"),
+        ({**hook_request(), "prefetch": ["Patient/child-1"]}, "prefetch must be a JSON object."),
     ],
 )
 def test_a_request_that_cannot_be_read_is_a_400(client, imh, body, message):
@@ -376,8 +377,9 @@ def test_a_request_that_cannot_be_read_is_a_400(client, imh, body, message):
     assert message in response.json()["error"]
 
 
-def test_no_prefetch_and_no_fhir_server_is_a_412(client, imh):
-    response = call(client, hook_request())
+@pytest.mark.parametrize("prefetch", [{}, {"prefetch": None}], ids=["absent", "null"])
+def test_no_prefetch_and_no_fhir_server_is_a_412(client, imh, prefetch):
+    response = call(client, {**hook_request(), **prefetch})
     assert response.status_code == 412
     assert "no fhirServer" in response.json()["error"]
 
@@ -1035,3 +1037,35 @@ def test_a_pending_change_never_reaches_a_card_until_it_is_approved(imh, editor,
     card = only_card(call(ehr, hook_request(patient=patient(born(70)))))
     assert "Proposed wording, not yet approved." in rationales_in(card)
     assert approved not in rationales_in(card)
+
+
+@pytest.mark.parametrize("header", ["Basic ZWhyOnNlY3JldA==", "Bearer ", "Bearer"])
+def test_an_authorization_header_that_is_not_a_bearer_token_is_refused(client, imh, header):
+    body = hook_request(patient=patient(born(70)))
+    response = call(client, body, token=None, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response.json()["error"] == "The Authorization header must be: Bearer <JWT>."
+    assert response["WWW-Authenticate"] == 'Bearer realm="cds-services"'
+
+
+@pytest.mark.parametrize(
+    ("client_settings", "message"),
+    [
+        ({}, "The issuer has no keys configured."),
+        ({"jwks_url": 7}, "The issuer has no keys configured."),
+        ({"jwks": {"keys": [{"kty": "EC", "kid": KID}]}}, "The issuer's keys could not be used."),
+        ({"jwks": ["not", "a", "set"]}, "The issuer's keys could not be used."),
+    ],
+    ids=["nothing", "url-not-text", "key-without-its-curve", "not-a-set"],
+)
+def test_a_mistake_in_an_issuers_keys_refuses_the_call_and_is_logged(
+    client, imh, cds_settings, caplog, client_settings, message
+):
+    cds_settings.CDS_HOOKS_CLIENTS = {ISSUER: client_settings}
+    with caplog.at_level("WARNING"):
+        response = call(client, hook_request(patient=patient(born(70))))
+    assert response.status_code == 401
+    assert response.json()["error"] == message
+    assert "cards" not in response.json()
+    if message == "The issuer's keys could not be used.":
+        assert "the keys configured for an issuer are unusable" in caplog.text

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -128,3 +128,10 @@ def test_unclear_requests_make_no_account(password_in_env, args):
     with pytest.raises(CommandError):
         createstaff(*args, "--password-from-env", password_in_env)
     assert not User.objects.exists()
+
+
+def test_before_the_migrations_make_the_groups_no_account_is_made(password_in_env):
+    Group.objects.filter(name="Publishers").delete()
+    with pytest.raises(CommandError, match="There is no Publishers group: run `manage.py migrate`"):
+        createstaff("--publisher", "pia", "--password-from-env", password_in_env)
+    assert not User.objects.filter(username="pia").exists()

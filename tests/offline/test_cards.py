@@ -3,8 +3,6 @@ the server, and the tables it reads a typed age and search with (no rule of the 
 it looks typed words up)."""
 
 import json
-import re
-from html import unescape
 
 import pytest
 from hypothesis import given
@@ -22,23 +20,25 @@ from pathways.search import (
 )
 
 from ..conftest import HTMX, IMH_URL
-
-CARD = re.compile(r'<article class="nhsuk-card entry" id="entry-(\d+)"([^>]*)>')
+from ..pagetext import element, elements
 
 
 def cards(html: str) -> dict[int, dict[str, str]]:
     """Each card's data attributes, by entry position."""
     return {
-        int(position): {
-            name: unescape(value) for name, value in re.findall(r' data-(\w+)="([^"]*)"', attrs)
+        int(card.attrs["id"].removeprefix("entry-")): {
+            name.removeprefix("data-"): value
+            for name, value in card.attrs.items()
+            if name.startswith("data-")
         }
-        for position, attrs in CARD.findall(html)
+        for card in elements(html, "article", "entry")
     }
 
 
 def rules(html: str) -> dict:
-    found = re.search(r'<script id="offline-rules" type="application/json">(.*?)</script>', html)
-    return json.loads(found[1])
+    script = element(html, "offline-rules")
+    assert script.attrs["type"] == "application/json"
+    return json.loads(script.content)
 
 
 def test_normalise_reads_text_however_it_is_typed():

@@ -24,7 +24,6 @@ names; a second test runs issue 11's searches word for word.
 
 import random
 import re
-from html import unescape
 from urllib.parse import quote_plus, urlencode
 
 import pytest
@@ -35,6 +34,7 @@ from pathways.models import AgeBand, Entry, Service, Stage, Tag
 from pathways.search import normalise
 
 from ..conftest import IMH_URL
+from ..pagetext import element, elements
 from ..test_child_age import SEVEN_WEEKS_BORN_AT_30, TEN_WEEKS_BORN_AT_32
 
 SAVED = "Saved on this device: this pathway and its filters work without a signal."
@@ -58,37 +58,30 @@ CORRECTED_CASES = {
 
 
 def server_answer(client: Client, query: str) -> dict:
+    """The server's page for the query, read as FILTER_IN_PAGE reads the page offline."""
     html = client.get(f"{IMH_URL}?{query}").content.decode()
     # The results, not the templates offline.js copies (which follow the rules).
-    results = html[html.index('id="result-count"') : html.index('id="offline-rules"')]
+    panel = element(html, "results-panel").markup
+    results = element(html, "results").markup
     return {
-        "ids": set(re.findall(r'<article class="nhsuk-card entry" id="(entry-\d+)"', results)),
-        "count": re.search(r"Showing \d+ of \d+ rationales", results)[0],
-        "stages": re.findall(r'class="results__stage-heading"[^>]*>([^<]+)<', results),
-        "listed": re.findall(r'class="results__item-stage">([^<]*)<', results),
+        "ids": {card.attrs["id"] for card in elements(results, "article", "entry")},
+        "count": element(html, "result-count").text,
+        "stages": [heading.text for heading in elements(results, "h2", "results__stage-heading")],
+        "listed": [stage.text for stage in elements(results, "span", "results__item-stage")],
         "empty": [
-            tuple(
-                unescape(re.sub(r"<[^>]+>", "", paragraph)).strip()
-                for paragraph in re.findall(
-                    r"<p(?![^>]*results__range)[^>]*>(.*?)</p>", empty, re.S
-                )
-            )
-            for empty in re.findall(r'<div class="results__empty">(.*?)</div>', results, re.S)
+            tuple(p.text for p in elements(empty.markup, "p") if "results__range" not in p.classes)
+            for empty in elements(results, "div", "results__empty")
         ],
         "marks": {
-            card: mark
-            for mark, card in re.findall(
-                r'<div class="results__item" data-applies-at="(\w+)">.*?'
-                r'<article class="nhsuk-card entry" id="(entry-\d+)"',
-                results,
-                re.S,
-            )
+            elements(item.markup, "article", "entry")[0].attrs["id"]: item.attrs["data-applies-at"]
+            for item in elements(results, "div", "results__item")
+            if "data-applies-at" in item.attrs
         },
-        "range": re.findall(r'class="results__range">([^<]+)<', results),
+        "range": [p.text for p in elements(results, "p", "results__range")],
         "notices": {
-            line.strip()
-            for block in re.findall(r'results__notices">(.*?)</ul>', results, re.S)
-            for line in re.findall(r"<li>([^<]+)</li>", block.replace("&#x27;", "'"))
+            item.text
+            for notices in elements(panel, "div", "results__notices")
+            for item in elements(notices.markup, "li")
         },
     }
 

@@ -9,6 +9,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+
+from pathways.operations.clients import client_ip
 
 LOGIN_URL = "/admin/login/"
 PASSWORD = "a-long-enough-password"  # Erin's, see conftest.py
@@ -189,3 +192,27 @@ def test_the_settings_trust_the_same_proxies_as_gunicorn():
 
     assert settings.FORWARDED_ALLOW_IPS == ["127.0.0.1", "::1"]
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"], "username"]
+
+
+def forwarded_request(connecting: str, forwarded: str):
+    return RequestFactory().get("/", REMOTE_ADDR=connecting, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_a_star_trusts_the_header_from_any_proxy(settings):
+    settings.PROXY_COUNT = 1
+    settings.FORWARDED_ALLOW_IPS = ["*"]
+    assert client_ip(forwarded_request("192.0.2.1", "198.51.100.7")) == "198.51.100.7"
+
+
+def test_a_malformed_proxy_setting_is_skipped_and_the_others_still_trusted(settings):
+    settings.PROXY_COUNT = 1
+    settings.FORWARDED_ALLOW_IPS = ["load-balancer", "10.0.0.0/24"]
+    assert client_ip(forwarded_request("10.0.0.5", "198.51.100.7")) == "198.51.100.7"
+    assert client_ip(forwarded_request("192.0.2.1", "198.51.100.7")) == "192.0.2.1"
+
+
+def test_a_connection_with_no_address_is_not_a_trusted_proxy(settings):
+    # gunicorn on a unix socket: no connecting address, so the header is not believed.
+    settings.PROXY_COUNT = 1
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.0/24"]
+    assert client_ip(forwarded_request("", "198.51.100.7")) == ""

@@ -3,16 +3,19 @@
 import pytest
 from django.template.loader import render_to_string
 
+from ..pagetext import elements, links, visible_lines
+
 
 def test_not_found_page(client, db):
     response = client.get("/pathways/no-such-pathway/")
     assert response.status_code == 404
     page = response.content.decode()
-    assert "<title>Page not found - Pathway Navigator</title>" in page
-    assert "<h1>Page not found</h1>" in page
-    assert "If you entered a web address, check it was correct." in page
-    assert '<a href="/">find a care pathway from the home page</a>' in page
-    assert 'class="nhsuk-header' in page and 'class="nhsuk-footer' in page
+    title, *_ = elements(page, "title")  # the page's, then the logo's
+    assert title.text == "Page not found - Pathway Navigator"
+    assert [h1.text for h1 in elements(page, "h1")] == ["Page not found"]
+    assert "If you entered a web address, check it was correct." in visible_lines(page)
+    assert links(page)["find a care pathway from the home page"] == "/"
+    assert elements(page, "header", "nhsuk-header") and elements(page, "footer", "nhsuk-footer")
 
 
 def test_server_error_page_gives_nothing_away(client, db, settings):
@@ -21,9 +24,11 @@ def test_server_error_page_gives_nothing_away(client, db, settings):
     response = client.get("/fail/")
     assert response.status_code == 500
     page = response.content.decode()
-    assert "<h1>Sorry, there is a problem with the service</h1>" in page
+    assert [h1.text for h1 in elements(page, "h1")] == [
+        "Sorry, there is a problem with the service"
+    ]
     assert "Try again later." in page
-    assert 'class="nhsuk-header' in page
+    assert elements(page, "header", "nhsuk-header")
     for leak in ("Traceback", "RuntimeError", "A bug the visitor must not see", "urls_failing"):
         assert leak not in page
 
