@@ -229,8 +229,8 @@ class PathwayPage:
             return [Result.of(entry) for entry in self.entries()]
         pk = self.pathway.pk
         bands = self.kept(f"bands:{pk}", lambda: age_bands(self.pathway_entries()))
-        self.selection_key = f"{pk}:{digest(self.filters.meaning(bands))}"
-        rows = self.kept(f"rows:{self.selection_key}", self.read_rows)
+        selection = digest(self.filters.meaning(bands))
+        rows = self.kept(f"rows:{pk}:{selection}", self.read_rows)
         stages = {stage.pk: stage for stage in self.filters.stages}
         return [Result.from_row(stages, row) for row in rows]
 
@@ -397,19 +397,15 @@ class PathwayPage:
 
     def answer(self, results: list[Result]) -> str:
         """The results listed with their cards, by age or under their stages (the template's
-        `answer`): kept, like the rows, per selection and the marks this age gives them."""
-
-        def build() -> str:
-            self.add_cards(results)
-            if by_age:
-                self.add_listed_items(results)
-            return get_template(f"{BROWSER}#answer").render({"entries": results, "by_age": by_age})
-
+        `answer`), from the cards kept for this content version. The list itself is not kept:
+        a whole copy per selection would hold a long pathway's cards once per selection (for
+        the 208-entry pathway of the benchmark, 470 KB each), for no measured gain on a
+        pathway of 19 (docs/benchmarks.md)."""
         by_age = self.filters.child_age is not None
-        if not (self.keeps_cards and results):
-            return build()
-        marks = digest(",".join(str(result.applies_at) for result in results))
-        return self.kept(f"answer:{self.variant}:{self.selection_key}:{marks}", build)
+        self.add_cards(results)
+        if by_age:
+            self.add_listed_items(results)
+        return get_template(f"{BROWSER}#answer").render({"entries": results, "by_age": by_age})
 
     def browser_context(self) -> dict:
         """The browser's context: the rows, listed with their cards, and what offline.js is

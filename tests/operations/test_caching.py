@@ -103,9 +103,9 @@ def test_children_whose_ages_share_bands_share_a_selection(client, imh):
 
 def test_children_who_share_a_selection_get_their_own_marks_and_lines(client, imh):
     # A term baby of 9 weeks and a baby of 16 weeks born at 36 weeks (corrected age 12 weeks)
-    # share a selection: the same bands hold their ages, so the rows, the listed results and
-    # the timeline's lanes are kept once. Only the second's results are marked with the age
-    # they apply at, and each page draws its own child's lines.
+    # share a selection: the same bands hold their ages, so the rows and the timeline's lanes
+    # are kept once. Only the second's results are marked with the age they apply at, and
+    # each page draws its own child's lines.
     term, _ = fetch(client, IMH_URL + "?age=9w")
     early, queries = fetch(client, IMH_URL + "?age=16w&born_at_weeks=36")
     assert queries == REPEATED
