@@ -347,7 +347,9 @@ class PathwayPage:
             # Parts of the page that depend on the content alone are kept under it
             # ({% contentcache %}); staff, who see pending changes, get every part afresh.
             "content_version": self.version,
-            "timeline_figure": self.timeline_figure({entry.number for entry in entries}),
+            # Drawn only where the template shows it: the browser leaves it out when nothing
+            # is shown.
+            "timeline_figure": lambda: self.timeline_figure({e.number for e in entries}),
             "pathway": pathway,
             "preview": self.preview,
             "filter": filters,

@@ -243,7 +243,7 @@ function marked(card, mark) {
   return copy;
 }
 
-// "Filters in use" in the server's own markup (a blank item to copy); links to these results.
+// "Filters in use" in the server's markup and place (first, or after the empty state); links.
 function showFiltersInUse(params, inUse) {
   const panel = document.getElementById("results-panel");
   panel.querySelector(".active-filters")?.remove();
@@ -263,7 +263,7 @@ function showFiltersInUse(params, inUse) {
     blank.before(item);
   }
   blank.remove();
-  panel.querySelector(".results__print-summary").after(block);
+  (panel.querySelector(".results__empty")?.parentElement ?? panel.firstElementChild).after(block);
 }
 
 // The query string the server would push: the form's fields without the empty ones.
