@@ -84,8 +84,10 @@ MIDDLEWARE = [
     # 400 here, never passed on to a query (PostgreSQL raises on it) or stored (SQLite would).
     "pathways.operations.guard.refuse_control_characters",
     "pathways.operations.outage.DatabaseUnavailableMiddleware",
+    # Compresses what the next one leaves public, and nothing private (BREACH).
+    "pathways.operations.http_caching.PublicGZipMiddleware",
     # Before the session and CSRF middleware, so it sees their Vary and cookies: a page any
-    # cache may keep varies on HX-Request alone and sets no cookie.
+    # cache may keep varies on HX-Request (and Accept-Encoding) and sets no cookie.
     "pathways.operations.http_caching.SharedCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,6 +1,7 @@
 """Pages any HTTP cache may keep: for an anonymous visitor a page is the same for everyone,
-so it goes out `public` with an ETag from the content version, varies on HX-Request alone and
-sets no cookie; pages for signed-in people are `private, no-store`."""
+so it goes out `public` and gzipped with an ETag from the content version, varies on
+HX-Request (and Accept-Encoding) and sets no cookie; pages for signed-in people are
+`private, no-store` and never compressed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 from .. import ages
@@ -19,7 +21,7 @@ from .caching import content_version
 
 def page_etag(request: HttpRequest, version: str) -> str:
     """A weak ETag for what an anonymous visitor gets at this address today under this content
-    version (weak: a proxy may compress the page)."""
+    version (weak: the gzipped page and the plain one share it, one meaning in two codings)."""
     parts = [
         version,
         request.scheme,
@@ -33,6 +35,11 @@ def page_etag(request: HttpRequest, version: str) -> str:
         ages.uk_today().isoformat(),
     ]
     return 'W/"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def is_public(response: HttpResponse) -> bool:
+    """Whether any cache may keep this response: it is the same for everyone."""
+    return "public" in response.get("Cache-Control", "")
 
 
 def _mark_shared(response: HttpResponse, etag: str | None) -> None:
@@ -84,7 +91,7 @@ class SharedCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if "public" not in response.get("Cache-Control", ""):
+        if not is_public(response):
             return response
         user = getattr(request, "user", None)
         if response.cookies or (user is not None and user.is_authenticated):
@@ -97,3 +104,17 @@ class SharedCacheMiddleware:
         elif "Vary" in response:
             del response["Vary"]
         return response
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for public responses only. A public page is the same for
+    everyone and holds no secret, so its compressed size tells an attacker nothing (BREACH);
+    a private one (a signed-in person's page, a form with its CSRF token) goes out as it is.
+    Placed before SharedCacheMiddleware, so it sees that middleware's last word."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not is_public(response):
+            return response
+        # A 304 names the Vary of the page it stands for, and a short page varies as well.
+        patch_vary_headers(response, ["Accept-Encoding"])
+        return super().process_response(request, response)

@@ -49,9 +49,10 @@ def test_a_repeated_fragment_is_built_from_what_was_kept(client, imh):
     again, served_with = fetch(client)
     assert (built_with, served_with) == (FIRST, REPEATED)
     assert again.content == first.content
-    # PRODUCT.md "Caching": an anonymous answer varies on HX-Request alone; signed-in people
-    # are never served a shared fragment (their requests carry a session: docs/deploy.md).
-    assert again["Vary"] == "HX-Request"
+    # PRODUCT.md "Caching": an anonymous answer varies on HX-Request and Accept-Encoding alone;
+    # signed-in people are never served a shared fragment (their requests carry a session:
+    # docs/deploy.md).
+    assert again["Vary"] == "HX-Request, Accept-Encoding"
     assert "Showing 1 of 19 rationales" in again.content.decode()
 
 

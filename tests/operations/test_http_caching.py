@@ -1,6 +1,6 @@
 """Anonymous pages any HTTP cache may keep (PRODUCT.md "Caching"): public, an ETag, 304 on a
-matching If-None-Match, HEAD, no cookie, Vary on HX-Request alone; staff pages and the report
-form private."""
+matching If-None-Match, HEAD, no cookie, Vary on HX-Request and Accept-Encoding alone; staff
+pages and the report form private."""
 
 import pytest
 from django.utils.cache import parse_etags
@@ -50,7 +50,7 @@ def test_anonymous_pages_are_public_and_set_no_cookie(client, imh, name, url, he
     cache_control = directives(response)
     assert set(cache_control) == {"public", "max-age", "s-maxage", "stale-while-revalidate"}
     assert all(int(cache_control[d]) > 0 for d in ("max-age", "s-maxage"))
-    assert response["Vary"] == "HX-Request"
+    assert response["Vary"] == "HX-Request, Accept-Encoding"
     assert response["ETag"].startswith('W/"')
 
 
@@ -69,7 +69,7 @@ def test_a_matching_if_none_match_gets_304(client, imh, name, url, headers):
     assert response.content == b""
     assert response["ETag"] == etag
     assert "public" in directives(response)
-    assert response["Vary"] == "HX-Request"
+    assert response["Vary"] == "HX-Request, Accept-Encoding"
     assert "Set-Cookie" not in response.headers
 
 
