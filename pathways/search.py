@@ -10,16 +10,21 @@ words at anything that is not a letter or digit (`words_of`). A typed word then 
   (a letter added, dropped or changed, or two neighbouring letters swapped: "admissions"
   finds the seed's "admisisons");
 - the glossary's other names for it, both ways ("SW" finds "social worker", "neonatal"
-  finds "NICU" through "neonatal intensive care unit").
+  finds "NICU" through "neonatal intensive care unit");
+- a compound of the content in each of its spellings, joined, hyphenated or spaced
+  ("postnatal", "post-natal", "post natal": `compounds_in`, kept in the Glossary).
 
 "quoted phrases" need their words together, -word leaves entries out. An entry's words are
 its rationale, criteria and interventions, and the interventions of the entry it repeats
 ("As above in 1 - 3 years age range plus:") while that entry is published
-(`Entry.repeats_shown`: never a draft's words).
+(`Entry.repeats_shown`: never a draft's words); its service's and tag's names find it too,
+though a phrase never runs from its words into a name.
 
 PostgreSQL matches a written-out tsquery against a GIN-indexed search vector that triggers
-keep current (migrations 0006, 0012 and 0013) and finds typo candidates with pg_trgm; SQLite reads
-the entries' words in Python. Matches are marked with <mark> either way, in Python.
+keep current (migrations 0006, 0012 and 0013), or the service's or tag's name matched in
+Python, and finds typo candidates with pg_trgm; SQLite reads the entries' words in Python.
+Matches are marked with <mark> either way, in Python: a phrase (a glossary expansion, a
+spaced compound) whole, and only where its words stand together.
 `SearchableQuerySet` holds both; the entry queryset mixes it in.
 """
 
@@ -252,15 +257,19 @@ def load_glossary(using: str = "default", terms=None) -> Glossary:
     return Glossary.of(pairs, compounds_in(texts))
 
 
-def published_texts(using: str = "default") -> list[str]:
-    """The published entries' text as search reads it, and their services' and tags' names."""
+def published_texts(using: str = "default") -> set[str]:
+    """The published entries' text as search reads it, and their services' and tags' names,
+    read in one query."""
     entries = apps.get_model("pathways", "Entry").objects.using(using).published()
-    interventions = apps.get_model("pathways", "Intervention").objects.using(using)
-    texts = [
-        *entries.values_list("rationale", "criteria", "service__name", "tag__name").distinct(),
-        *interventions.filter(entry__in=entries).values_list("text", "bullets"),
-    ]
-    return [text for row in texts for text in row if text]
+    rows = entries.values_list(
+        "rationale",
+        "criteria",
+        "service__name",
+        "tag__name",
+        "interventions__text",
+        "interventions__bullets",
+    )
+    return {text for row in rows.order_by() for text in row if text}
 
 
 @dataclass
