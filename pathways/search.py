@@ -247,14 +247,24 @@ class Glossary:
         return [name for name in self.names.get(" ".join(stems_of(words)), []) if name != words]
 
 
-def load_glossary(using: str = "default", terms=None) -> Glossary:
+def load_glossary(using: str = "default", terms=None, compounds=None) -> Glossary:
     """The published glossary (or the given GlossaryTerm rows, already read), with the
-    compounds of the published content and the glossary."""
+    compounds of the published content (or those given, from published_compounds)."""
     if terms is None:
         terms = apps.get_model("pathways", "GlossaryTerm").objects.using(using).published()
-    pairs = [(term.term, term.expansion_list) for term in terms]
-    texts = [*published_texts(using), *(name for pair in pairs for name in [pair[0], *pair[1]])]
-    return Glossary.of(pairs, compounds_in(texts))
+    terms = list(terms)
+    if compounds is None:
+        compounds = published_compounds(using, terms)
+    return Glossary.of([(term.term, term.expansion_list) for term in terms], compounds)
+
+
+def published_compounds(using: str = "default", terms=None) -> dict[str, tuple[str, str]]:
+    """The compounds of the published content and glossary (or the given GlossaryTerm rows,
+    already read): compounds_in."""
+    if terms is None:
+        terms = apps.get_model("pathways", "GlossaryTerm").objects.using(using).published()
+    names = [name for term in terms for name in [term.term, *term.expansion_list]]
+    return compounds_in([*published_texts(using), *names])
 
 
 def published_texts(using: str = "default") -> set[str]:
