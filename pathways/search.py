@@ -669,8 +669,9 @@ def _unbalanced(text: str) -> bool:
 
 
 def mark_matches(entries, text: str, glossary: Glossary | None = None) -> None:
-    """Marks what a search matched on fetched entries, their interventions and those they
-    repeat: the `<field>_marked` attributes the card shows (see templatetags)."""
+    """Marks what a search matched on fetched entries, their service and tag, their
+    interventions and those they repeat: the `<field>_marked` attributes the card shows (see
+    templatetags)."""
     if not text.strip():
         return
     read = [term for term in read_search(text, glossary or load_glossary()) if term.wanted]
@@ -682,6 +683,9 @@ def mark_matches(entries, text: str, glossary: Glossary | None = None) -> None:
     for entry in entries:
         entry.rationale_marked = mark_phrases(entry.rationale, found)
         entry.criteria_marked = mark_phrases(entry.criteria, found)
+        for named in (entry.service, entry.tag):
+            if named is not None:
+                named.name_marked = mark_phrases(named.name, found)
         interventions = list(entry.interventions.all())
         if entry.repeats_shown is not None:
             interventions += list(entry.repeats_shown.interventions.all())

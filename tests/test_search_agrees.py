@@ -99,6 +99,15 @@ def test_service_and_tag_names_are_searched(client, imh):
     assert found(client, '"eyfs core"') == set()
 
 
+def test_a_service_or_tag_name_that_matched_is_marked(client, imh):
+    html = client.get(IMH_URL, {"q": "childrens centre"}).content.decode()
+    assert "<dd><mark>Childrens</mark> <mark>Centres</mark> &amp; EYFS</dd>" in html
+    html = client.get(IMH_URL, {"q": '"core purpose"'}).content.decode()
+    assert '"nhsuk-tag nhsuk-tag--purple"><mark>Core Purpose</mark> 2</strong>' in html
+    # Unsearched, the names are shown as they are.
+    assert "<dd>Childrens Centres &amp; EYFS</dd>" in client.get(IMH_URL).content.decode()
+
+
 def test_a_glossary_expansion_is_marked_as_a_whole_phrase(client, imh):
     neonatal = marks(client, "neonatal")
     assert neonatal
