@@ -66,7 +66,15 @@ AGE_MESSAGES = {
         "Enter the child's age using d, w, m or y, for example 45d, 10w, 3m, 2y or 1y6m."
     ),
     "too_old": "Enter a child's age under 19 years.",
+    "born_too_long_ago": "Enter a date of birth less than 19 years ago.",
 }
+
+
+def is_past_oldest(days: int) -> bool:
+    """Whether an age, typed or from a date of birth, is past the oldest we read: a typo,
+    not a child. From PATHWAY_END_DAYS up to it, a child is outside the pathway, which the
+    page says beside the empty state (ChildAge.beyond_pathway), however the age was given."""
+    return days > MAX_AGE_DAYS
 
 
 def read_age(text: str) -> tuple[int, str]:
@@ -82,7 +90,7 @@ def read_age(text: str) -> tuple[int, str]:
         raise AgeError(AGE_MESSAGES["no_unit" if text.isdigit() else "unreadable"])
     parts = {unit: int(value or 0) for unit, value in match.groupdict().items()}
     days = to_days(parts["y"], parts["m"], parts["w"], parts["d"])
-    if days > MAX_AGE_DAYS:
+    if is_past_oldest(days):
         raise AgeError(AGE_MESSAGES["too_old"])
     names = {"y": "year", "m": "month", "w": "week", "d": "day"}
     given = [(int(value), names[unit]) for unit, value in match.groupdict().items() if value]

@@ -9,7 +9,6 @@ never an error, so the recognised ones still filter.
 from __future__ import annotations
 
 import re
-from datetime import date
 from urllib.parse import urlencode
 
 import django_filters
@@ -29,7 +28,6 @@ PARAMETER_LIMITS = {
     "born_at_weeks": ages.MAX_GESTATION_TEXT_LENGTH,
     "q": 200,
 }
-OLDEST_DATE_OF_BIRTH_YEARS = 5
 
 
 def _copy(thing):
@@ -105,8 +103,8 @@ class GestationField(CopiedLightly, forms.CharField):
 
 class DateOfBirthField(CopiedLightly, forms.DateField):
     """A date of birth as people type it in the UK (23/9/26, 23/09/2026, 23 Sep 2026,
-    23 September 2026) or in ISO form (2026-09-23), within the last 5 years. A two-digit
-    year is 20YY."""
+    23 September 2026) or in ISO form (2026-09-23), up to today and no older than a typed age
+    may be (ages.is_past_oldest). A two-digit year is 20YY."""
 
     default_error_messages = {
         "invalid": (
@@ -150,19 +148,9 @@ class DateOfBirthField(CopiedLightly, forms.DateField):
                 "for example 23/09/2026.",
                 code="future",
             )
-        if born < _years_before(today, OLDEST_DATE_OF_BIRTH_YEARS):
-            raise forms.ValidationError(
-                "Enter a date of birth in the last 5 years: this pathway is for children up to 5.",
-                code="too_old",
-            )
+        if ages.is_past_oldest((today - born).days):
+            raise forms.ValidationError(ages.AGE_MESSAGES["born_too_long_ago"], code="too_old")
         return born
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 class EntryFilterForm(forms.Form):

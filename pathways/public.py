@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 from .filters import EntryFilter, filter_options
 from .models import Entry, EntryQuerySet, Pathway
 from .operations.caching import content_version, kept
+from .search import load_glossary
 
 
 def public_pathway(slug: str) -> Pathway:
@@ -47,8 +48,11 @@ def filter_entries(pathway: Pathway, params: QueryDict) -> EntryFilter:
     Its options (the stages, services and tags the entries use) are those the pathway page
     keeps for the content version: the same published entries give them."""
     entries = public_entries(pathway)
-    options = kept(options_key(pathway), lambda: filter_options(entries), content_version())
-    return EntryFilter(params, queryset=entries, options=options)
+    version = content_version()
+    options = kept(options_key(pathway), lambda: filter_options(entries), version)
+    # The page keeps the same glossary (with the content's compounds) under the same key.
+    glossary = kept("glossary-names", load_glossary, version) if params.get("q") else None
+    return EntryFilter(params, queryset=entries, options=options, glossary=glossary)
 
 
 def options_key(pathway: Pathway) -> str:

@@ -10,16 +10,21 @@ words at anything that is not a letter or digit (`words_of`). A typed word then 
   (a letter added, dropped or changed, or two neighbouring letters swapped: "admissions"
   finds the seed's "admisisons");
 - the glossary's other names for it, both ways ("SW" finds "social worker", "neonatal"
-  finds "NICU" through "neonatal intensive care unit").
+  finds "NICU" through "neonatal intensive care unit");
+- a compound of the content in each of its spellings, joined, hyphenated or spaced
+  ("postnatal", "post-natal", "post natal": `compounds_in`, kept in the Glossary).
 
 "quoted phrases" need their words together, -word leaves entries out. An entry's words are
 its rationale, criteria and interventions, and the interventions of the entry it repeats
 ("As above in 1 - 3 years age range plus:") while that entry is published
-(`Entry.repeats_shown`: never a draft's words).
+(`Entry.repeats_shown`: never a draft's words); its service's and tag's names find it too,
+though a phrase never runs from its words into a name.
 
 PostgreSQL matches a written-out tsquery against a GIN-indexed search vector that triggers
-keep current (migrations 0006, 0012 and 0013) and finds typo candidates with pg_trgm; SQLite reads
-the entries' words in Python. Matches are marked with <mark> either way, in Python.
+keep current (migrations 0006, 0012 and 0013), or the service's or tag's name matched in
+Python, and finds typo candidates with pg_trgm; SQLite reads the entries' words in Python.
+Matches are marked with <mark> either way, in Python: a phrase (a glossary expansion, a
+spaced compound) whole, and only where its words stand together.
 `SearchableQuerySet` holds both; the entry queryset mixes it in.
 """
 
@@ -36,7 +41,7 @@ import snowballstemmer
 from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections, models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.utils.safestring import SafeString, mark_safe
 
 # Marks travel through Python as control characters that cannot occur in content
@@ -44,7 +49,6 @@ from django.utils.safestring import SafeString, mark_safe
 # escaped whole before they become tags.
 START, STOP = "\x02", "\x03"
 TERM_PATTERN = r'(-?)"([^"]*)"?|(-?)(\S+)'
-_TERM = re.compile(TERM_PATTERN)
 # Apostrophes and dashes as phones and word processors type them, each read as the plain one:
 # "children’s" is "children's", "parent–infant" is "parent-infant".
 SAME_AS = {
@@ -137,39 +141,145 @@ def stems_of(words) -> tuple[str, ...]:
     return tuple(s for s in map(stem, words) if s)
 
 
+# Two words written with a dash between them ("post-natal"), in normalised text.
+_DASHED = re.compile(r"([^\W_]+)-(?=([^\W_]+))")
+# The shortest part of a compound found by splitting a word of the content in two.
+SPLIT_PART_MIN_LENGTH = 3
+
+
+def _compound_part(word: str) -> bool:
+    # A stop word has no stem and never counts in a search ("follow-up" is "follow").
+    return len(word) >= 2 and word.isalpha() and bool(stem(word))
+
+
+def compounds_in(texts) -> dict[str, tuple[str, str]]:
+    """The compounds of the content, joined -> its two parts: two words the content writes
+    hyphenated ("stand-alone"), or side by side where it also writes them joined ("Post
+    Natal Ward" and "postnatal"), or a word it splits into two of its other words. Search
+    reads each compound's joined, hyphenated and spaced spellings as the same (Glossary)."""
+    vocabulary: set[str] = set()
+    side_by_side: set[tuple[str, str]] = set()
+    candidates: set[tuple[str, str]] = set()
+    for text in texts:
+        if text:
+            normal = normalise(text)
+            words = _WORD.findall(normal)
+            vocabulary.update(words)
+            side_by_side.update(zip(words, words[1:], strict=False))
+            candidates.update(_DASHED.findall(normal))
+    candidates |= {(a, b) for a, b in side_by_side if a + b in vocabulary}
+    for word in vocabulary:
+        for i in range(SPLIT_PART_MIN_LENGTH, len(word) - SPLIT_PART_MIN_LENGTH + 1):
+            if word[:i] in vocabulary and word[i:] in vocabulary:
+                candidates.add((word[:i], word[i:]))
+    found: dict[str, tuple[str, str]] = {}
+    for a, b in sorted(candidates):
+        if _compound_part(a) and _compound_part(b):
+            found.setdefault(a + b, (a, b))
+    return dict(sorted(found.items()))
+
+
+def _any_case(word: str) -> str:
+    return "".join(
+        f"[{c}{c.upper()}]" if len(c.upper()) == 1 and c.upper() != c else re.escape(c)
+        for c in word
+    )
+
+
+def term_pattern(compounds: dict[str, tuple[str, str]]) -> str:
+    """TERM_PATTERN, reading a compound typed with a space ("post natal") as one term."""
+    spaced = sorted({rf"{_any_case(a)}\s+{_any_case(b)}" for a, b in compounds.values()})
+    if not spaced:
+        return TERM_PATTERN
+    return rf'(-?)"([^"]*)"?|(-?)((?:{"|".join(spaced)})(?!\S)|\S+)'
+
+
+def spellings(name: list[str], compounds: dict[str, tuple[str, str]]) -> list[list[str]]:
+    """A name (as words) and its other spellings: each compound in it joined or spaced."""
+    found = [list(name)]
+    for i in range(len(name)):
+        if name[i] in compounds:
+            found.append([*name[:i], *compounds[name[i]], *name[i + 1 :]])
+        if i + 1 < len(name) and compounds.get(name[i] + name[i + 1]) == (name[i], name[i + 1]):
+            found.append([*name[:i], name[i] + name[i + 1], *name[i + 2 :]])
+    return found
+
+
 @dataclass(frozen=True)
 class Glossary:
     """The glossary's names for things, for search: `names[key]` lists every name (as words)
     of each glossary term that a typed word or phrase with that key names. A key is the stems
     of a typed phrase's words, space-separated; a group is named by any of its names, and, by
     a single typed word, by any word of them ("neonatal" names NICU, "neonatal intensive care
-    unit"). offline.js looks typed words up in the same table (handed over by rules.py)."""
+    unit"). The content's compounds are groups too, each of its spellings (compounds_in), and
+    `pattern` reads a compound typed with a space as one term. offline.js looks typed words
+    up in the same table and splits a search by the same pattern (handed over by rules.py)."""
 
     names: dict[str, list[list[str]]] = field(default_factory=dict)
+    pattern: str = TERM_PATTERN
 
     @classmethod
-    def of(cls, terms) -> Glossary:
-        """From (abbreviation, [expansion, ...]) pairs."""
+    def of(cls, terms, compounds: dict[str, tuple[str, str]] | None = None) -> Glossary:
+        """From (abbreviation, [expansion, ...]) pairs and the content's compounds."""
+        compounds = compounds or {}
         names: dict[str, list[list[str]]] = {}
-        for term, expansions in terms:
-            group = [words_of(name) for name in [term, *expansions]]
-            group = [list(name) for name in dict.fromkeys(map(tuple, group)) if stems_of(name)]
-            keys = {" ".join(stems_of(name)) for name in group}
-            keys |= {s for name in group for s in stems_of(name)}
+
+        def add(group: list[list[str]], keys: set[str]) -> None:
             for key in sorted(keys):
                 known = names.setdefault(key, [])
                 known += [name for name in group if name not in known]
-        return cls(names)
+
+        for term, expansions in terms:
+            group = [words_of(name) for name in [term, *expansions]]
+            group = [list(name) for name in dict.fromkeys(map(tuple, group)) if stems_of(name)]
+            single = {s for name in group for s in stems_of(name)}
+            group = [spelt for name in group for spelt in spellings(name, compounds)]
+            add(group, {" ".join(stems_of(name)) for name in group} | single)
+        for joined, parts in compounds.items():
+            keys = {stem(joined), " ".join(stems_of(parts))}
+            # Either spelling names all that the other does.
+            named = [name for key in sorted(keys) for name in names.get(key, [])]
+            group = [[joined], list(parts), *named]
+            add(group, keys)
+        return cls(names, term_pattern(compounds))
 
     def other_names(self, words: list[str]) -> list[list[str]]:
         return [name for name in self.names.get(" ".join(stems_of(words)), []) if name != words]
 
 
-def load_glossary(using: str = "default", terms=None) -> Glossary:
-    """The published glossary (or the given GlossaryTerm rows, already read)."""
+def load_glossary(using: str = "default", terms=None, compounds=None) -> Glossary:
+    """The published glossary (or the given GlossaryTerm rows, already read), with the
+    compounds of the published content (or those given, from published_compounds)."""
     if terms is None:
         terms = apps.get_model("pathways", "GlossaryTerm").objects.using(using).published()
-    return Glossary.of((term.term, term.expansion_list) for term in terms)
+    terms = list(terms)
+    if compounds is None:
+        compounds = published_compounds(using, terms)
+    return Glossary.of([(term.term, term.expansion_list) for term in terms], compounds)
+
+
+def published_compounds(using: str = "default", terms=None) -> dict[str, tuple[str, str]]:
+    """The compounds of the published content and glossary (or the given GlossaryTerm rows,
+    already read): compounds_in."""
+    if terms is None:
+        terms = apps.get_model("pathways", "GlossaryTerm").objects.using(using).published()
+    names = [name for term in terms for name in [term.term, *term.expansion_list]]
+    return compounds_in([*published_texts(using), *names])
+
+
+def published_texts(using: str = "default") -> set[str]:
+    """The published entries' text as search reads it, and their services' and tags' names,
+    read in one query."""
+    entries = apps.get_model("pathways", "Entry").objects.using(using).published()
+    rows = entries.values_list(
+        "rationale",
+        "criteria",
+        "service__name",
+        "tag__name",
+        "interventions__text",
+        "interventions__bullets",
+    )
+    return {text for row in rows.order_by() for text in row if text}
 
 
 @dataclass
@@ -180,10 +290,16 @@ class Terms:
     exclude: list[str] = field(default_factory=list)
 
 
-def parse_terms(text: str) -> Terms:
-    """'infant "social baby" -dad' -> include ["infant", "social baby"], exclude ["dad"]."""
+@lru_cache(maxsize=64)
+def _term_re(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def parse_terms(text: str, pattern: str = TERM_PATTERN) -> Terms:
+    """'infant "social baby" -dad' -> include ["infant", "social baby"], exclude ["dad"];
+    by the glossary's pattern, "post natal" is one term."""
     terms = Terms()
-    for negated_phrase, phrase, negated_word, word in _TERM.findall(text):
+    for negated_phrase, phrase, negated_word, word in _term_re(pattern).findall(text):
         value = " ".join((phrase or word).split()).strip('"')
         if not value or value == "-":
             continue
@@ -203,7 +319,7 @@ class Wanted:
 def read_search(text: str, glossary: Glossary) -> list[Wanted]:
     """What a search asks for. Words and phrases of stop words alone are left out (as
     PostgreSQL leaves them out); a search left with nothing finds nothing."""
-    terms = parse_terms(text)
+    terms = parse_terms(text, glossary.pattern)
     read = []
     for value, wanted in [(t, True) for t in terms.include] + [(t, False) for t in terms.exclude]:
         words = words_of(value)
@@ -278,6 +394,12 @@ def entry_words(entry) -> list[str]:
     return [word for part in parts if part for word in _words_of_part(part)]
 
 
+def entry_names(entry) -> list[list[str]]:
+    """The words of an entry's service's and tag's names: search finds an entry by them as
+    by its own words, though never a phrase across the two."""
+    return [words_of(named.name) for named in (entry.service, entry.tag) if named is not None]
+
+
 def searchable_text(entry) -> str:
     """An entry's words as search reads them, space-separated (for reading, and for tests)."""
     return " ".join(entry_words(entry))
@@ -318,26 +440,30 @@ def _lexeme(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def term_tsquery(term: Wanted, vocabulary) -> str:
+    """One term as PostgreSQL's tsquery, as if wanted: a phrase as `('social') <-> ('worker')`
+    (<2> over a stop word), a word's stems as `('a' | 'b')`, its phrases joined by `|`."""
+    alternatives = []
+    for pattern in patterns(term, vocabulary):
+        written, gap = "", 0
+        for want in pattern:
+            gap += 1
+            if want is None:
+                continue
+            lexemes = "(" + " | ".join(_lexeme(s) for s in sorted(want)) + ")"
+            written = lexemes if not written else f"{written} <{gap}> {lexemes}"
+            gap = 0
+        alternatives.append(f"({written})")
+    return "(" + " | ".join(alternatives) + ")" if alternatives else ""
+
+
 def tsquery_text(read: list[Wanted], vocabulary) -> str:
-    """The search as PostgreSQL's tsquery: `('attach') & !('father')`, a phrase as
-    `('social') <-> ('worker')` (<2> over a stop word), a word's stems as `('a' | 'b')`."""
+    """The search as PostgreSQL's tsquery: `('attach') & !('father')`."""
     terms = []
     for term in read:
-        alternatives = []
-        for pattern in patterns(term, vocabulary):
-            written, gap = "", 0
-            for want in pattern:
-                gap += 1
-                if want is None:
-                    continue
-                lexemes = "(" + " | ".join(_lexeme(s) for s in sorted(want)) + ")"
-                written = lexemes if not written else f"{written} <{gap}> {lexemes}"
-                gap = 0
-            alternatives.append(f"({written})")
-        if not alternatives:
-            continue
-        joined = "(" + " | ".join(alternatives) + ")"
-        terms.append(joined if term.wanted else f"!{joined}")
+        joined = term_tsquery(term, vocabulary)
+        if joined:
+            terms.append(joined if term.wanted else f"!{joined}")
     return " & ".join(terms)
 
 
@@ -374,25 +500,41 @@ class SearchableQuerySet(models.QuerySet):
         if not read:
             return self.none().annotate(rank=Value(0.0))
         if connections[self.db].vendor == "postgresql":
+            names = self._names()
             typed = [w for w in typed_words(read) if may_have_typo(w)]
             vocabulary = self._typo_neighbours_in_database(typed) if typed else {}
+            for t, near in typo_neighbours(typed, {w for n in names.values() for w in n}).items():
+                vocabulary.setdefault(t, set()).update(near)
             query = _TsQuery(tsquery_text(read, vocabulary))
-            ranked = self.filter(search_vector=query).annotate(
+            ranked = self.filter(_has_terms(read, vocabulary, names)).annotate(
                 rank=SearchRank(F("search_vector"), query)
             )
             # Stage headings stay in page order; within a stage the best match comes first.
             return ranked.order_by("stage__position", "stage__start_days", "-rank", "position")
-        words = self._words_by_entry()
-        vocabulary = typo_neighbours(typed_words(read), {w for seq in words.values() for w in seq})
+        documents = self._documents_by_entry()
+        words = {w for docs in documents.values() for doc in docs for w in doc}
+        vocabulary = typo_neighbours(typed_words(read), words)
+        wanted = [(term.wanted, patterns(term, vocabulary)) for term in read]
         matched = []
-        for pk, seq in words.items():
-            stems = [stem(w) for w in seq]
+        for pk, docs in documents.items():
+            stems = [[stem(w) for w in doc] for doc in docs]
             if all(
-                any(has_phrase(stems, p) for p in patterns(term, vocabulary)) == term.wanted
-                for term in read
+                any(has_phrase(doc, p) for doc in stems for p in found) == is_wanted
+                for is_wanted, found in wanted
             ):
                 matched.append(pk)
         return self.filter(pk__in=matched).annotate(rank=Value(0.0))
+
+    def _names(self) -> dict[tuple[str, int], list[str]]:
+        """The words of the searched entries' services' and tags' names, by ("service", pk)
+        and ("tag", pk)."""
+        names: dict[tuple[str, int], list[str]] = {}
+        rows = self.order_by().values_list("service_id", "service__name", "tag_id", "tag__name")
+        for service, service_name, tag, tag_name in rows.distinct():
+            names[("service", service)] = words_of(service_name)
+            if tag is not None:
+                names[("tag", tag)] = words_of(tag_name)
+        return names
 
     def _typo_neighbours_in_database(self, typed: list[str]) -> dict[str, set[str]]:
         entries, params = self.order_by().values("pk").query.sql_with_params()
@@ -408,15 +550,18 @@ class SearchableQuerySet(models.QuerySet):
                 found[t].add(word)
         return found
 
-    def _words_by_entry(self) -> dict[int, list[str]]:
-        """Each searched entry's words (entry_words), read in two queries."""
+    def _documents_by_entry(self) -> dict[int, list[list[str]]]:
+        """Each searched entry's words (entry_words) and its names (entry_names), read in
+        two queries."""
         interventions = self.model._meta.get_field("interventions").related_model.objects
         rows = list(
             self.order_by()
             .with_repeats_shown()
-            .values_list("pk", "rationale", "criteria", "repeats_shown_id")
+            .values_list(
+                "pk", "rationale", "criteria", "repeats_shown_id", "service__name", "tag__name"
+            )
         )
-        wanted = {pk for pk, *_ in rows} | {r for *_, r in rows if r}
+        wanted = {row[0] for row in rows} | {row[3] for row in rows if row[3]}
         parts: dict[int, list[str]] = {}
         for entry_id, text, bullets in (
             interventions.using(self.db)
@@ -429,13 +574,34 @@ class SearchableQuerySet(models.QuerySet):
             )
         return {
             pk: [
-                *_words_of_part(rationale or ""),
-                *_words_of_part(criteria or ""),
-                *parts.get(pk, []),
-                *(parts.get(repeats, []) if repeats else []),
+                [
+                    *_words_of_part(rationale or ""),
+                    *_words_of_part(criteria or ""),
+                    *parts.get(pk, []),
+                    *(parts.get(repeats, []) if repeats else []),
+                ],
+                *(words_of(name) for name in (service, tag) if name),
             ]
-            for pk, rationale, criteria, repeats in rows
+            for pk, rationale, criteria, repeats, service, tag in rows
         }
+
+
+def _has_terms(read: list[Wanted], vocabulary, names: dict[tuple[str, int], list[str]]) -> Q:
+    """On PostgreSQL: each wanted term in the search vector or the service's or tag's name,
+    and no unwanted one in any of them."""
+    condition = Q()
+    for term in read:
+        found = patterns(term, vocabulary)
+        named = {
+            key
+            for key, words in names.items()
+            if any(has_phrase([stem(w) for w in words], p) for p in found)
+        }
+        has = Q(search_vector=_TsQuery(term_tsquery(term, vocabulary)))
+        has |= Q(service__in=[pk for kind, pk in named if kind == "service"])
+        has |= Q(tag__in=[pk for kind, pk in named if kind == "tag"])
+        condition &= has if term.wanted else ~has
+    return condition
 
 
 def mark_terms(text: str, terms: list[str]) -> str:
@@ -448,17 +614,38 @@ def mark_terms(text: str, terms: list[str]) -> str:
     return pattern.sub(lambda match: f"{START}{match.group(0)}{STOP}", text)
 
 
-def mark_words(text: str, stems: set[str]) -> str:
-    """The text with each word whose stem is one of `stems` wrapped in marks."""
-    if not text or not stems:
+def mark_phrases(text: str, found: list[Pattern]) -> str:
+    """The text with each place a pattern matches wrapped in marks: a word, or a phrase (a
+    glossary expansion, a compound spelt in two words) whole, from its first word to its
+    last, and only where all its words stand together."""
+    if not text or not found:
         return text
-
-    def mark(match: re.Match) -> str:
-        word = match.group(0)
-        hit = any(stem(w) in stems for w in words_of(word))
-        return f"{START}{word}{STOP}" if hit else word
-
-    return _WORD.sub(mark, text)
+    tokens = [
+        (stem(word), match.start(), match.end())
+        for match in _WORD.finditer(text)
+        for word in words_of(match.group(0))
+    ]
+    spans = []
+    for pattern in found:
+        size = len(pattern)
+        for i in range(len(tokens) - size + 1):
+            span = (tokens[i][1], tokens[i + size - 1][2])
+            # Bullets are shown line by line: a mark never runs over a line's end.
+            if "\n" not in text[span[0] : span[1]] and all(
+                want is None or tokens[i + j][0] in want for j, want in enumerate(pattern)
+            ):
+                spans.append(span)
+    merged: list[list[int]] = []
+    for start, stop in sorted(spans):
+        if merged and start < merged[-1][1]:  # overlaps the mark before: one mark
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    pieces, at = [], 0
+    for start, stop in merged:
+        pieces += [text[at:start], START, text[start:stop], STOP]
+        at = stop
+    return "".join([*pieces, text[at:]])
 
 
 def render_marked(text: str) -> SafeString:
@@ -482,8 +669,9 @@ def _unbalanced(text: str) -> bool:
 
 
 def mark_matches(entries, text: str, glossary: Glossary | None = None) -> None:
-    """Marks what a search matched on fetched entries, their interventions and those they
-    repeat: the `<field>_marked` attributes the card shows (see templatetags)."""
+    """Marks what a search matched on fetched entries, their service and tag, their
+    interventions and those they repeat: the `<field>_marked` attributes the card shows (see
+    templatetags)."""
     if not text.strip():
         return
     read = [term for term in read_search(text, glossary or load_glossary()) if term.wanted]
@@ -491,20 +679,16 @@ def mark_matches(entries, text: str, glossary: Glossary | None = None) -> None:
         return
     words = {w for entry in entries for w in entry_words(entry)}
     vocabulary = typo_neighbours(typed_words(read), words)
-    stems = {
-        s
-        for term in read
-        for pattern in patterns(term, vocabulary)
-        for want in pattern
-        if want
-        for s in want
-    }
+    found = [pattern for term in read for pattern in patterns(term, vocabulary)]
     for entry in entries:
-        entry.rationale_marked = mark_words(entry.rationale, stems)
-        entry.criteria_marked = mark_words(entry.criteria, stems)
+        entry.rationale_marked = mark_phrases(entry.rationale, found)
+        entry.criteria_marked = mark_phrases(entry.criteria, found)
+        for named in (entry.service, entry.tag):
+            if named is not None:
+                named.name_marked = mark_phrases(named.name, found)
         interventions = list(entry.interventions.all())
         if entry.repeats_shown is not None:
             interventions += list(entry.repeats_shown.interventions.all())
         for intervention in interventions:
-            intervention.text_marked = mark_words(intervention.text, stems)
-            intervention.bullets_marked = mark_words(intervention.bullets, stems)
+            intervention.text_marked = mark_phrases(intervention.text, found)
+            intervention.bullets_marked = mark_phrases(intervention.bullets, found)

@@ -181,7 +181,7 @@ class EntryQuery(Schema):
         "",
         description="Date of birth instead of `age`: `2026-09-23`, `23/09/2026`, `23/9/26`, "
         "`23 Sep 2026` or `23 September 2026` (a two-digit year is 20YY); the age is worked "
-        "out for today in the UK. Within the last 5 years.",
+        "out for today in the UK. Under 19 years ago; a child of 5 or more gets no entries.",
         json_schema_extra={"maxLength": PARAMETER_LIMITS["dob"]},
     )
     born_at_weeks: str = Field(

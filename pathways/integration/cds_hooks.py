@@ -589,7 +589,7 @@ def cards(pathway: Pathway, born: date, gestation: int | None) -> list[dict]:
     problems = filterset.form.errors.as_data()
     if "dob" in problems:
         if any(problem.code == "too_old" for problem in problems["dob"]):
-            return []  # Older than the pathway's children: nothing to say, no card.
+            return []  # Born longer ago than any child (ages.is_past_oldest): no card.
         raise CdsError(400, f"The birth date cannot be used: {problems['dob'][0].messages[0]}")
     child_age = filterset.child_age
     entries = list(filterset.qs)

@@ -39,6 +39,8 @@ SHOW_THEM = "show them"
 TYPED_CHARACTERS = [(0x41, 0x5B), (0x80, 0x180), (0x300, 0x370), (0xFB00, 0xFB07)]
 # Stands in a typo key for one letter; never part of a word (search._WORD).
 BLANK = "_"
+# Parts a card's own words from its names' in data-stems: no stem, so no phrase spans it.
+NAMES_APART = "|"
 
 
 def without_search(q: str, count: int) -> str:
@@ -81,9 +83,10 @@ def search_words(entries, glossary: search.Glossary) -> dict:
     glossary: each word's stem where it is not the word itself (with usual inflections the
     pathway does not use; "" for a stop word), the typo_index, the glossary's table of names
     (pathways.search.Glossary) and the folding of typed characters."""
-    words = [w for entry in entries for w in search.entry_words(entry)]
+    words = [w for entry in entries for doc in _documents(entry) for w in doc]
     stems = search.stems_for_offline([" ".join(words)], glossary)
     return {
+        "pattern": glossary.pattern,
         "stems": {word: stem for word, stem in stems.items() if stem != word},
         "typos": typo_index(words),
         "glossary": glossary.names,
@@ -91,10 +94,17 @@ def search_words(entries, glossary: search.Glossary) -> dict:
     }
 
 
+def _documents(entry) -> list[list[str]]:
+    return [search.entry_words(entry), *search.entry_names(entry)]
+
+
 def card_stems(entry) -> str:
-    """The stems of an entry's words in order, space-separated ("" for a stop word): what
-    offline.js looks a search's words and phrases up in (data-stems)."""
-    return " ".join(search.stem(word) for word in search.entry_words(entry))
+    """The stems of an entry's words in order, space-separated ("" for a stop word), then
+    those of its service's and tag's names, each after NAMES_APART: what offline.js looks a
+    search's words and phrases up in (data-stems)."""
+    return f" {NAMES_APART} ".join(
+        " ".join(search.stem(word) for word in doc) for doc in _documents(entry)
+    )
 
 
 def for_page(

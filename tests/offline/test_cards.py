@@ -17,6 +17,7 @@ from pathways.search import (
     normalise,
     one_typo_apart,
     stem,
+    words_of,
 )
 
 from ..conftest import HTMX, IMH_URL
@@ -61,7 +62,11 @@ def test_each_card_carries_its_band_stages_service_tag_and_words(client, imh):
         assert card["stage"].split() == overlapped
         assert card["service"] == entry.service.slug
         assert card["tag"] == (entry.tag.slug if entry.tag else "")
-        assert card["stems"].split(" ") == [stem(word) for word in entry_words(entry)]
+        # Its own words, then its service's and tag's names, each after a "|".
+        own, *names = card["stems"].split(" | ")
+        assert own.split(" ") == [stem(word) for word in entry_words(entry)]
+        named = [entry.service.name] + ([entry.tag.name] if entry.tag else [])
+        assert names == [" ".join(stem(w) for w in words_of(name)) for name in named]
     # "Birth - 5 years" shows under every stage: its card names all five.
     everywhere = [c for c in shown.values() if c["start"] == "0" and c["end"] == "1826"]
     assert everywhere and all(len(c["stage"].split()) == 5 for c in everywhere)
