@@ -35,9 +35,9 @@ from ..models import (
 from ..offline import rules as offline_rules
 from ..operations.caching import PAGES_CACHE, content_version, kept
 from ..operations.http_caching import shared_when_anonymous
-from ..public import options_key
+from ..public import options_key, search_glossary
 from ..publishing import with_pending_versions
-from ..search import Glossary, load_glossary, mark_matches, published_compounds
+from ..search import mark_matches
 from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
 from .timeline import build_timeline, draw, draw_lanes, linked
@@ -196,20 +196,13 @@ class PathwayPage:
         )
         # Search, marks, the cards' abbreviations and the offline copy read the glossary once.
         self.terms = self.kept("glossary", lambda: list(GlossaryTerm.objects.published()))
-        self.glossary = self.kept("glossary-names", self.glossary_names)
+        self.glossary = search_glossary(self.version, self.terms, self.request)
         return EntryFilter(
             self.request.GET,
             queryset=Entry.objects.none(),
             options=self.options,
             glossary=self.glossary,
         )
-
-    def glossary_names(self) -> Glossary:
-        """Search's glossary; its compounds, of published content alone, are kept per
-        content version for staff too (at 10,000 entries they take a fifth of a second)."""
-        version = content_version(self.request)
-        compounds = kept("search-compounds", lambda: published_compounds(terms=self.terms), version)
-        return load_glossary(terms=self.terms, compounds=compounds)
 
     def selected(self) -> EntryQuerySet:
         """The pathway's entries that the filters select."""
