@@ -148,17 +148,20 @@ def django_env(database_url: str, port: int, out: Path, workers: int | None = No
     return env
 
 
-def build_database(out: Path) -> str:
-    url = f"postgres://{PG_USER}:{PG_PASSWORD}@{PG_HOST}:{PG_PORT}/{DB}"
-    log(f"database {DB}: rebuilding")
-    psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{DB}"')
+def build_database(out: Path, database: str = DB, grown: bool = True) -> str:
+    """The fixtures in a database of their own, dropped and rebuilt; grown to 50 pathways and
+    10,000 entries unless `grown` is false (bench/phone.py measures the fixtures' own page)."""
+    url = f"postgres://{PG_USER}:{PG_PASSWORD}@{PG_HOST}:{PG_PORT}/{database}"
+    log(f"database {database}: rebuilding")
+    psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{database}"')
     env = django_env(url, PORT, out)
     run(PYTHON, "manage.py", "migrate", "--no-input", "-v0", env=env)
     run(PYTHON, "manage.py", "loaddata", *sorted(map(str, ROOT.glob("fixtures/*.json"))), env=env)
-    run(PYTHON, "bench/generate.py", "--pathways", "50", "--entries", "10000", env=env)
+    if grown:
+        run(PYTHON, "bench/generate.py", "--pathways", "50", "--entries", "10000", env=env)
     # Fresh tables have no statistics until autovacuum gets to them; production's have.
-    psql("SET client_min_messages = error; ANALYZE", database=DB)
+    psql("SET client_min_messages = error; ANALYZE", database=database)
     run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
     return url
 
@@ -223,17 +226,26 @@ class Server:
 
 class Nginx:
     """nginx with bench/nginx.conf in front of the app server, started and stopped by this
-    script only."""
+    script only; `extra` is more of its http block and `modules` dynamic modules to load
+    (bench/phone.py's static copy)."""
 
-    def __init__(self, upstream_port: int, out: Path):
-        self.prefix = out / "nginx"
+    def __init__(
+        self,
+        upstream_port: int,
+        out: Path,
+        port: int = NGINX_PORT,
+        extra: str = "",
+        modules: tuple[str, ...] = (),
+    ):
+        self.prefix, self.port = out / "nginx", port
         self.prefix.mkdir()
         self.conf = self.prefix / "nginx.conf"
-        template = (ROOT / "bench" / "nginx.conf").read_text()
+        template = (ROOT / "bench" / "nginx.conf").read_text().replace("{extra}", extra)
+        template = "".join(f"load_module {module};\n" for module in modules) + template
         for name, value in {
             "{prefix}": str(self.prefix),
             "{upstream}": f"127.0.0.1:{upstream_port}",
-            "{port}": str(NGINX_PORT),
+            "{port}": str(port),
         }.items():
             template = template.replace(name, value)
         self.conf.write_text(template)
@@ -249,7 +261,7 @@ class Nginx:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
-                if get(NGINX_PORT, "/bench/trivial", timeout=2)[0] == 200:
+                if get(self.port, "/bench/trivial", timeout=2)[0] == 200:
                     return self
             except OSError:
                 time.sleep(0.2)
