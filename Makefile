@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run serve test test-quick coverage lint check-migrations check-deploy bench bench-search \
+.PHONY: run serve test test-quick coverage lint check-migrations check-deploy bench bench-search bench-phone \
 	backup restore vendor-nhsuk-frontend clean
 
 $(PY):
@@ -81,6 +81,14 @@ check-deploy: $(VENV)/.installed
 # of `make test`. Results in bench/results/; see docs/benchmarks.md.
 bench: $(VENV)/.installed
 	$(PY) bench/bench.py
+
+# The Infant Mental Health page as a health visitor's phone gets it: Lighthouse's mobile profile
+# against a static copy of the same page, and the htmx update under 150 ms RTT, 1.6 Mbps and
+# CPU 4x slower, on the production stack with the fixtures. About ten minutes, not part of
+# `make test`; needs root (apt, PostgreSQL) and the npm registry (Lighthouse). Results in
+# bench/results/phone-*/; see docs/benchmarks.md, "On a health visitor's phone".
+bench-phone: $(VENV)/.installed
+	$(PY) bench/phone.py
 
 # The pathway content (not accounts) to backups/<timestamp>.json, and back into an empty
 # database. Both use DATABASE_URL like everything else.
