@@ -180,10 +180,11 @@ def browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS)
 
 
-def first_visits(base: str) -> dict[str, list[dict]]:
+def first_visits(base: str) -> dict[str, dict]:
     """Every request on the app that a first visit to each page makes, in a browser of its
-    own, with the service worker's (it saves pages and static files as it installs) marked:
-    {page: [{address, worker, bytes}]}, bytes as transferred, headers included."""
+    own, with the service worker's (it saves pages and static files as it installs) marked,
+    and the console's errors: {page: {requests: [{address, worker, bytes}], console_errors}},
+    bytes as transferred, headers included."""
     from playwright.sync_api import sync_playwright
 
     visits = {}
@@ -191,9 +192,14 @@ def first_visits(base: str) -> dict[str, list[dict]]:
         chromium = browser(playwright)
         for name, address in PAGES:
             context = chromium.new_context()
-            finished = []
+            finished, errors = [], []
             context.on("requestfinished", lambda request, into=finished: into.append(request))
             page = context.new_page()
+            page.on(
+                "console",
+                lambda message, into=errors: message.type == "error" and into.append(message.text),
+            )
+            page.on("pageerror", lambda error, into=errors: into.append(str(error)))
             page.goto(base + address, wait_until="networkidle")
             page.evaluate("navigator.serviceWorker.ready.then(() => true)")
             page.wait_for_load_state("networkidle")
@@ -202,7 +208,7 @@ def first_visits(base: str) -> dict[str, list[dict]]:
             manifests = page.eval_on_selector_all(
                 "link[rel=manifest]", "(links) => links.map((link) => link.href)"
             )
-            visits[name] = [
+            requests = [
                 {
                     "address": path_of(request.url),
                     "worker": request.service_worker is not None,
@@ -214,6 +220,7 @@ def first_visits(base: str) -> dict[str, list[dict]]:
                 for request in finished
                 if request.url.startswith(base)
             ] + [{"address": path_of(url), "worker": False, "bytes": 0} for url in manifests]
+            visits[name] = {"requests": requests, "console_errors": errors}
             context.close()
         chromium.close()
     return visits
@@ -225,7 +232,9 @@ def copy_the_pages(out: Path) -> dict:
     root = out / "copy"
     root.mkdir()
     visits = first_visits(f"http://127.0.0.1:{APP_PORT}")
-    asked = sorted({request["address"] for requests in visits.values() for request in requests})
+    asked = sorted(
+        {request["address"] for visit in visits.values() for request in visit["requests"]}
+    )
     pages, static_headers, skipped = {}, {}, []
     for address in asked:
         status, headers, body = fetch(APP_PORT, address)
@@ -398,6 +407,7 @@ def summarise_lighthouse(runs: dict) -> dict:
                 "console_errors": results[-1]["console_errors"],
                 "worker_requests": results[-1]["worker_requests"],
                 "failed_requests": results[-1]["failed_requests"],
+                "largest": results[-1]["largest"],
                 "lcp_element": results[-1]["lcp_element"],
                 "lcp_phases": {
                     phase: median([r["lcp_phases"].get(phase, 0) for r in results])
@@ -481,8 +491,14 @@ def summary(results: dict) -> str:
             )
             or "none"
         ),
-        "Console errors (the child's page, app): " + ("; ".join(child["console_errors"]) or "none"),
+        "Console errors (the child's page, app), Lighthouse's: "
+        + ("; ".join(child["console_errors"]) or "none")
+        + "; Playwright's, on a first visit: "
+        + ("; ".join(results["first_visit"][PAGES[0][0]]["console_errors"]) or "none"),
         f"The LCP element (the child's page, app): `{child['lcp_element']}`.",
+        "The largest transfers (the child's page, app), KB: "
+        + ", ".join(f"{path_of(r['url'])} {kb(r['bytes'])}" for r in child["largest"])
+        + ".",
         f"The service worker's requests in Lighthouse's records (the child's page, app): "
         f"{len(child['worker_requests'])}. A first visit in Playwright (no throttling), "
         "the page's own and the service worker's: "
@@ -495,7 +511,7 @@ def summary(results: dict) -> str:
         f"Where the copy differs from the app: {results['copy_differences'] or 'nowhere'}.",
         "",
         f"htmx update ({len(results['updates'])} different selections, 150 ms RTT, 1.6 Mbps, "
-        "CPU 4x):",
+        f"CPU 4x; load average before: {results['htmx_load_before']}):",
         "",
         "| ms | submit to painted | submit to request | request | swap and paint "
         "| waiting (TTFB) | download | fragment bytes |",
@@ -556,6 +572,7 @@ def main() -> None:
             log(f"copy differs: {results['copy_differences'] or 'nowhere'}")
             runs = lighthouse_rounds(out)
             log("htmx updates under 150 ms RTT, 1.6 Mbps, CPU 4x")
+            results["htmx_load_before"] = stack.load_average()
             results["updates"] = htmx_updates()
     results["lighthouse"] = runs
     results["pages"] = summarise_lighthouse(runs)
@@ -566,7 +583,8 @@ def main() -> None:
         for run in target
     ]
     results["first_visit"] = {
-        name: visit_weight(requests) for name, requests in results["copy"]["visits"].items()
+        name: {**visit_weight(visit["requests"]), "console_errors": visit["console_errors"]}
+        for name, visit in results["copy"]["visits"].items()
     }
     results["htmx"] = summarise_htmx(results["updates"])
     (out / "results.json").write_text(json.dumps(results, indent=2))

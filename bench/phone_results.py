@@ -161,6 +161,10 @@ def lighthouse_summary(report: dict) -> dict:
         "failed_requests": [
             r["url"] for r in requests if not 200 <= (r.get("statusCode") or 0) < 400
         ],
+        "largest": [
+            {"url": r["url"], "bytes": r.get("transferSize", 0)}
+            for r in sorted(requests, key=lambda r: -r.get("transferSize", 0))[:6]
+        ],
         "render_blocking": [
             {"url": item["url"], "wasted_ms": item.get("wastedMs", 0)}
             for item in _items(report, "render-blocking-resources")

@@ -145,6 +145,7 @@ def test_a_lighthouse_report_is_split_into_the_pages_own_and_its_workers():
     assert (summary["own_requests"], summary["all_requests"]) == (3, 4)
     assert summary["worker_requests"] == [{"url": "http://h/", "bytes": 7_000, "target": "worker"}]
     assert summary["failed_requests"] == ["https://fonts/f.woff2"]
+    assert [r["bytes"] for r in summary["largest"]] == [25_000, 10_000, 7_000, 0]
     assert summary["render_blocking"] == [{"url": "http://h/s.css", "wasted_ms": 411.2}]
     assert summary["console_errors"] == ["Loading the font violates the CSP"]
     assert summary["lcp_element"] == "p.count: Showing"
