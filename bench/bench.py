@@ -643,6 +643,14 @@ def summary(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_results(out: Path, results: dict, text: str) -> None:
+    """results.json and the summary in `out`, and the summary printed."""
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    (out / "summary.md").write_text(text)
+    print("\n" + text)
+    log(f"written to {out.relative_to(ROOT)}")
+
+
 def main() -> None:
     started = datetime.now(UTC)
     # Before this script adds its own: what the rest of the machine is doing.
@@ -680,11 +688,7 @@ def main() -> None:
     results["outage"] = outage_drill(
         lambda port: f"postgres://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{port}/{DB}", out
     )
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    text = summary(results)
-    (out / "summary.md").write_text(text)
-    print("\n" + text)
-    log(f"written to {out.relative_to(ROOT)}")
+    write_results(out, results, summary(results))
 
 
 if __name__ == "__main__":

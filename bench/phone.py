@@ -17,8 +17,8 @@ In one run, on this machine only (127.0.0.1), in a few minutes:
 
 Results go to bench/results/phone-<UTC time>/ (summary.md, results.json, every Lighthouse
 report, the server log) and the summary is printed. Settings: BENCH_PHONE_DB,
-BENCH_PHONE_PORT (it uses that port and the next three), BENCH_PHONE_ROUNDS,
-BENCH_PHONE_KEEP_DB=1 (reuse the database of the last run: a rerun in a minute less).
+BENCH_PHONE_PORT (it uses that port and the next three), BENCH_PHONE_ROUNDS (the child's
+page), BENCH_PHONE_PATHWAY_ROUNDS (the pathway page).
 """
 
 from __future__ import annotations
@@ -152,19 +152,6 @@ def ensure_tools() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
 
 
-def database(out: Path) -> str:
-    """The fixtures in BENCH_PHONE_DB, rebuilt; kept as they are with BENCH_PHONE_KEEP_DB=1
-    if it exists (the static files are collected afresh either way)."""
-    exists = stack.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB}'")
-    if not (os.environ.get("BENCH_PHONE_KEEP_DB") == "1" and exists):
-        return stack.build_database(out, database=DB, grown=False)
-    url = f"postgres://{stack.PG_USER}:{stack.PG_PASSWORD}@{stack.PG_HOST}:{stack.PG_PORT}/{DB}"
-    log(f"database {DB}: kept; collecting static files")
-    env = stack.django_env(url, PORT, out)
-    stack.run(stack.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
-    return url
-
-
 def fetch(port: int, address: str, headers: dict | None = None):
     """One GET as a browser would send it through nginx: (status, headers, body bytes)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -183,8 +170,8 @@ def browser(playwright):
 def first_visits(base: str) -> dict[str, dict]:
     """Every request on the app that a first visit to each page makes, in a browser of its
     own, with the service worker's (it saves pages and static files as it installs) marked,
-    and the console's errors: {page: {requests: [{address, worker, bytes}], console_errors}},
-    bytes as transferred, headers included."""
+    the console's errors and the manifests the page links: {page: {requests: [{address,
+    worker, bytes}], console_errors, manifests}}, bytes as transferred, headers included."""
     from playwright.sync_api import sync_playwright
 
     visits = {}
@@ -219,8 +206,12 @@ def first_visits(base: str) -> dict[str, dict]:
                 }
                 for request in finished
                 if request.url.startswith(base)
-            ] + [{"address": path_of(url), "worker": False, "bytes": 0} for url in manifests]
-            visits[name] = {"requests": requests, "console_errors": errors}
+            ]
+            visits[name] = {
+                "requests": requests,
+                "console_errors": errors,
+                "manifests": [path_of(url) for url in manifests if url.startswith(base)],
+            }
             context.close()
         chromium.close()
     return visits
@@ -234,6 +225,7 @@ def copy_the_pages(out: Path) -> dict:
     visits = first_visits(f"http://127.0.0.1:{APP_PORT}")
     asked = sorted(
         {request["address"] for visit in visits.values() for request in visit["requests"]}
+        | {address for visit in visits.values() for address in visit["manifests"]}
     )
     pages, static_headers, skipped = {}, {}, []
     for address in asked:
@@ -552,7 +544,7 @@ def main() -> None:
     out = ROOT / "bench" / "results" / f"phone-{started:%Y%m%dT%H%M%SZ}"
     out.mkdir(parents=True)
     ensure_tools()
-    url = database(out)
+    url = stack.build_database(out, database=DB, grown=False)
     results = {
         "started": f"{started:%Y-%m-%d %H:%M} UTC",
         "background_load": background_load,
@@ -587,11 +579,7 @@ def main() -> None:
         for name, visit in results["copy"]["visits"].items()
     }
     results["htmx"] = summarise_htmx(results["updates"])
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    text = summary(results)
-    (out / "summary.md").write_text(text)
-    print("\n" + text)
-    log(f"written to {out.relative_to(ROOT)}")
+    stack.write_results(out, results, summary(results))
 
 
 if __name__ == "__main__":
