@@ -10,6 +10,8 @@
 #   nhsuk-frontend.min.js(.map)   ES module bundle, load with <script type="module">
 #   assets/                       images, favicons, manifest.json
 #   LICENSE, VERSION
+# Pages load none of the CSS as it is: `make vendor-nhsuk-frontend` then runs
+# scripts/build-stylesheet.sh, which cuts it to the rules our markup uses.
 #
 # One change is made to the CSS: upstream it points at images with root-absolute
 # url(/assets/...), which would only work if assets/ were served at the site root.

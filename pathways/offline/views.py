@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from ..models import Pathway
 
 ICONS = "vendor/nhsuk-frontend/assets/images/"
-STYLESHEETS = ["vendor/nhsuk-frontend/nhsuk-frontend.min.css", "pathways/site.css"]
+STYLESHEETS = ["pathways/styles.css"]
 # Cached up front so a saved page has its look and its scripts with the network off.
 SHELL = [
     *STYLESHEETS,
