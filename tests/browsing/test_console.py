@@ -41,9 +41,7 @@ def public_pages(imh) -> list[str]:
     ]
 
 
-def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
-    page: Page, imh, live_server
-):
+def test_no_page_logs_an_error_or_breaks_the_content_security_policy(page: Page, imh, live_server):
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message))
     page.on("pageerror", lambda error: errors.append(error))
