@@ -4,7 +4,7 @@
 # by PurgeCSS (scripts/purgecss.config.cjs), followed by our own static/pathways/site.css.
 #
 # Usage: scripts/build-stylesheet.sh (or `make css`). Run it after editing site.css or
-# using an NHS.UK class no page used before; tests/operations/test_stylesheet.py fails
+# using an NHS.UK class no page used before; tests/operations/test_nhsuk_frontend.py fails
 # until you do. Needs node and npm (PurgeCSS comes from the npm registry, pinned below).
 set -euo pipefail
 

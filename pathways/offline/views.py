@@ -25,7 +25,7 @@ STYLESHEETS = ["pathways/styles.css"]
 SHELL = [
     *STYLESHEETS,
     "pathways/print.css",
-    "vendor/nhsuk-frontend/nhsuk-frontend.min.js",
+    "vendor/nhsuk-frontend/nhsuk-frontend.used.min.js",
     "pathways/site.js",
     "pathways/offline.js",
     "django_htmx/htmx-2.min.js",

@@ -1,5 +1,6 @@
-"""Every kind of page in a real browser: no console errors, and nothing the Content Security
-Policy blocks (no web font from another host, no inline style or script)."""
+"""Every kind of page in a real browser: no console errors, nothing the Content Security
+Policy blocks (no web font from another host, no inline style or script), and every NHS.UK
+component on it started by our cut of NHS.UK's script."""
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,10 @@ from ..conftest import IMH_URL
 pytestmark = pytest.mark.browser
 
 # Chromium reports a blocked request or inline style on the console, and as this event.
+# NHS.UK's script marks each component it starts with data-<module>-init.
+NOT_STARTED = """[...document.querySelectorAll('[data-module^="nhsuk-"]')]
+  .filter((element) => !element.hasAttribute(`data-${element.dataset.module}-init`))
+  .map((element) => element.dataset.module)"""
 COLLECT_VIOLATIONS = """
 window.cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -65,3 +70,8 @@ def test_no_page_logs_an_error_or_breaks_the_content_security_policy(page: Page,
             ]
             messages = messages[1:]
         assert (path, messages, violations) == (path, [], [])
+        if path != reverse("admin:login"):
+            expect(page.locator('[data-module="nhsuk-header"]')).to_have_attribute(
+                "data-nhsuk-header-init", ""
+            )
+            assert page.evaluate(NOT_STARTED) == []

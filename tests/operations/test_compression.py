@@ -222,7 +222,7 @@ def test_our_modules_import_each_other_by_hashed_names_kept_for_good(collected_s
     imports = re.findall(r"""\bimport\b[^"';]*["']([^"']+)["']""", source)
     # NHS.UK frontend's module and offline.js, by the names collectstatic gave them.
     assert [re.sub(r"\.[0-9a-f]{12}\.js$", ".js", name) for name in imports] == [
-        "../vendor/nhsuk-frontend/nhsuk-frontend.min.js",
+        "../vendor/nhsuk-frontend/nhsuk-frontend.used.min.js",
         "./offline.js",
     ]
     client = Client()

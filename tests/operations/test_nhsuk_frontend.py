@@ -1,6 +1,7 @@
-"""The one stylesheet pages load, static/pathways/styles.css (scripts/build-stylesheet.sh): NHS.UK
-frontend cut to the rules our markup uses, then site.css; up to date with both, and asking
-for nothing from another host."""
+"""NHS.UK frontend cut to what our pages use. The one stylesheet pages load,
+static/pathways/styles.css (scripts/build-stylesheet.sh): NHS.UK's rules our markup uses, then
+site.css, up to date with both and asking for nothing from another host. The script: the
+components our templates use (scripts/nhsuk-frontend-components.mjs)."""
 
 import re
 
@@ -10,7 +11,8 @@ from ..conftest import IMH_URL, ROOT
 
 STATIC = ROOT / "static"
 STYLES = STATIC / "pathways" / "styles.css"
-NHSUK_CSS = STATIC / "vendor" / "nhsuk-frontend" / "nhsuk-frontend.min.css"
+NHSUK = STATIC / "vendor" / "nhsuk-frontend"
+NHSUK_CSS = NHSUK / "nhsuk-frontend.min.css"
 # Where PurgeCSS looks for the classes our pages use (scripts/purgecss.config.cjs).
 MARKUP = ["templates/**/*.html", "templates/**/*.js", "pathways/**/*.py", "static/pathways/*.js"]
 REBUILD = "static/pathways/styles.css is out of date: run `make css`"
@@ -67,3 +69,17 @@ def test_a_page_has_one_render_blocking_stylesheet(client, imh, address):
     links = re.findall(r"<link rel=\"stylesheet\"[^>]*>", page)
     blocking = [link for link in links if 'media="print"' not in link]
     assert blocking == ['<link rel="stylesheet" href="/static/pathways/styles.css">']
+
+
+def test_the_script_starts_every_nhsuk_component_our_templates_use():
+    modules = set()
+    for path in ROOT.glob("templates/**/*.html"):
+        modules.update(re.findall(r'data-module="(nhsuk-[a-z-]+)"', path.read_text()))
+    assert {"nhsuk-header", "nhsuk-skip-link", "nhsuk-checkboxes"} <= modules
+    used = (NHSUK / "nhsuk-frontend.used.min.js").read_text()
+    every = (NHSUK / "nhsuk-frontend.min.js").read_text()
+    # Each component finds its elements by its module name.
+    missing = [name for name in sorted(modules) if f'"{name}"' not in used]
+    assert missing == [], "add them to scripts/nhsuk-frontend-components.mjs and re-vendor"
+    assert '"nhsuk-tabs"' in every and '"nhsuk-tabs"' not in used
+    assert len(used) < len(every) / 3
