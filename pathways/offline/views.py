@@ -20,12 +20,12 @@ from django.views.decorators.http import require_safe
 from ..models import Pathway
 
 ICONS = "vendor/nhsuk-frontend/assets/images/"
-STYLESHEETS = ["vendor/nhsuk-frontend/nhsuk-frontend.min.css", "pathways/site.css"]
+STYLESHEETS = ["pathways/styles.css"]
 # Cached up front so a saved page has its look and its scripts with the network off.
 SHELL = [
     *STYLESHEETS,
     "pathways/print.css",
-    "vendor/nhsuk-frontend/nhsuk-frontend.min.js",
+    "vendor/nhsuk-frontend/nhsuk-frontend.used.min.js",
     "pathways/site.js",
     "pathways/offline.js",
     "django_htmx/htmx-2.min.js",

@@ -102,6 +102,10 @@ def test_checklist_empty_state_and_bad_input(client, imh):
     lines = visible_lines(response.content.decode())
     empty = lines.index("There are no rationales that match your filters.")
     assert lines[empty + 1] == "Please amend your choices to see more rationales."
+    # As on the page, no picture whose bars count what the filters hide.
+    assert "The pathway in one picture" not in lines
+    assert "timeline__bar" not in response.content.decode()
+    assert "The pathway in one picture" in visible_lines(client.get(CHECKLIST).content.decode())
     response = client.get(CHECKLIST, {"age": "soon", "service": ["nope", "primary-care-gp"]})
     content = response.content.decode()
     assert response.status_code == 200
