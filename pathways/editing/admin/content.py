@@ -108,7 +108,6 @@ class PathwayAdmin(PublishableAdmin):
     list_filter = ["status"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["related_pathways"]
     inlines = [ReadingNoteInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "position"]}),
@@ -123,6 +122,12 @@ class PathwayAdmin(PublishableAdmin):
         ),
         (None, {"fields": ["change_reason"]}),
     ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Tick boxes, each named by its pathway: the few pathways fit, and Django's two-box
+        # picker builds an unnamed search icon (aria-label on a plain span) in JavaScript.
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_ordering(self, request):
         # Overdue reviews first, the most overdue at the top: what an editor must act on.
@@ -163,7 +168,6 @@ class EntryAdmin(PublishableAdmin):
         "pathway",
     ]
     list_display_links = ["rationale"]
-    list_editable = ["position"]
     list_filter = ["status", "pathway", "stage", "service", "tag", "age_band"]
     list_select_related = ["pathway", "stage", "age_band", "tag", "service"]
     search_fields = ["rationale", "criteria", "interventions__text", "interventions__bullets"]
@@ -181,7 +185,8 @@ class EntryAdmin(PublishableAdmin):
         "repeats",
         "change_reason",
     ]
-    # A choice of this pathway's entries, by their rationale and age band.
+    # A choice of this pathway's entries, by their rationale and age band. The list has no
+    # typed positions: its Up and Down buttons move entries, one place at a time.
     autocomplete_fields = ["repeats"]
     inlines = [InterventionInline]
     history_list_display = ["status", "approved"]
