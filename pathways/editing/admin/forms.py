@@ -4,7 +4,6 @@ changelist row is checked against every constraint before it is saved."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
@@ -37,16 +36,6 @@ class ContentForm(forms.ModelForm):
         help_text=CHANGE_REASON_HELP,
         widget=forms.TextInput(attrs={"size": 80}),
     )
-
-
-class NamedAutocompleteSelect(AutocompleteSelect):
-    """An autocomplete box with a name: select2's box is named by the text it shows, which is
-    empty until something is chosen; with this placeholder it says which field it is."""
-
-    def build_attrs(self, base_attrs, extra_attrs=None):
-        attrs = super().build_attrs(base_attrs, extra_attrs)
-        attrs["data-placeholder"] = f"{capfirst(self.field.verbose_name)}: none chosen"
-        return attrs
 
 
 class LabelledRowsForm(forms.ModelForm):

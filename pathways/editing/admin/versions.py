@@ -47,7 +47,7 @@ from ...publishing import (
 )
 from ..ordering import DOWN, UP, moved, next_place
 from ..textdiff import word_diff
-from .forms import TEXT_FIELDS, ContentForm, NamedAutocompleteSelect, WholeConstraintsForm
+from .forms import TEXT_FIELDS, ContentForm, WholeConstraintsForm
 
 
 class ReadableHistoryHelper(HistoricalRecordContextHelper):
@@ -358,11 +358,6 @@ class ContentAdmin(SimpleHistoryAdmin):
     def get_changelist_form(self, request, **kwargs):
         kwargs.setdefault("form", WholeConstraintsForm)
         return super().get_changelist_form(request, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs.setdefault("widget", NamedAutocompleteSelect(db_field, self.admin_site))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_deleted_objects(self, objs, request):
         to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
