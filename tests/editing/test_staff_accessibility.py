@@ -16,6 +16,8 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "a-long-enough-password"  # the editor, publisher and approver fixtures'
 MOST_KEY_PRESSES = 25
+# The minified axe-core: the same rules, injected (twice a run) in half the time.
+AXE = Axe(output_directory=ROOT / "artifacts" / "axe", use_minified_file=True)
 
 
 def sign_in(browser: Browser, base: str, username: str, viewport: dict) -> Page:
@@ -31,9 +33,14 @@ def sign_in(browser: Browser, base: str, username: str, viewport: dict) -> Page:
 def problems(page: Page) -> list[str]:
     """What axe finds on the page, and sideways scrolling of the page itself."""
     expect(page.locator("#content")).to_be_visible()
-    results = Axe(output_directory=ROOT / "artifacts" / "axe").run(
+    results = AXE.run(
         page,
-        options={"runOnly": {"type": "tag", "values": WCAG_22_AA}},
+        # No frames on these pages; passes counted, not listed node by node (faster).
+        options={
+            "runOnly": {"type": "tag", "values": WCAG_22_AA},
+            "iframes": False,
+            "resultTypes": ["violations"],
+        },
         html_report_generated=False,
         json_report_generated=False,
     )
