@@ -11,23 +11,13 @@ from pytest_playwright_axe import Axe
 
 from ..browsing.test_browser import DESKTOP, PHONE, WCAG_22_AA
 from ..conftest import ROOT
+from .test_approval_browser import sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-enough-password"  # the editor, publisher and approver fixtures'
 MOST_KEY_PRESSES = 25
 # The minified axe-core: the same rules, injected (twice a run) in half the time.
 AXE = Axe(output_directory=ROOT / "artifacts" / "axe", use_minified_file=True)
-
-
-def sign_in(browser: Browser, base: str, username: str, viewport: dict) -> Page:
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{base}/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#site-name")).to_be_visible()
-    return page
 
 
 def problems(page: Page) -> list[str]:
