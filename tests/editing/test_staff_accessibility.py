@@ -77,6 +77,8 @@ def staff_pages(live_imh, editor, publisher, approver):
     pages = [
         ("pia", "/admin/"),
         ("erin", "/admin/"),
+        ("erin", "/admin/pathways/"),
+        ("erin", "/admin/password_change/"),
         ("pia", "/admin/pathways/pendingchange/"),
         ("pia", "/admin/pathways/entry/"),
         ("erin", f"/admin/pathways/pendingchange/{change.pk}/change/"),
