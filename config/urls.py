@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pathways.integration.api import api
+from pathways.operations.accounts import StaffSignInForm
 
 admin.site.site_header = "Pathway Navigator: editing"
 admin.site.site_title = "Pathway Navigator editing"
 admin.site.index_title = "Pathway content"
+admin.site.login_form = StaffSignInForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -75,18 +75,16 @@ def test_two_entries_cannot_share_a_position_in_the_form(client, imh, editor):
     assert entry.position == 20
 
 
-def test_two_entries_cannot_share_a_position_in_the_list(client, imh, editor):
-    """The list edits positions alone; the pathway is not in the row, and is still checked."""
+def test_the_entry_list_takes_no_typed_positions(client, imh, editor):
+    """Entries move with the list's Up and Down buttons (tests/editing/test_ordering.py), never
+    by typed positions: the list offers no position box, and one posted changes nothing."""
     client.force_login(editor)
-    entries = list(
-        Entry.objects.filter(pathway=imh).order_by("pathway", "stage__position", "position")
-    )
-    positions = [30 if entry.position == 20 else entry.position for entry in entries]
-    data = list_positions_data(entries, positions)
-    response = client.post("/admin/pathways/entry/", data)
-    assert response.status_code == 200
-    assert DUPLICATE in response.content.decode()
-    assert Entry.objects.filter(pathway=imh, position=20).exists()
+    entries = list(Entry.objects.filter(pathway=imh).order_by("pk"))
+    assert 'name="form-0-position"' not in client.get("/admin/pathways/entry/").content.decode()
+    before = [entry.position for entry in entries]
+    data = list_positions_data(entries, [position + 1 for position in before])
+    assert client.post("/admin/pathways/entry/", data).status_code in (200, 302)
+    assert [entry.position for entry in Entry.objects.filter(pathway=imh).order_by("pk")] == before
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import logging
 
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -72,3 +73,17 @@ def username_of(request: HttpRequest, credentials: dict | None = None) -> str:
     field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
     given = (credentials or {}).get(field) if credentials else request.POST.get(field)
     return str(given or "")[:USERNAME_LENGTH]
+
+
+class StaffSignInForm(AdminAuthenticationForm):
+    """The admin's sign-in form, with both fields marked invalid (and pointing at the error)
+    when a sign-in fails: the error names neither field, since saying which one was wrong
+    would tell a guesser which usernames exist."""
+
+    def full_clean(self):
+        super().full_clean()
+        if self.errors:
+            for name in ("username", "password"):
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": "sign-in-error"}
+                )

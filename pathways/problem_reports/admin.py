@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from ..editing.admin.forms import LabelledRowsForm
 from .models import ProblemReport
 
 
@@ -23,6 +24,10 @@ class ProblemReportAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ["entry_link", "entry_admin_link", "text", "email", "created_at", "status"]
     readonly_fields = ["entry_link", "entry_admin_link", "text", "email", "created_at"]
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", LabelledRowsForm)
+        return super().get_changelist_form(request, **kwargs)
 
     def has_add_permission(self, request):
         # Reports come from readers through the public form, never from the admin.

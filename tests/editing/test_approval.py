@@ -149,9 +149,14 @@ def test_the_editor_is_told_and_sent_to_the_diff(client, live_entry, editor):
     assert response["Location"] == f"/admin/pathways/pendingchange/{change.pk}/change/"
     page = body(client.get(response["Location"]))
     assert "is waiting for a publisher’s approval" in page
-    assert "Follow-up Visiting <del>schedule.</del>" in page
-    assert "Follow-up Visiting <ins>schedule, Zebracrossing wording.</ins>" in page
-    assert f"<ins><br>{NEW_BULLET}</ins>" in page
+    # Each change says what it is in words too, for screen readers that skip <del> and <ins>.
+    removed, added = (
+        '<span class="visually-hidden">removed: </span>',
+        ('<span class="visually-hidden">added: </span>'),
+    )
+    assert f"Follow-up Visiting <del>{removed}schedule.</del>" in page
+    assert f"Follow-up Visiting <ins>{added}schedule, Zebracrossing wording.</ins>" in page
+    assert f"<ins>{added}<br>{NEW_BULLET}</ins>" in page
     assert 'value="approve"' not in page and 'value="reject"' not in page  # editors do not decide
 
 
@@ -473,7 +478,8 @@ def test_a_changed_service_is_shown_by_name_and_an_unclear_decision_changes_noth
     url = f"/admin/pathways/pendingchange/{change.pk}/change/"
     client.force_login(approver)
     page = client.get(url).content.decode()
-    assert diff_rows(page) == {"Service": [service.name, other.name]}
+    # As read: each change says what it is ("removed:", "added:"), in visually hidden words.
+    assert diff_rows(page) == {"Service": [f"removed: {service.name}", f"added: {other.name}"]}
     assert links(page)["As practitioners see it"] == f"{IMH_URL}#entry-{live_entry.number}"
     response = client.post(url, {"decision": "maybe", "comment": "?"}, follow=True)
     assert "Choose Approve or Reject." in visible_lines(response.content.decode())

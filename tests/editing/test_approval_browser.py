@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from playwright.sync_api import Browser, Page, expect
 
-from ..browsing.test_browser import SCREENSHOTS
+from ..browsing.test_browser import DESKTOP, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +28,8 @@ def staff(username: str, approves: bool) -> User:
     return user
 
 
-def sign_in(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+def sign_in(browser: Browser, base: str, username: str, viewport: dict = DESKTOP) -> Page:
+    page = browser.new_context(viewport=viewport).new_page()
     page.goto(f"{base}/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)

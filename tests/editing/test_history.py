@@ -352,7 +352,8 @@ def test_the_diff_marks_the_words_that_changed(client, imh, editor, approver):
     approve_pending(approver)
     page = client.get(f"/admin/pathways/entry/{entry.pk}/history/").content.decode()
     assert "communication with GP and/or" in page  # the old text, whole
-    assert "communication with<ins> the</ins> GP and/or" in page
+    added = '<span class="visually-hidden">added: </span>'
+    assert f"communication with<ins>{added} the</ins> GP and/or" in page
 
 
 def test_a_browser_resubmitting_unchanged_text_records_no_change(client, imh, editor):

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from ...models import (
     AgeBand,
@@ -63,19 +64,34 @@ class OrderedInline:
 
     @admin.display(description="Order")
     def move(self, part):
+        """Move up and Move down, each named after the part it moves ("Move up intervention
+        2: Mental health admisisons…"); the first part's Move up and the last's Move down
+        are disabled. The visible words start the name, as speech input expects."""
         if part.pk is None:
             return "Goes last"
         parent_opts = self.parent_model._meta
         name = f"admin:{parent_opts.app_label}_{parent_opts.model_name}_move"
-        parent_id = getattr(part, part._meta.get_field(self.fk_field_name()).attname)
+        fk = self.fk_field_name()
+        parent_id = getattr(part, part._meta.get_field(fk).attname)
+        places = list(
+            type(part)
+            .objects.filter(**{fk: parent_id})
+            .order_by("position")
+            .values_list("pk", flat=True)
+        )
+        place = places.index(part.pk) if part.pk in places else None
+        named = f"{part._meta.verbose_name} {'' if place is None else place + 1}".strip()
+        named = f"{named}: {Truncator(part.text).chars(40)}"
+        ends = {"up": place == 0, "down": place == len(places) - 1}
         buttons = [
             format_html(
                 '<button type="submit" class="button move-button" formaction="{}" '
-                'formmethod="post" formnovalidate>{}<span class="visually-hidden"> {}</span>'
+                'formmethod="post" formnovalidate{}>{}<span class="visually-hidden"> {}</span>'
                 "</button>",
                 reverse(name, args=[parent_id, self.part, part.pk, direction]),
+                " disabled" if ends[direction] else "",
                 words,
-                part._meta.verbose_name,
+                named,
             )
             for direction, words in (("up", "Move up"), ("down", "Move down"))
         ]
@@ -108,7 +124,6 @@ class PathwayAdmin(PublishableAdmin):
     list_filter = ["status"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["related_pathways"]
     inlines = [ReadingNoteInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "position"]}),
@@ -123,6 +138,12 @@ class PathwayAdmin(PublishableAdmin):
         ),
         (None, {"fields": ["change_reason"]}),
     ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Tick boxes, each named by its pathway: the few pathways fit, and Django's two-box
+        # picker builds an unnamed search icon (aria-label on a plain span) in JavaScript.
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_ordering(self, request):
         # Overdue reviews first, the most overdue at the top: what an editor must act on.
@@ -163,7 +184,6 @@ class EntryAdmin(PublishableAdmin):
         "pathway",
     ]
     list_display_links = ["rationale"]
-    list_editable = ["position"]
     list_filter = ["status", "pathway", "stage", "service", "tag", "age_band"]
     list_select_related = ["pathway", "stage", "age_band", "tag", "service"]
     search_fields = ["rationale", "criteria", "interventions__text", "interventions__bullets"]
@@ -181,8 +201,9 @@ class EntryAdmin(PublishableAdmin):
         "repeats",
         "change_reason",
     ]
-    # A choice of this pathway's entries, by their rationale and age band.
-    autocomplete_fields = ["repeats"]
+    # The list has no typed positions: its Up and Down buttons move entries, one place at a
+    # time. Repeats is a plain select (named by its label, as select2's autocomplete box is
+    # not): a choice of this pathway's entries, by their rationale and age band.
     inlines = [InterventionInline]
     history_list_display = ["status", "approved"]
 
@@ -246,6 +267,16 @@ class EntryAdmin(PublishableAdmin):
         swap_places(entry, other, "position", user=request.user)
         messages.success(request, f"“{entry.rationale}” moved {direction}.")
         return HttpResponseRedirect(back)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        repeats = form.base_fields.get("repeats")
+        if repeats is not None:
+            choices = repeats.queryset.select_related("age_band").order_by("pathway", "position")
+            if obj is not None:
+                choices = choices.filter(pathway_id=obj.pathway_id)
+            repeats.queryset = choices
+        return form
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "position":

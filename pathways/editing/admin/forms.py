@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
 
 CHANGE_REASON_HELP = (
     "Optional, but it helps whoever reads the history later: why this change was made, "
@@ -37,10 +38,23 @@ class ContentForm(forms.ModelForm):
     )
 
 
-class WholeConstraintsForm(forms.ModelForm):
+class LabelledRowsForm(forms.ModelForm):
+    """A changelist row form whose boxes are named after their row ("Status of “The phone
+    number…”"): the column heading is not a label, and a list of 20 boxes all called
+    "Position" does not say which is which."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        row = str(self.instance)
+        row = row if len(row) <= 60 else f"{row[:59]}…"
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", f"{capfirst(field.label)} of “{row}”")
+
+
+class WholeConstraintsForm(LabelledRowsForm):
     """A changelist row form that checks every constraint of the row, including those over
-    fields the list does not show: an entry's position is unique within its pathway, and a
-    duplicate typed in the list must be a message, not a database error."""
+    fields the list does not show, so that a row a constraint refuses is a message, not a
+    database error."""
 
     def _post_clean(self):
         super()._post_clean()

@@ -141,7 +141,10 @@ class PendingChangeAdmin(admin.ModelAdmin):
                 messages.error(request, "Choose Approve or Reject.")
         except ValidationError as error:
             messages.error(request, f"Could not {decision} this change: {error_text(error)}")
-        return HttpResponseRedirect(request.path)
+        # Back on the change, at its message (templates/admin/base_site.html), which takes
+        # the focus: what the decision did is what is read first. (Without a fragment of its
+        # own the page would open at the one the form's page had, such as the skip link's.)
+        return HttpResponseRedirect(f"{request.path}#messages")
 
 
 def _public_url(obj) -> str | None:

@@ -82,13 +82,19 @@ class ProposerFilter(admin.SimpleListFilter):
 
 
 class ContentModelFilter(RelatedFieldListFilter):
-    """The kinds of content a change can be to, by their names ("entry", "glossary term"), not
-    every type Django knows of (history records, permissions)."""
+    """The kinds of content changes were proposed to, by their names ("entry", "glossary
+    term"): not every type Django knows of (history records, permissions), nor kinds nobody
+    has changed, which would only be more links to pass on the way to the list."""
 
     def field_choices(self, field, request, model_admin):
         types = ContentType.objects.get_for_models(*content_models())
+        changed = set(PendingChange.objects.values_list("content_type", flat=True).distinct())
         return sorted(
-            ((types[model].pk, capfirst(model._meta.verbose_name)) for model in types),
+            (
+                (types[model].pk, capfirst(model._meta.verbose_name))
+                for model in types
+                if types[model].pk in changed
+            ),
             key=lambda choice: choice[1],
         )
 
