@@ -25,9 +25,8 @@ async function ask(worker, message) {
 }
 
 async function savePathway(registration) {
-  const page = window.location.href.split("#")[0];
-  const unfiltered = new URL(form.getAttribute("action"), page).href;
-  const { saved } = await ask(registration.active, { type: "save", page, unfiltered });
+  const message = { type: "save", page: window.location.href, tables: rules.tables_url };
+  const { saved } = await ask(registration.active, message);
   root.dataset.offlineSaved = saved ? "yes" : "no";
   // Below the form: above it, it would push the child's age down.
   if (saved && !document.querySelector(".offline-saved")) {
@@ -72,7 +71,44 @@ function readAge(text) {
   let total = 0;
   for (const [unit, size] of Object.entries(sizes)) total += Number(parts[unit] || 0) * size;
   const days = Math.floor(total + 0.5); // to the nearest day, halves up (exact: sizes are n/16)
-  return days > oldest ? { error: messages.too_old } : { days };
+  // Restated in the units typed, in the server's words ("1 year 6 months", "0 days").
+  const given = Object.keys(sizes).filter((unit) => parts[unit] !== undefined);
+  const said = (unit, n) => fill(rules.age.units[unit][n === 1 ? "one" : "other"], { n });
+  const words = given.filter((u) => Number(parts[u])).map((u) => said(u, Number(parts[u])));
+  const past = days >= rules.gestation.correct_until_days;
+  if (days > oldest) return { error: messages.too_old };
+  return { days, past, words: words.join(" ") || said(given.at(-1), 0) };
+}
+
+// A calendar date (UTC) `months` later, a day the month lacks moving to the next month's 1st.
+function dayOf(year, month, day, months = 0) {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1 + months, day);
+  if (date.getUTCDate() !== day) date.setUTCDate(1);
+  return date;
+}
+
+/** The child's age from a date of birth as the server reads it (filters.DateOfBirthField,
+ * ages.describe_since): days to today in the UK, words, whether past the second birthday. */
+function readBirth(text) {
+  const { rewrites, patterns, months, messages, time_zone: timeZone } = rules.dob;
+  const tidy = rewrites.reduce((t, [from, to]) => t.replace(new RegExp(from, "gi"), to), text);
+  const found = patterns.map((p) => new RegExp(p, "i").exec(tidy)?.groups).find(Boolean) ?? {};
+  const [y, m, d] = [found.y, found.m ?? months[found.name?.toLowerCase()], found.d].map(Number);
+  const later = (months) => dayOf(y, m, d, months);
+  if ([...text].length > rules.limits.dob || !(y > 0 && later(0).getUTCMonth() === m - 1)) {
+    return { error: messages.invalid };
+  }
+  const today = new Date(new Date().toLocaleDateString("en-CA", { timeZone }));
+  const daysTo = (date) => Math.round((today - date) / 864e5);
+  const days = daysTo(later(0));
+  if (days < 0 || days > rules.age.max_days) return { error: messages[days < 0 ? "future" : "too_old"] };
+  let whole = 12 * (today.getUTCFullYear() - y) + today.getUTCMonth() + 1 - m;
+  while (whole > 0 && later(whole) > today) whole -= 1;
+  const row = tables.calendar_words[whole];
+  const weeks = Math.min(Math.floor(daysTo(later(whole)) / 7), row.length - 1);
+  const words = days < rules.dob.calendar_from_days ? tables.age_words[days] : row[weeks];
+  return { days, words, born: true, past: later(rules.dob.correct_until_months) <= today };
 }
 
 /** Gestation at birth in days and in the server's words ({days, words}), or its message. */
@@ -84,12 +120,31 @@ function readGestation(text) {
   return { days: weeks * 7 + days, words: fill(words[days ? "part" : "whole"], { weeks, days }) };
 }
 
-/** The actual age, and the corrected age (0 before the due date) within the server's bounds. */
-function agesFor(days, gestation) {
+/** Which of the server's sentences says what ages it used (ages.ChildAge.sentence_case). */
+function caseOf(age, { days: gestation, error }) {
   const { full_term_days: term, correct_from: from, correct_to: to } = rules.gestation;
-  const inRange = from <= gestation && gestation <= to;
-  const corrected = inRange && days < rules.gestation.correct_until_days;
-  return corrected ? [days, Math.max(days - (term - gestation), 0)] : [days];
+  if (error || gestation === undefined) return error ? "unreadable" : "plain";
+  if (gestation < from || gestation > to) return gestation > to ? "term" : "too_early";
+  if (age.past) return "past_second_birthday";
+  return age.days < term - gestation ? "not_yet_due" : "corrected";
+}
+
+/** The actual age, and the corrected age (0 before the due date) when corrected. */
+function agesFor(age, gestation) {
+  if (!["corrected", "not_yet_due"].includes(caseOf(age, gestation))) return [age.days];
+  return [age.days, Math.max(age.days - (rules.gestation.full_term_days - gestation.days), 0)];
+}
+
+// What the page says about the ages it used: the server's sentences, words and markup.
+function sayAges(age, gestation) {
+  const [words, early] = [tables.age_words, rules.gestation.full_term_days - gestation.days];
+  const values = { actual: age.words, today: age.born ? tables.age_today : "" };
+  Object.assign(values, { born_at: gestation.words, early: words[early] });
+  Object.assign(values, { corrected: words[age.days - early], due: words[early - age.days] });
+  const inset = copyOf("child-age-template");
+  const sentences = tables.age_sentences[caseOf(age, gestation)];
+  inset.append(...sentences.map((text) => paragraph(fill(text, values))));
+  return inset;
 }
 
 const inBand = ({ dataset }, days) => Number(dataset.start) <= days && days < Number(dataset.end);
@@ -147,10 +202,11 @@ const lastValue = (params, name) => params.getAll(name).at(-1) ?? "";
 const chosen = (params, name) =>
   rules.choices[name].filter(([value]) => params.getAll(name).includes(value));
 let sections = null; // the saved page's stage sections with their cards
+let tables = null; // the unfiltered page's tables (offline/rules.py), saved by the worker
 
 /** Puts back the cards that apply for `params` (URLSearchParams), as the server would show
  * them, with the count, the empty state and "Filters in use"; returns notices to show. */
-export function filterCards(params) {
+export async function filterCards(params) {
   const results = document.getElementById("results");
   sections ??= Array.from(results.querySelectorAll(".results__stage"), (section) => ({
     section,
@@ -160,17 +216,25 @@ export function filterCards(params) {
   const typed = (name) => lastValue(params, name).trim();
   const notices = [];
   const notice = (name, message) => notices.push(`${rules.labels[name]}: ${message}`);
-  const age = typed("age") ? readAge(typed("age")) : {};
-  if (age.error) notice("age", age.error);
-  if (typed("dob")) notices.push(fill(rules.needs_signal, { label: rules.labels.dob }));
-  // Gestation corrects a typed age here; with a date of birth, working out needs a signal.
+  tables ??= await fetch(rules.tables_url).then((response) => response.json());
+  Object.assign(rules.search, tables.search);
+  // The child's age, typed or from a date of birth (not both), corrected by gestation.
+  const [given, born] = [readAge, readBirth].map((read, i) => {
+    const text = typed(["age", "dob"][i]);
+    const age = text ? read(text) : {};
+    if (age.error) notice(["age", "dob"][i], age.error);
+    return age;
+  });
+  const both = given.days !== undefined && born.days !== undefined;
+  if (both) notices.push(rules.dob.both);
+  const age = both ? {} : born.days === undefined ? given : born;
   const atBirth = typed("born_at_weeks");
-  const gestation = atBirth && !typed("dob") ? readGestation(atBirth) : {};
+  const gestation = atBirth ? readGestation(atBirth) : {};
   if (gestation.error) notice("born_at_weeks", gestation.error);
   else if (atBirth && !typed("age") && !typed("dob")) {
     notice("born_at_weeks", rules.gestation.messages.needs_age);
   }
-  const ages = age.days === undefined ? [] : agesFor(age.days, gestation.days);
+  const ages = age.days === undefined ? [] : agesFor(age, gestation);
   const search = readSearch(typed("q"));
   if (search?.error) notice("q", search.error);
   // Each card names the values that show it (data-stage: the stages its band overlaps).
@@ -196,6 +260,11 @@ export function filterCards(params) {
     const filled = sections.filter(({ section }) => section.childElementCount > 1);
     results.replaceChildren(...filled.map(({ section }) => section));
   }
+  document.querySelector("#results-panel .child-age")?.remove();
+  if (ages.length) {
+    const place = shown.size ? results : document.querySelector("#results-panel .results__actions");
+    place.before(sayAges(age, gestation));
+  }
   const count = document.getElementById("result-count");
   count.textContent = count.textContent.replace(/\d+/, String(shown.size));
   if (!shown.size) {
@@ -218,8 +287,9 @@ export function filterCards(params) {
     results.append(empty);
   }
   // "Filters in use", in the server's order: [parameter, value as given, words].
-  const used = { age: age.days !== undefined && typed("age"), q: search?.test && typed("q") };
-  used.born_at_weeks = typed("age") && gestation.words;
+  const used = { age: given.days !== undefined && typed("age"), q: search?.test && typed("q") };
+  used.dob = born.days !== undefined && typed("dob");
+  used.born_at_weeks = (typed("age") || typed("dob")) && gestation.words;
   const inUse = rules.parameters.flatMap((name) => {
     if (rules.choices[name]) return chosen(params, name).map((option) => [name, ...option]);
     return used[name] ? [[name, lastValue(params, name), used[name]]] : [];
@@ -283,8 +353,9 @@ function setFormFromAddress() {
 }
 
 // The address's cards; focus on the count (as after Enter online) or, if it was lost, the results.
-function showFiltered(focus) {
-  showNotice(allCards ? filterCards(addressed()) : [rules.not_saved]);
+async function showFiltered(focus) {
+  const filtered = allCards && (await filterCards(addressed()).catch(() => null));
+  showNotice(filtered || [rules.not_saved]);
   const lost = !document.activeElement || document.activeElement === document.body;
   if (focus === "count") document.getElementById("result-count").focus();
   else if (focus && lost) document.getElementById("results-panel").focus();

@@ -42,6 +42,11 @@ def rules(html: str) -> dict:
     return json.loads(script.content)
 
 
+def tables(client, html: str) -> dict:
+    """The tables the unfiltered page names (offline/rules.py `tables`), as served."""
+    return json.loads(client.get(rules(html)["tables_url"]).content)
+
+
 def test_normalise_reads_text_however_it_is_typed():
     assert normalise("Children’s Parent–Infant CAFÉ") == "children's parent-infant cafe"
     assert normalise("‘naïve’ — `x´ ‐‑‒―−") == "'naive' - 'x' -----"
@@ -86,7 +91,7 @@ def test_the_page_carries_the_stems_of_its_words_from_the_server(client, imh):
     """On both databases: the stems come from the server (the offline page has no stemmer).
     A word whose stem is the word itself is left out: the browser reads it as its own."""
     html = client.get(IMH_URL).content.decode()
-    stems = rules(html)["search"]["stems"]
+    stems = tables(client, html)["search"]["stems"]
     entries = Entry.objects.prefetch_related("interventions", "repeats__interventions")
     words = {w for entry in entries.filter(pathway=imh) for w in entry_words(entry)}
     assert all(stems.get(word, word) == stem(word) for word in words)
@@ -99,7 +104,7 @@ def test_the_page_carries_the_stems_of_its_words_from_the_server(client, imh):
 
 
 def test_the_page_hands_over_the_glossary_both_ways(client, imh):
-    glossary = rules(client.get(IMH_URL).content.decode())["search"]["glossary"]
+    glossary = tables(client, client.get(IMH_URL).content.decode())["search"]["glossary"]
     assert ["nicu"] in glossary["neonat"]
     assert ["social", "worker"] in glossary["sw"] and ["sw"] in glossary["social worker"]
     assert ["pnd"] in glossary["depress"]
@@ -143,10 +148,12 @@ def test_only_the_unfiltered_page_may_be_filtered_in_the_browser(client, imh, qu
     html = client.get(f"{IMH_URL}?{query}").content.decode()
     unfiltered = query in ("", "age=&q=+")
     assert rules(html)["all_cards"] is unfiltered
-    # Only the page filtered in the browser carries the cards' stems and the search's tables.
+    # Only the page filtered in the browser carries the cards' stems and names its tables;
+    # no page carries the tables themselves.
     assert all(("stems" in card) is unfiltered for card in cards(html).values())
-    tables = [rules(html)["search"][name] for name in ("stems", "typos", "glossary", "fold")]
-    assert all(bool(table) is unfiltered for table in tables)
+    assert bool(rules(html)["tables_url"]) is unfiltered
+    kept = [rules(html)["search"][name] for name in ("stems", "typos", "glossary", "fold")]
+    assert not any(kept)
 
 
 # The browser's side of typo_index, as offline.js looks a typed word up: as it is, and with

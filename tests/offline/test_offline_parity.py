@@ -89,7 +89,7 @@ def server_answer(client: Client, query: str) -> dict:
 FILTER_IN_PAGE = """async (query) => {
   const site = document.querySelector('script[src*="site.js"]').src;
   const { filterCards } = await import(new URL("offline.js", site).href);
-  const notices = filterCards(new URLSearchParams(query));
+  const notices = await filterCards(new URLSearchParams(query));
   const shown = (selector) => Array.from(document.querySelectorAll(selector));
   return {
     ids: shown("#results .entry").map((card) => card.id),
