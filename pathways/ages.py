@@ -217,8 +217,6 @@ def gestation_rules_for_browser() -> dict:
         "correct_to": CORRECT_TO_GESTATION_DAYS,
         "correct_until_days": CORRECT_UNTIL_DAYS,
         "pathway_end_days": PATHWAY_END_DAYS,
-        "pathway_range": PATHWAY_RANGE,
-        "applies_at": APPLIES_AT,
         "marks": MARKS,
         "words": GESTATION_WORDS,
         "messages": GESTATION_MESSAGES,

@@ -420,22 +420,22 @@ class PathwayPage:
             # Called by the template only when the part that shows them is not kept.
             "offline_rules": lambda: self.offline_rules(results),
             "all_cards": self.all_cards,
-            # One result of the list by age, marked, for offline.js to copy.
-            "blank_item": {"applies_at": "both", "stage": {"label": ""}, "card": ""},
+            # One result of the list by age with each mark it may have, for offline.js to copy.
+            "blank_items": [
+                {"applies_at": mark, "applies_at_words": words, "stage": {"label": ""}, "card": ""}
+                for mark, words in [(None, ""), *ages.APPLIES_AT.items()]
+            ],
             "blank_filters": [dict.fromkeys(["parameter", "value", "label", "text", "query"], "")],
         }
 
     def offline_rules(self, results: list[Result]) -> dict:
-        """The rules offline.js filters by; the unfiltered page's name the address of the
-        tables it searches with (offline_words), kept apart from the page."""
+        """The rules offline.js filters by, with the address of the pathway's tables (its
+        words, offline_words, among them), kept apart from the page."""
         return offline_rules.for_page(
             self.filters,
             all_cards=self.all_cards,
-            no_matches=NO_MATCHES,
             review_status=self.pathway.review_status,
-            tables_url=offline_rules.tables_url(self.pathway, self.version)
-            if self.all_cards
-            else "",
+            tables_url=offline_rules.tables_url(self.pathway, self.version),
         )
 
     def offline_words(self) -> dict:

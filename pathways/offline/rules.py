@@ -167,13 +167,16 @@ def tables_url(pathway, version: str | None) -> str:
     return reverse("pathways:offline_tables", args=[pathway.slug, version or "unversioned"])
 
 
-def tables(words: dict) -> dict:
+def tables(words: dict, empty_state: str) -> dict:
     """The tables the unfiltered page's rules leave out, fetched once per content version
-    and saved with the page by the service worker: the search_words, and each age in days
-    up to the second birthday in the server's words (ages.describe_days), which says the
-    corrected age, how early a baby was born and when one is due."""
+    and saved with the page by the service worker: the search_words; each age in days up to
+    the second birthday in the server's words (ages.describe_days), which says the corrected
+    age, how early a baby was born and when one is due; the page's sentences about the ages
+    it used, and the words for an age from a date of birth (ages.calendar_words); and the
+    empty state's markup (the page holds its sentences only when nothing matches)."""
     return {
         "search": words,
+        "empty_state": empty_state,
         "age_words": ages.days_in_words(),
         "age_sentences": ages.AGE_SENTENCES,
         "age_today": ages.AGE_TODAY,
@@ -185,7 +188,6 @@ def for_page(
     filterset: EntryFilter,
     *,
     all_cards: bool,
-    no_matches: list[str],
     review_status: str = "",
     tables_url: str = "",
 ) -> dict:
@@ -216,10 +218,6 @@ def for_page(
             # Each card carries its words' stems (data-stems); the tables, at tables_url.
             **{"stems": {}, "typos": {}, "glossary": {}, "fold": {}},
             "without_search": WITHOUT_SEARCH,
-            "show_them": SHOW_THEM,
         },
         "not_saved": NOT_SAVED,
-        # Word by word: the page holds the sentences as text only when nothing matches
-        # (PRODUCT.md), and a page scanned for them must not find them in this data.
-        "no_matches": [sentence.split(" ") for sentence in no_matches],
     }

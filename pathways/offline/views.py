@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from ..browsing.views import PathwayPage
+from .. import ages
+from ..browsing.views import NO_MATCHES, PathwayPage
 from ..models import Pathway
 from . import rules
 
@@ -77,6 +78,17 @@ def signed_in_responses_are_private(get_response: Callable) -> Callable:
     return middleware
 
 
+def empty_state() -> str:
+    """The page's empty state with every part it may have (the pathway's range, and what the
+    other filters find when a search alone emptied the page), for offline.js to copy."""
+    context = {
+        "no_matches": NO_MATCHES,
+        "pathway_range": ages.PATHWAY_RANGE,
+        "without_search": {"text": "", "show_them": rules.SHOW_THEM, "url": ""},
+    }
+    return render_to_string("pathways/pathway_browser.html#result_list", context)
+
+
 @require_safe
 def tables(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     """The tables offline.js searches the unfiltered page's cards with, and its words for
@@ -87,7 +99,7 @@ def tables(request: HttpRequest, slug: str, version: str) -> HttpResponse:
         response = redirect(rules.tables_url(page.pathway, page.version))
         patch_cache_control(response, no_cache=True)
         return response
-    response = JsonResponse(rules.tables(page.offline_words()))
+    response = JsonResponse(rules.tables(page.offline_words(), empty_state()))
     if page.version:
         patch_cache_control(response, public=True, max_age=TABLES_MAX_AGE, immutable=True)
     else:

@@ -54,30 +54,24 @@ function showNotice(lines = []) {
   notice.replaceChildren(...[first, ...lines].map(paragraph));
 }
 
-function tooLong(name, text) {
-  const length = [...text].length;
-  return length > rules.limits[name] ? fill(rules.too_long[name], { length }) : null;
-}
+const tooLong = (name, text, length = [...text].length) =>
+  length > rules.limits[name] ? fill(rules.too_long[name], { length }) : null;
 
-/** The child's age in days ({days}), or the server's message ({error}). */
+/** The child's age in days and as typed, in the server's words, or its message ({error}). */
 function readAge(text) {
-  const { pattern, days_per_unit: sizes, max_days: oldest, messages } = rules.age;
+  const { pattern, days_per_unit: sizes, max_days: oldest, messages, units } = rules.age;
   const error = tooLong("age", text);
   if (error) return { error };
   const parts = new RegExp(pattern, "i").exec(text)?.groups ?? {};
-  if (!Object.values(parts).some(Boolean)) {
-    return { error: /^\d+$/.test(text) ? messages.no_unit : messages.unreadable };
-  }
-  let total = 0;
-  for (const [unit, size] of Object.entries(sizes)) total += Number(parts[unit] || 0) * size;
-  const days = Math.floor(total + 0.5); // to the nearest day, halves up (exact: sizes are n/16)
-  // Restated in the units typed, in the server's words ("1 year 6 months", "0 days").
   const given = Object.keys(sizes).filter((unit) => parts[unit] !== undefined);
-  const said = (unit, n) => fill(rules.age.units[unit][n === 1 ? "one" : "other"], { n });
-  const words = given.filter((u) => Number(parts[u])).map((u) => said(u, Number(parts[u])));
-  const past = days >= rules.gestation.correct_until_days;
+  if (!given.length) return { error: messages[/^\d+$/.test(text) ? "no_unit" : "unreadable"] };
+  // To the nearest day, halves up (exact: sizes are n/16).
+  const days = Math.floor(given.reduce((sum, unit) => sum + parts[unit] * sizes[unit], 0) + 0.5);
   if (days > oldest) return { error: messages.too_old };
-  return { days, past, words: words.join(" ") || said(given.at(-1), 0) };
+  const say = (unit, n) => fill(units[unit][n === 1 ? "one" : "other"], { n });
+  const words = given.filter((unit) => Number(parts[unit])).map((u) => say(u, Number(parts[u])));
+  const actual = words.join(" ") || say(given.at(-1), 0); // "1 year 6 months", "0 days"
+  return { days, actual, today: "", past: days >= rules.gestation.correct_until_days };
 }
 
 // A calendar date (UTC) `months` later, a day the month lacks moving to the next month's 1st.
@@ -96,19 +90,18 @@ function readBirth(text) {
   const found = patterns.map((p) => new RegExp(p, "i").exec(tidy)?.groups).find(Boolean) ?? {};
   const [y, m, d] = [found.y, found.m ?? months[found.name?.toLowerCase()], found.d].map(Number);
   const later = (months) => dayOf(y, m, d, months);
-  if ([...text].length > rules.limits.dob || !(y > 0 && later(0).getUTCMonth() === m - 1)) {
-    return { error: messages.invalid };
-  }
   const today = new Date(new Date().toLocaleDateString("en-CA", { timeZone }));
   const daysTo = (date) => Math.round((today - date) / 864e5);
-  const days = daysTo(later(0));
-  if (days < 0 || days > rules.age.max_days) return { error: messages[days < 0 ? "future" : "too_old"] };
+  const [days, real] = [daysTo(later(0)), y > 0 && later(0).getUTCMonth() === m - 1];
+  const wrong = tooLong("dob", text) || !real ? "invalid" : days < 0 ? "future" : null;
+  if (wrong || days > rules.age.max_days) return { error: messages[wrong ?? "too_old"] };
   let whole = 12 * (today.getUTCFullYear() - y) + today.getUTCMonth() + 1 - m;
   while (whole > 0 && later(whole) > today) whole -= 1;
   const row = tables.calendar_words[whole];
   const weeks = Math.min(Math.floor(daysTo(later(whole)) / 7), row.length - 1);
-  const words = days < rules.dob.calendar_from_days ? tables.age_words[days] : row[weeks];
-  return { days, words, born: true, past: later(rules.dob.correct_until_months) <= today };
+  const actual = days < rules.dob.calendar_from_days ? tables.age_words[days] : row[weeks];
+  const past = later(rules.dob.correct_until_months) <= today;
+  return { days, actual, today: tables.age_today, past };
 }
 
 /** Gestation at birth in days and in the server's words ({days, words}), or its message. */
@@ -138,12 +131,10 @@ function agesFor(age, gestation) {
 // What the page says about the ages it used: the server's sentences, words and markup.
 function sayAges(age, gestation) {
   const [words, early] = [tables.age_words, rules.gestation.full_term_days - gestation.days];
-  const values = { actual: age.words, today: age.born ? tables.age_today : "" };
-  Object.assign(values, { born_at: gestation.words, early: words[early] });
-  Object.assign(values, { corrected: words[age.days - early], due: words[early - age.days] });
+  const more = { born_at: gestation.words, early: words[early], due: words[early - age.days] };
+  const values = { ...age, ...more, corrected: words[age.days - early] };
   const inset = copyOf("child-age-template");
-  const sentences = tables.age_sentences[caseOf(age, gestation)];
-  inset.append(...sentences.map((text) => paragraph(fill(text, values))));
+  inset.append(...tables.age_sentences[caseOf(age, gestation)].map((s) => paragraph(fill(s, values))));
   return inset;
 }
 
@@ -219,12 +210,9 @@ export async function filterCards(params) {
   tables ??= await fetch(rules.tables_url).then((response) => response.json());
   Object.assign(rules.search, tables.search);
   // The child's age, typed or from a date of birth (not both), corrected by gestation.
-  const [given, born] = [readAge, readBirth].map((read, i) => {
-    const text = typed(["age", "dob"][i]);
-    const age = text ? read(text) : {};
-    if (age.error) notice(["age", "dob"][i], age.error);
-    return age;
-  });
+  const read = (name, reader) => (typed(name) ? reader(typed(name)) : {});
+  const [given, born] = [read("age", readAge), read("dob", readBirth)];
+  for (const [name, { error }] of [["age", given], ["dob", born]]) if (error) notice(name, error);
   const both = given.days !== undefined && born.days !== undefined;
   if (both) notices.push(rules.dob.both);
   const age = both ? {} : born.days === undefined ? given : born;
@@ -268,23 +256,18 @@ export async function filterCards(params) {
   const count = document.getElementById("result-count");
   count.textContent = count.textContent.replace(/\d+/, String(shown.size));
   if (!shown.size) {
-    const empty = make("div", { className: "results__empty" });
-    empty.append(...rules.no_matches.map((words) => paragraph(words.join(" "))));
-    if (age.days >= rules.gestation.pathway_end_days) {
-      const range = rules.gestation.pathway_range;
-      empty.append(make("p", { className: "results__range", textContent: range }));
-    }
-    // The search alone emptied the page: say what the other filters find, and link to them.
+    // The server's empty state, with the pathway's range for a child past it, and, when the
+    // search alone emptied the page, what the other filters find, linked.
+    const empty = make("template", { innerHTML: tables.empty_state }).content;
+    results.append(empty.querySelector(".results__empty"));
+    const range = results.querySelector(".results__range");
+    const said = results.querySelector(".results__without-search");
+    if (!(age.days >= rules.gestation.pathway_end_days)) range.remove();
     const others = search?.test ? everyCard.filter(appliesBesidesSearch).length : 0;
-    if (others) {
-      const text = rules.search.without_search[others === 1 ? "one" : "other"];
-      const said = paragraph(`${fill(text, { q: typed("q"), count: others })} `);
-      said.className = "results__without-search";
-      const rest = new URLSearchParams(without(params, "q"));
-      said.append(make("a", { href: addressFor(rest), textContent: rules.search.show_them }));
-      empty.append(said);
-    }
-    results.append(empty);
+    const text = rules.search.without_search[others === 1 ? "one" : "other"];
+    said.firstChild.textContent = `${fill(text, { q: typed("q"), count: others })} `;
+    said.lastChild.href = addressFor(new URLSearchParams(without(params, "q")));
+    if (!others) said.remove();
   }
   // "Filters in use", in the server's order: [parameter, value as given, words].
   const used = { age: given.days !== undefined && typed("age"), q: search?.test && typed("q") };
@@ -298,17 +281,10 @@ export async function filterCards(params) {
   return notices;
 }
 
-// A card listed by age, in the server's own markup: its stage, and the age it applies at.
+// A card listed by age, in the server's markup for its mark (the age it applies at).
 function marked(card, mark) {
-  const copy = copyOf("by-age-item-template");
+  const copy = copyOf(`by-age-item-${mark ?? "unmarked"}`);
   copy.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
-  if (mark) {
-    copy.dataset.appliesAt = mark;
-    copy.querySelector(".results__applies-at-words").textContent = rules.gestation.applies_at[mark];
-  } else {
-    delete copy.dataset.appliesAt;
-    copy.querySelector(".results__applies-at").remove();
-  }
   copy.append(card);
   return copy;
 }
@@ -317,9 +293,8 @@ function marked(card, mark) {
 function showFiltersInUse(params, inUse) {
   const panel = document.getElementById("results-panel");
   panel.querySelector(".active-filters")?.remove();
-  for (const link of panel.querySelectorAll(".results__download a, .results__actions a")) {
-    link.search = query(params);
-  }
+  const links = panel.querySelectorAll(".results__download a, .results__actions a");
+  links.forEach((link) => (link.search = query(params)));
   if (!inUse.length) return;
   const block = copyOf("active-filters-template");
   const blank = block.querySelector(".active-filters__remove").parentElement;

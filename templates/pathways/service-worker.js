@@ -1,15 +1,14 @@
-// Pathway Navigator's service worker (README, "Offline"): pages network first, and after
-// NETWORK_TIMEOUT_MS the saved copy, marked data-offline-copy; static files and pathways'
+// Pathway Navigator's service worker (README, "Offline"): pages network first, then (after
+// NETWORK_TIMEOUT_MS) the saved copy, marked data-offline-copy; static files and pathways'
 // tables from the cache. Never kept: /admin/, htmx fragments, anything but GET, responses
 // private or no-store (signed in).
 
-// A new version when what is saved changes (v5: static files once, by the names pages use;
-// a pathway's search tables apart from its page, under the content version).
+// A new version when what is saved changes (v5: static files once; pathways' tables apart).
 const VERSION = "v5";
 const STATIC_CACHE = `pathways-static-${VERSION}`;
-const SAVED_CACHE = `pathways-saved-${VERSION}`; // answers its own address only
-// Pathways' unfiltered pages, each answering any address of its pathway, and their tables.
-const FILTERABLE_CACHE = `pathways-filterable-${VERSION}`;
+// Pages, each answering its own address (a pathway's unfiltered page: any address of its
+// pathway), and pathways' tables.
+const SAVED_CACHE = `pathways-saved-${VERSION}`;
 const SHELL = {{ shell|safe }};
 const STATIC_PREFIX = {{ static_prefix|safe }};
 const NEVER = {{ never|safe }};
@@ -25,14 +24,13 @@ const HTML = { "Content-Type": "text/html; charset=utf-8" };
 self.addEventListener("install", (event) => event.waitUntil(install()));
 async function install() {
   await (await caches.open(STATIC_CACHE)).addAll(SHELL);
-  const pages = START_PAGES.map((url) => saveFromNetwork(url));
-  await Promise.all([...pages, ...PATHWAY_PAGES.map(savePathway)]);
+  await Promise.all([...START_PAGES.map((url) => save(url)), ...PATHWAY_PAGES.map(savePathway)]);
   await self.skipWaiting();
 }
 
 self.addEventListener("activate", (event) => event.waitUntil(activate()));
 async function activate() {
-  const current = [STATIC_CACHE, SAVED_CACHE, FILTERABLE_CACHE];
+  const current = [STATIC_CACHE, SAVED_CACHE];
   for (const name of await caches.keys()) {
     if (name.startsWith("pathways-") && !current.includes(name)) await caches.delete(name);
   }
@@ -51,73 +49,64 @@ self.addEventListener("fetch", (event) => {
   else if (!never) event.respondWith(fromCache(event));
 });
 
-// offline.js asks which links this worker could answer with no network; and for its pathway
-// to be saved (the first page comes before this worker is in charge), which fetches anything
-// only when the pathway's tables for this content version are not saved.
+// offline.js asks which links this worker could answer with no network, and for its pathway
+// to be saved (its first page comes before this worker is in charge).
 self.addEventListener("message", (event) => {
   const { type, urls, page, tables } = event.data ?? {};
-  const port = event.ports[0];
-  if (type === "available") {
-    const answers = Promise.all(urls.map((url) => copyFor(url).then(Boolean)));
-    event.waitUntil(answers.then((available) => port?.postMessage({ available })));
-  } else if (type === "save") {
-    const { origin, pathname } = new URL(page);
-    const pages = () => [savePathway(origin + pathname), ...START_PAGES.map((u) => saveFromNetwork(u))];
-    const all = async () => (await Promise.all(pages())).every(Boolean);
-    const done = saved(tables, FILTERABLE_CACHE).then((copy) => Boolean(copy) || all());
-    event.waitUntil(done.then((saved) => port?.postMessage({ saved })));
-  }
+  const answer = type === "save" ? saveOnce(page, tables) : available(urls);
+  event.waitUntil(answer.then((data) => event.ports[0]?.postMessage(data)));
 });
+
+async function available(urls) {
+  return { available: await Promise.all(urls.map((url) => copyFor(url).then(Boolean))) };
+}
+
+// Nothing is fetched while the pathway's tables for this content version are saved.
+async function saveOnce(page, tables) {
+  if (await saved(tables)) return { saved: true };
+  const pages = [savePathway(new URL(page).pathname), ...START_PAGES.map((url) => save(url))];
+  return { saved: (await Promise.all(pages)).every(Boolean) };
+}
 
 function keepable(response) {
   const control = response.headers.get("Cache-Control") || "";
   return response.ok && response.type === "basic" && !/private|no-store/.test(control);
 }
 
-const absolute = (url) => new URL(url, self.location.href).href;
-// Network first means the network: a copy from the browser's HTTP cache would be shown
-// offline without saying it is a copy. Unchanged, a page costs a 304 (it has an ETag).
-const fetchKept = (url) =>
-  fetch(url, { credentials: "same-origin", cache: "no-cache" })
-    .then((response) => (keepable(response) ? response : null))
-    .catch(() => null);
-
-async function saveFromNetwork(url, cacheName = SAVED_CACHE) {
-  const response = await fetchKept(url);
-  if (response) await (await caches.open(cacheName)).put(absolute(url), response);
-  return Boolean(response);
+// The page or tables at `url`, saved and returned (null if not kept). Network first means
+// the network: a copy from the browser's HTTP cache would be saved without being fresh.
+// Unchanged, a page costs a 304 (it has an ETag).
+async function save(url) {
+  const response = await fetch(url, { cache: "no-cache" }).catch(() => null);
+  if (!response || !keepable(response)) return null;
+  await (await caches.open(SAVED_CACHE)).put(url, response.clone());
+  return response;
 }
 
 // A pathway's unfiltered page and the tables its Offline-Tables header names, in place of
 // those of an earlier content version.
 async function savePathway(url) {
-  const response = await fetchKept(url);
-  const tables = response?.headers.get("Offline-Tables");
-  if (!tables || !(await saveFromNetwork(tables, FILTERABLE_CACHE))) return false;
-  const cache = await caches.open(FILTERABLE_CACHE);
-  await cache.put(absolute(url), response);
+  const tables = (await save(url))?.headers.get("Offline-Tables");
+  if (!tables || !(await save(tables))) return false;
+  const cache = await caches.open(SAVED_CACHE);
   for (const { url: key } of await cache.keys()) {
-    if (key.startsWith(`${absolute(url)}offline-`) && key !== absolute(tables)) cache.delete(key);
+    if (key.includes(`${url}offline-`) && !key.endsWith(tables)) cache.delete(key);
   }
   return true;
 }
 
-async function saved(url, cacheName = SAVED_CACHE) {
-  return (await caches.open(cacheName)).match(url, { ignoreVary: true });
-}
+const saved = (url) => caches.match(url, { cacheName: SAVED_CACHE, ignoreVary: true });
 
-// The preloaded response (asked for as the worker woke), else the network's.
-const network = (event) =>
-  Promise.resolve(event.preloadResponse).then(
-    (early) => early || fetch(event.request, { cache: "no-cache" }),
-  );
+// The response preloaded as the worker woke, else the network's.
+const network = async (event) =>
+  (await event.preloadResponse) || fetch(event.request, { cache: "no-cache" });
 
 // The network's page, saved; the saved copy when the network fails or is slower than
-// NETWORK_TIMEOUT_MS (no waiting when the device knows it is offline: the HTTP cache might
+// NETWORK_TIMEOUT_MS (at once when the device knows it is offline: the HTTP cache might
 // answer, unmarked). An answer after that is still saved for next time.
 async function page(event) {
   const url = new URL(event.request.url);
-  const answer = network(event).then((response) => keep(url, response));
+  const answer = network(event).then((response) => keep(event, url, response));
   event.waitUntil(answer.catch(() => null));
   const waited = self.navigator.onLine ? NETWORK_TIMEOUT_MS : 0;
   const late = new Promise((resolve) => setTimeout(resolve, waited, null));
@@ -129,20 +118,22 @@ async function page(event) {
   return new Response(html, { headers: HTML });
 }
 
-async function keep(url, response) {
+function keep(event, url, response) {
   const isPage = (response.headers.get("Content-Type") || "").startsWith("text/html");
-  if (isPage && keepable(response)) {
-    const filterable = PATHWAY_PAGES.includes(url.pathname) && !url.search;
-    const cache = await caches.open(filterable ? FILTERABLE_CACHE : SAVED_CACHE);
-    await cache.put(url.href, response.clone());
-  }
+  if (isPage && keepable(response)) keepCopy(event, SAVED_CACHE, url.href, response);
   return response;
 }
 
+// A copy of what the browser is given, saved while the worker lives on for it.
+function keepCopy(event, cacheName, request, response) {
+  const copy = response.clone();
+  event.waitUntil(caches.open(cacheName).then((cache) => cache.put(request, copy)));
+}
+
 // The saved copy answering `url` with no network: its pathway's unfiltered page, else its own.
-async function copyFor(url) {
-  const { origin, pathname, search } = new URL(url);
-  return (await saved(origin + pathname, FILTERABLE_CACHE)) || saved(origin + pathname + search);
+function copyFor(url) {
+  const { origin, pathname } = new URL(url);
+  return saved(PATHWAY_PAGES.includes(pathname) ? origin + pathname : url);
 }
 
 async function notSaved() {
@@ -151,14 +142,14 @@ async function notSaved() {
   return new Response(html, { status: 503, headers: HTML });
 }
 
-// A static file (its name changes with its content in production) or a pathway's tables:
-// the saved copy, else the network's, a static file saved.
+// A static file (named by its content in production) or a pathway's tables: the saved copy,
+// else the network's, a static file saved.
 async function fromCache(event) {
   const copy = await caches.match(event.request, { ignoreVary: true });
   const response = copy || (await fetch(event.request).catch(() => Response.error()));
-  if (!copy && new URL(event.request.url).pathname.startsWith(STATIC_PREFIX) && keepable(response)) {
-    const kept = response.clone();
-    event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.put(event.request, kept)));
+  const isStatic = new URL(event.request.url).pathname.startsWith(STATIC_PREFIX);
+  if (!copy && isStatic && keepable(response)) {
+    keepCopy(event, STATIC_CACHE, event.request, response);
   }
   return response;
 }
