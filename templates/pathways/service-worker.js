@@ -102,15 +102,14 @@ const network = async (event) =>
   (await event.preloadResponse) || fetch(event.request, { cache: "no-cache" });
 
 // The network's page, saved; the saved copy when the network fails or is slower than
-// NETWORK_TIMEOUT_MS (at once when the device knows it is offline: the HTTP cache might
-// answer, unmarked). An answer after that is still saved for next time.
+// NETWORK_TIMEOUT_MS; at once when the device knows it is offline (the browser's HTTP cache
+// might answer, unmarked). An answer after that is still saved for next time.
 async function page(event) {
   const url = new URL(event.request.url);
   const answer = network(event).then((response) => keep(event, url, response));
   event.waitUntil(answer.catch(() => null));
-  const waited = self.navigator.onLine ? NETWORK_TIMEOUT_MS : 0;
-  const late = new Promise((resolve) => setTimeout(resolve, waited, null));
-  const first = await Promise.race([answer.catch(() => null), late]);
+  const late = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
+  const first = self.navigator.onLine && (await Promise.race([answer.catch(() => null), late]));
   const copy = first ? null : await copyFor(url.href);
   if (!copy) return first || (await answer.catch(() => null)) || notSaved();
   const savedAt = copy.headers.get("Date") || "";
