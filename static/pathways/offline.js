@@ -14,7 +14,6 @@ const paragraph = (text) => make("p", { textContent: text });
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 // A table's own entry only: a typed "constructor" is not a property of every object.
 const lookUp = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefined);
-const SAVED = "Saved on this device: this pathway and its filters work without a signal.";
 const NOTICE = { className: "nhsuk-inset-text offline-notice", role: "status" };
 
 async function ask(worker, message) {
@@ -29,9 +28,7 @@ async function savePathway(registration) {
   const { saved } = await ask(registration.active, message);
   root.dataset.offlineSaved = saved ? "yes" : "no";
   // Below the form: above it, it would push the child's age down.
-  if (saved && !document.querySelector(".offline-saved")) {
-    form.after(make("p", { className: "nhsuk-body-s offline-saved", textContent: SAVED }));
-  }
+  if (saved && !document.querySelector(".offline-saved")) form.after(copyOf("offline-saved"));
 }
 
 // After the page has loaded, so the worker's first downloads never slow the page's own.
@@ -54,8 +51,10 @@ function showNotice(lines = []) {
   notice.replaceChildren(...[first, ...lines].map(paragraph));
 }
 
-const tooLong = (name, text, length = [...text].length) =>
-  length > rules.limits[name] ? fill(rules.too_long[name], { length }) : null;
+function tooLong(name, text) {
+  const length = [...text].length;
+  return length > rules.limits[name] ? fill(rules.too_long[name], { length }) : null;
+}
 
 /** The child's age in days and as typed, in the server's words, or its message ({error}). */
 function readAge(text) {
@@ -65,8 +64,8 @@ function readAge(text) {
   const parts = new RegExp(pattern, "i").exec(text)?.groups ?? {};
   const given = Object.keys(sizes).filter((unit) => parts[unit] !== undefined);
   if (!given.length) return { error: messages[/^\d+$/.test(text) ? "no_unit" : "unreadable"] };
-  // To the nearest day, halves up (exact: sizes are n/16).
-  const days = Math.floor(given.reduce((sum, unit) => sum + parts[unit] * sizes[unit], 0) + 0.5);
+  const total = given.reduce((sum, unit) => sum + parts[unit] * sizes[unit], 0);
+  const days = Math.floor(total + 0.5); // halves up, exactly: sizes are n/16
   if (days > oldest) return { error: messages.too_old };
   const say = (unit, n) => fill(units[unit][n === 1 ? "one" : "other"], { n });
   const words = given.filter((unit) => Number(parts[unit])).map((u) => say(u, Number(parts[u])));
@@ -113,7 +112,7 @@ function readGestation(text) {
   return { days: weeks * 7 + days, words: fill(words[days ? "part" : "whole"], { weeks, days }) };
 }
 
-/** Which of the server's sentences says what ages it used (ages.ChildAge.sentence_case). */
+// ages.ChildAge.sentence_case
 function caseOf(age, { days: gestation, error }) {
   const { full_term_days: term, correct_from: from, correct_to: to } = rules.gestation;
   if (error || gestation === undefined) return error ? "unreadable" : "plain";
@@ -122,24 +121,22 @@ function caseOf(age, { days: gestation, error }) {
   return age.days < term - gestation ? "not_yet_due" : "corrected";
 }
 
-/** The actual age, and the corrected age (0 before the due date) when corrected. */
+// Before the due date, a corrected age is 0 (ages.ChildAge.days).
 function agesFor(age, gestation) {
   if (!["corrected", "not_yet_due"].includes(caseOf(age, gestation))) return [age.days];
   return [age.days, Math.max(age.days - (rules.gestation.full_term_days - gestation.days), 0)];
 }
 
-// What the page says about the ages it used: the server's sentences, words and markup.
 function sayAges(age, gestation) {
   const [words, early] = [tables.age_words, rules.gestation.full_term_days - gestation.days];
   const more = { born_at: gestation.words, early: words[early], due: words[early - age.days] };
   const values = { ...age, ...more, corrected: words[age.days - early] };
-  const inset = copyOf("child-age-template");
-  inset.append(...tables.age_sentences[caseOf(age, gestation)].map((s) => paragraph(fill(s, values))));
+  const [inset, sentences] = [copyOf("child-age-template"), tables.age_sentences];
+  inset.append(...sentences[caseOf(age, gestation)].map((text) => paragraph(fill(text, values))));
   return inset;
 }
 
 const inBand = ({ dataset }, days) => Number(dataset.start) <= days && days < Number(dataset.end);
-// The server's mark for whether a band holds the actual and the corrected age (when corrected).
 const appliesAt = (card, ages) =>
   ages.length < 2 ? null : rules.gestation.marks[ages.map((d) => Number(inBand(card, d))).join("")];
 
@@ -209,7 +206,6 @@ export async function filterCards(params) {
   const notice = (name, message) => notices.push(`${rules.labels[name]}: ${message}`);
   tables ??= await fetch(rules.tables_url).then((response) => response.json());
   Object.assign(rules.search, tables.search);
-  // The child's age, typed or from a date of birth (not both), corrected by gestation.
   const read = (name, reader) => (typed(name) ? reader(typed(name)) : {});
   const [given, born] = [read("age", readAge), read("dob", readBirth)];
   for (const [name, { error }] of [["age", given], ["dob", born]]) if (error) notice(name, error);
@@ -281,7 +277,6 @@ export async function filterCards(params) {
   return notices;
 }
 
-// A card listed by age, in the server's markup for its mark (the age it applies at).
 function marked(card, mark) {
   const copy = copyOf(`by-age-item-${mark ?? "unmarked"}`);
   copy.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
