@@ -92,9 +92,17 @@ restore: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace)
 
-# Refresh the vendored NHS.UK frontend (static/vendor/nhsuk-frontend) from the npm registry.
+# Refresh the vendored NHS.UK frontend (static/vendor/nhsuk-frontend) from the npm registry,
+# then rebuild the one stylesheet from it.
 vendor-nhsuk-frontend:
 	scripts/vendor-nhsuk-frontend.sh $(NHSUK_FRONTEND_VERSION)
+	scripts/build-stylesheet.sh
+
+# Rebuild static/pathways/styles.css after editing static/pathways/site.css or using an NHS.UK
+# class no page used before: the NHS.UK rules our markup uses (PurgeCSS), then site.css.
+.PHONY: css
+css:
+	scripts/build-stylesheet.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3* .coverage* staticfiles var .pytest_cache .ruff_cache .hypothesis bench/results

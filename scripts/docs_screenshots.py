@@ -3,7 +3,8 @@
     .venv/bin/python scripts/docs_screenshots.py http://127.0.0.1:8000
 
 The phone page after entering an age, the pathway in one picture at 375 and 1280 px, and the
-printed visit checklist with its picture (page.pdf, then pdftoppm; the picture is on page 2)."""
+printed visit checklist's first page: its picture, then the first rationales (page.pdf, then
+pdftoppm)."""
 
 import subprocess
 import sys
@@ -49,9 +50,9 @@ def main(server: str) -> None:
                     "-r",
                     "70",
                     "-f",
-                    "2",  # the picture follows the checklist's header page
+                    "1",
                     "-l",
-                    "2",
+                    "1",
                     "-singlefile",
                     pdf,
                     IMAGES / "checklist-print",

@@ -29,7 +29,7 @@ ICONS = "vendor/nhsuk-frontend/assets/images/"
 # files base.html links (read from it, so a file renamed or added there is never missed),
 # the modules site.js imports, htmx and the installed app's icon.
 SHELL_BESIDES_BASE = [
-    "vendor/nhsuk-frontend/nhsuk-frontend.min.js",
+    "vendor/nhsuk-frontend/nhsuk-frontend.used.min.js",
     "pathways/offline.js",
     "django_htmx/htmx-2.min.js",
     f"{ICONS}nhsuk-icon-192.png",

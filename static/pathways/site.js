@@ -1,5 +1,5 @@
 // Pathway Navigator's progressive enhancement; every page works without it.
-import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.min.js";
+import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.used.min.js";
 import "./offline.js";
 
 // NHS.UK frontend starts only on a body marked as supported: a browser running this module

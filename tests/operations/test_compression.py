@@ -1,11 +1,13 @@
 """Compressed responses (issue 23, "Fast at the limit"): anonymous pages and htmx fragments go
 out gzipped with Vary: Accept-Encoding, their ETag and 304 unchanged; nothing private is
 compressed, so no page carrying a CSRF token is (BREACH); WhiteNoise sends static files
-gzipped in production."""
+gzipped or brotli-compressed in production, hashed names kept for good, modules included."""
 
 import gzip
+import posixpath
 import re
 
+import brotli
 import pytest
 from django.core.management import call_command
 from django.http import HttpResponse
@@ -19,6 +21,7 @@ from pathways.operations.http_caching import shared_when_anonymous
 
 from ..conftest import HTMX, IMH_URL
 from .test_http_caching import SHARED_PAGES as CACHED_PAGES
+from .test_security import PRODUCTION, load_settings
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 CHILD = IMH_URL + "?age=10w&born_at_weeks=32"
@@ -165,40 +168,69 @@ def test_a_page_that_renders_a_token_is_never_compressed_even_if_its_view_says_p
 
 
 @pytest.fixture
-def collected_static(settings, tmp_path):
-    """Our static files collected as production collects them (hashed names, gzipped copies),
-    served by WhiteNoise from there."""
+def collected_static(settings, tmp_path, monkeypatch):
+    """Our static files collected as production collects them (hashed names, modules importing
+    hashed names, gzip and brotli copies), served by WhiteNoise from there."""
     settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    production = load_settings(monkeypatch, **PRODUCTION)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": production.STORAGES["staticfiles"]}
     settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
     settings.WHITENOISE_USE_FINDERS = False
     call_command("collectstatic", interactive=False, verbosity=0)
     return tmp_path
 
 
-@pytest.mark.parametrize("name", ["pathways/site.css", "pathways/site.js"])
-def test_whitenoise_sends_static_files_gzipped_in_production(collected_static, name):
+HASHED = r"\.[0-9a-f]{12}\.(css|js)$"
+DECOMPRESS = {"gzip": gzip.decompress, "br": brotli.decompress}
+
+
+def assert_kept_for_good(response):
+    assert "accept-encoding" in vary(response)
+    assert "immutable" in response["Cache-Control"]
+    assert "public" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+@pytest.mark.parametrize("name", ["pathways/styles.css", "pathways/site.js"])
+def test_whitenoise_sends_static_files_compressed_in_production(collected_static, name, encoding):
     from django.templatetags.static import static
 
     hashed = static(name)
-    assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", hashed)
+    assert re.search(HASHED, hashed)
     client = Client()  # its WhiteNoise reads the collected files
     plain = client.get(hashed)
-    packed = client.get(hashed, headers=GZIP)
+    packed = client.get(hashed, headers={"Accept-Encoding": encoding})
     assert packed.status_code == 200
-    assert packed["Content-Encoding"] == "gzip"
+    assert packed["Content-Encoding"] == encoding
     assert "Content-Encoding" not in plain
     body = b"".join(packed.streaming_content)
-    assert gzip.decompress(body) == b"".join(plain.streaming_content)
+    assert DECOMPRESS[encoding](body) == b"".join(plain.streaming_content)
     assert len(body) < int(plain["Content-Length"]) / 2
-    for response in (plain, packed):
-        assert "accept-encoding" in vary(response)
-        assert "immutable" in response["Cache-Control"]
-        assert "public" in response["Cache-Control"]
+    assert_kept_for_good(plain)
+    assert_kept_for_good(packed)
     # The file's plain name is compressed too, kept for a minute only.
-    unhashed = client.get("/static/" + name, headers=GZIP)
-    assert unhashed["Content-Encoding"] == "gzip"
+    unhashed = client.get("/static/" + name, headers={"Accept-Encoding": encoding})
+    assert unhashed["Content-Encoding"] == encoding
     assert "immutable" not in unhashed["Cache-Control"]
+
+
+def test_our_modules_import_each_other_by_hashed_names_kept_for_good(collected_static):
+    from django.templatetags.static import static
+
+    site_js = static("pathways/site.js")
+    source = (collected_static / site_js.removeprefix("/static/")).read_text()
+    imports = re.findall(r"""\bimport\b[^"';]*["']([^"']+)["']""", source)
+    # NHS.UK frontend's module and offline.js, by the names collectstatic gave them.
+    assert [re.sub(r"\.[0-9a-f]{12}\.js$", ".js", name) for name in imports] == [
+        "../vendor/nhsuk-frontend/nhsuk-frontend.used.min.js",
+        "./offline.js",
+    ]
+    client = Client()
+    for name in imports:
+        assert re.search(HASHED, name)
+        address = posixpath.normpath(posixpath.join(posixpath.dirname(site_js), name))
+        response = client.get(address, headers={"Accept-Encoding": "br"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/javascript")
+        assert response["Content-Encoding"] == "br"
+        assert_kept_for_good(response)

@@ -46,4 +46,4 @@ def test_failure_pages_render_without_the_database(django_db_blocker, template, 
     with django_db_blocker.block():
         page = render_to_string(template)
     assert f"<h1>{heading}</h1>" in page
-    assert "/static/vendor/nhsuk-frontend/nhsuk-frontend.min.css" in page
+    assert "/static/pathways/styles.css" in page

@@ -218,8 +218,9 @@ def test_production_settings(monkeypatch):
     assert production.ALLOWED_HOSTS == ["pathways.example.nhs.uk"]
     assert production.SECURE_SSL_REDIRECT is True
     assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE
+    # WhiteNoise's hashed names and compressed copies, modules importing hashed names.
     assert production.STORAGES["staticfiles"]["BACKEND"] == (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "pathways.operations.static_storage.HashedModulesStorage"
     )
     development = load_settings(monkeypatch)
     assert development.SECURE_SSL_REDIRECT is False
