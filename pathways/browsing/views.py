@@ -434,7 +434,6 @@ class PathwayPage:
         return offline_rules.for_page(
             self.filters,
             all_cards=self.all_cards,
-            review_status=self.pathway.review_status,
             tables_url=offline_rules.tables_url(self.pathway, self.version),
         )
 

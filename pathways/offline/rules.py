@@ -188,17 +188,14 @@ def for_page(
     filterset: EntryFilter,
     *,
     all_cards: bool,
-    review_status: str = "",
     tables_url: str = "",
 ) -> dict:
     """The rules for one rendering of the pathway page. `all_cards` says whether it is the
     unfiltered page, whose cards (all the pathway's, none marked) the browser may filter;
-    then `tables_url` is the address of its tables. `review_status` is the pathway's review
-    in words, as it stood when the page was made."""
+    then `tables_url` is the address of its tables."""
     fields = filterset.form.fields
     labels = {name: str(field.label) for name, field in fields.items()}
     return {
-        "review": review_status,
         "all_cards": all_cards,
         "tables_url": tables_url,
         "labels": labels,

@@ -8,13 +8,12 @@ const isPathwayPage = Boolean(form && rules);
 let offline = root.dataset.offlineCopy !== undefined || navigator.onLine === false;
 // Only a page holding every card can be filtered here (after an htmx update it does not).
 let allCards = Boolean(rules?.all_cards);
-const make = (tag, properties) => Object.assign(document.createElement(tag), properties);
 const copyOf = (id) => document.getElementById(id).content.firstElementChild.cloneNode(true);
-const paragraph = (text) => make("p", { textContent: text });
+const paragraph = (text) => Object.assign(document.createElement("p"), { textContent: text });
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 // A table's own entry only: a typed "constructor" is not a property of every object.
 const lookUp = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefined);
-const NOTICE = { className: "nhsuk-inset-text offline-notice", role: "status" };
+const DATE_AND_TIME = { dateStyle: "long", timeStyle: "short" };
 
 async function ask(worker, message) {
   if (!worker) return null;
@@ -38,17 +37,14 @@ window.addEventListener("load", () => {
   if (isPathwayPage && !offline) navigator.serviceWorker.ready.then(savePathway).catch(() => {});
 });
 
+// The server's notice (base.html), saying when the copy was saved (opened online: loaded).
 function showNotice(lines = []) {
-  const notice = document.querySelector(".offline-notice") ?? make("div", NOTICE);
+  const notice = document.querySelector(".offline-notice") ?? copyOf("offline-notice");
   if (!notice.isConnected) document.getElementById("maincontent")?.prepend(notice);
-  // Opened online, the copy is the one loaded then; the review as worded when it was saved.
   const savedAt = new Date(root.dataset.offlineCopy ?? performance.timeOrigin);
-  const when = Number.isNaN(savedAt.getTime())
-    ? "an earlier visit"
-    : savedAt.toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" });
-  let first = `You are offline: showing the copy saved on ${when}.`;
-  if (rules?.review) first += ` Clinical review when saved: ${rules.review}`;
-  notice.replaceChildren(...[first, ...lines].map(paragraph));
+  const when = notice.querySelector("time");
+  if (savedAt.getTime()) when.textContent = savedAt.toLocaleString("en-GB", DATE_AND_TIME);
+  notice.replaceChildren(notice.firstElementChild, ...lines.map(paragraph));
 }
 
 function tooLong(name, text) {
@@ -56,7 +52,6 @@ function tooLong(name, text) {
   return length > rules.limits[name] ? fill(rules.too_long[name], { length }) : null;
 }
 
-/** The child's age in days and as typed, in the server's words, or its message ({error}). */
 function readAge(text) {
   const { pattern, days_per_unit: sizes, max_days: oldest, messages, units } = rules.age;
   const error = tooLong("age", text);
@@ -81,8 +76,7 @@ function dayOf(year, month, day, months = 0) {
   return date;
 }
 
-/** The child's age from a date of birth as the server reads it (filters.DateOfBirthField,
- * ages.describe_since): days to today in the UK, words, whether past the second birthday. */
+// A date of birth read as the server reads it (filters.DateOfBirthField, ages.describe_since).
 function readBirth(text) {
   const { rewrites, patterns, months, messages, time_zone: timeZone } = rules.dob;
   const tidy = rewrites.reduce((t, [from, to]) => t.replace(new RegExp(from, "gi"), to), text);
@@ -103,7 +97,6 @@ function readBirth(text) {
   return { days, actual, today: tables.age_today, past };
 }
 
-/** Gestation at birth in days and in the server's words ({days, words}), or its message. */
 function readGestation(text) {
   const { pattern, max_length: longest, words, messages } = rules.gestation;
   const found = [...text].length <= longest ? new RegExp(pattern, "i").exec(text)?.groups : null;
@@ -189,18 +182,14 @@ const lastValue = (params, name) => params.getAll(name).at(-1) ?? "";
 // The options of a parameter the address chooses, as [value, words] in the form's order.
 const chosen = (params, name) =>
   rules.choices[name].filter(([value]) => params.getAll(name).includes(value));
-let sections = null; // the saved page's stage sections with their cards
+let sections = null; // the saved page's stage sections, each [section, [heading, ...cards]]
 let tables = null; // the unfiltered page's tables (offline/rules.py), saved by the worker
 
 /** Puts back the cards that apply for `params` (URLSearchParams), as the server would show
  * them, with the count, the empty state and "Filters in use"; returns notices to show. */
 export async function filterCards(params) {
   const results = document.getElementById("results");
-  sections ??= Array.from(results.querySelectorAll(".results__stage"), (section) => ({
-    section,
-    heading: section.querySelector(".results__stage-heading"),
-    cards: Array.from(section.querySelectorAll(".entry")),
-  }));
+  sections ??= Array.from(results.children, (section) => [section, [...section.children]]);
   const typed = (name) => lastValue(params, name).trim();
   const notices = [];
   const notice = (name, message) => notices.push(`${rules.labels[name]}: ${message}`);
@@ -229,32 +218,30 @@ export async function filterCards(params) {
       return !options.length || options.some(([value]) => values.includes(value));
     }) && (!ages.length || ages.some((days) => inBand(card, days)));
   const applies = (card) => appliesBesidesSearch(card) && (!search?.test || search.test(card));
-  const everyCard = sections.flatMap((section) => section.cards);
+  const everyCard = sections.flatMap(([, [, ...cards]]) => cards);
   const shown = new Set(everyCard.filter(applies));
+  document.querySelector("#results-panel .child-age")?.remove();
   if (ages.length) {
     // By the child's age: one list in seed order, no stage headings, as the server shows it.
     const byAge = document.getElementById("by-age-template").content.cloneNode(true);
     const listed = [...shown].map((card) => marked(card, appliesAt(card, ages)));
     byAge.querySelector(".results__by-age").append(...listed);
     results.replaceChildren(...(shown.size ? byAge.childNodes : []));
-  } else {
-    for (const { section, heading, cards } of sections) {
-      section.replaceChildren(heading, ...cards.filter((card) => shown.has(card)));
-    }
-    const filled = sections.filter(({ section }) => section.childElementCount > 1);
-    results.replaceChildren(...filled.map(({ section }) => section));
-  }
-  document.querySelector("#results-panel .child-age")?.remove();
-  if (ages.length) {
     const place = shown.size ? results : document.querySelector("#results-panel .results__actions");
     place.before(sayAges(age, gestation));
+  } else {
+    for (const [section, [heading, ...cards]] of sections) {
+      section.replaceChildren(heading, ...cards.filter((card) => shown.has(card)));
+    }
+    const filled = sections.filter(([section]) => section.childElementCount > 1);
+    results.replaceChildren(...filled.map(([section]) => section));
   }
   const count = document.getElementById("result-count");
   count.textContent = count.textContent.replace(/\d+/, String(shown.size));
   if (!shown.size) {
     // The server's empty state, with the pathway's range for a child past it, and, when the
     // search alone emptied the page, what the other filters find, linked.
-    const empty = make("template", { innerHTML: tables.empty_state }).content;
+    const empty = document.createRange().createContextualFragment(tables.empty_state);
     results.append(empty.querySelector(".results__empty"));
     const range = results.querySelector(".results__range");
     const said = results.querySelector(".results__without-search");
@@ -298,7 +285,6 @@ function showFiltersInUse(params, inUse) {
     const link = item.querySelector("a");
     const text = link.querySelector(".active-filters__text");
     text.textContent = `${rules.in_use_labels[name]}: ${words}`;
-    Object.assign(link.dataset, { filterParameter: name, filterValue: value });
     link.setAttribute("href", `?${query(new URLSearchParams(without(params, name, value)))}`);
     blank.before(item);
   }
@@ -314,21 +300,32 @@ const without = (params, name, value) =>
   [...params].filter(([key, item]) => key !== name || (value !== undefined && item !== value));
 const addressed = () => new URLSearchParams(window.location.search);
 
-function setFormFromAddress() {
+// The form's fields as an address (URLSearchParams) gives them.
+export function setForm(params) {
   for (const input of form.elements) {
-    const values = input.name ? addressed().getAll(input.name) : [];
+    const values = input.name ? params.getAll(input.name) : [];
     if (input.type === "checkbox") input.checked = values.includes(input.value);
     else if (input.type === "text" || input.type === "search") input.value = values.at(-1) ?? "";
   }
 }
 
-// The address's cards; focus on the count (as after Enter online) or, if it was lost, the results.
+// After a submit (site.js) focus goes to what answers it, the error summary or the result
+// count, as autofocus does without JavaScript. A ticked box keeps its focus; a control
+// replaced by the update (a removed filter) leaves focus in the results, not at the top.
+export function focusAnswer() {
+  if (form.dataset.focusResults) {
+    delete form.dataset.focusResults;
+    const summary = document.querySelector("#error-summary-slot .nhsuk-error-summary");
+    (summary || document.getElementById("result-count")).focus();
+  } else if (!document.activeElement || document.activeElement === document.body) {
+    document.getElementById("results-panel").focus();
+  }
+}
+
 async function showFiltered(focus) {
   const filtered = allCards && (await filterCards(addressed()).catch(() => null));
   showNotice(filtered || [rules.not_saved]);
-  const lost = !document.activeElement || document.activeElement === document.body;
-  if (focus === "count") document.getElementById("result-count").focus();
-  else if (focus && lost) document.getElementById("results-panel").focus();
+  if (focus) focusAnswer();
 }
 
 function filterOffline(event) {
@@ -337,17 +334,16 @@ function filterOffline(event) {
   // Cards the server already narrowed down cannot be filtered here: open the saved copy.
   if (!allCards) return window.location.assign(address);
   window.history.pushState({ offlineFilters: true }, "", address);
-  showFiltered(form.dataset.focusResults ? "count" : "results");
-  delete form.dataset.focusResults;
+  showFiltered(true);
 }
 
 if (isPathwayPage) {
   if (root.dataset.offlineCopy !== undefined) {
     // Show what the address asks for, unless the copy was saved at it; focus stays at the top.
     const renderedFor = new URL(form.dataset.renderedFor, window.location.href);
-    setFormFromAddress();
-    if (query(new URLSearchParams(renderedFor.search)) === query(addressed())) showNotice();
-    else showFiltered(null);
+    setForm(addressed());
+    if (query(renderedFor.searchParams) === query(addressed())) showNotice();
+    else showFiltered(false);
   }
   document.body.addEventListener("htmx:beforeRequest", (event) => {
     if (offline && event.detail.elt === form) filterOffline(event);
@@ -362,8 +358,8 @@ if (isPathwayPage) {
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
   window.addEventListener("popstate", (event) => {
     if (!event.state?.offlineFilters) return;
-    setFormFromAddress();
-    showFiltered("results");
+    setForm(addressed());
+    showFiltered(true);
   });
   // Results fetched from the server again: they are live, and no longer every card.
   document.body.addEventListener("htmx:afterSwap", () => {
@@ -382,15 +378,14 @@ const isOtherPage = (link) =>
 async function markDeadLinks() {
   const links = Array.from(document.querySelectorAll("a[href]")).filter(isOtherPage);
   const asked = links.filter((link) => !link.closest("[data-needs-signal]"));
-  const urls = asked.map((link) => link.href);
-  const answer = await ask(navigator.serviceWorker?.controller, { type: "available", urls });
-  if (!offline) return; // back online while the worker answered
+  const message = { type: "available", urls: asked.map((link) => link.href) };
+  const answer = offline && (await ask(navigator.serviceWorker?.controller, message));
   for (const link of links) {
-    const available = answer?.available[asked.indexOf(link)];
-    if (available || link.dataset.offlineUnavailable !== undefined) continue;
-    link.dataset.offlineUnavailable = "";
-    link.setAttribute("aria-disabled", "true");
-    link.append(copyOf("offline-link-note"));
+    const dead = offline && !answer?.available[asked.indexOf(link)]; // online by now: alive
+    link.toggleAttribute("data-offline-unavailable", dead);
+    link.ariaDisabled = dead ? "true" : null;
+    link.querySelector(".offline-link-note")?.remove();
+    if (dead) link.append(copyOf("offline-link-note"));
   }
 }
 
@@ -400,15 +395,9 @@ document.addEventListener("click", (event) => {
 
 if (!isPathwayPage && root.dataset.offlineCopy !== undefined) showNotice();
 if (offline) markDeadLinks();
-window.addEventListener("offline", () => {
-  offline = true;
-  markDeadLinks();
-});
-window.addEventListener("online", () => {
-  offline = false;
-  for (const link of document.querySelectorAll("a[data-offline-unavailable]")) {
-    delete link.dataset.offlineUnavailable;
-    link.removeAttribute("aria-disabled");
-    link.querySelector(".offline-link-note")?.remove();
-  }
-});
+for (const change of ["offline", "online"]) {
+  window.addEventListener(change, () => {
+    offline = change === "offline";
+    markDeadLinks();
+  });
+}

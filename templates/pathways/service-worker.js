@@ -83,8 +83,7 @@ async function save(url) {
   return response;
 }
 
-// A pathway's unfiltered page and the tables its Offline-Tables header names, in place of
-// those of an earlier content version.
+// A pathway's unfiltered page and the tables it names, replacing an earlier version's.
 async function savePathway(url) {
   const tables = (await save(url))?.headers.get("Offline-Tables");
   if (!tables || !(await save(tables))) return false;
@@ -97,7 +96,6 @@ async function savePathway(url) {
 
 const saved = (url) => caches.match(url, { cacheName: SAVED_CACHE, ignoreVary: true });
 
-// The response preloaded as the worker woke, else the network's.
 const network = async (event) =>
   (await event.preloadResponse) || fetch(event.request, { cache: "no-cache" });
 
@@ -106,7 +104,10 @@ const network = async (event) =>
 // might answer, unmarked). An answer after that is still saved for next time.
 async function page(event) {
   const url = new URL(event.request.url);
-  const answer = network(event).then((response) => keep(event, url, response));
+  const isPage = (response) => response.headers.get("Content-Type")?.startsWith("text/html");
+  const answer = network(event).then((response) =>
+    isPage(response) ? keepCopy(event, SAVED_CACHE, url.href, response) : response,
+  );
   event.waitUntil(answer.catch(() => null));
   const late = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
   const first = self.navigator.onLine && (await Promise.race([answer.catch(() => null), late]));
@@ -117,16 +118,13 @@ async function page(event) {
   return new Response(html, { headers: HTML });
 }
 
-function keep(event, url, response) {
-  const isPage = (response.headers.get("Content-Type") || "").startsWith("text/html");
-  if (isPage && keepable(response)) keepCopy(event, SAVED_CACHE, url.href, response);
-  return response;
-}
-
-// A copy of what the browser is given, saved while the worker lives on for it.
+// The response the browser is given, a copy kept (if it may be) while the worker lives on.
 function keepCopy(event, cacheName, request, response) {
-  const copy = response.clone();
-  event.waitUntil(caches.open(cacheName).then((cache) => cache.put(request, copy)));
+  if (keepable(response)) {
+    const copy = response.clone();
+    event.waitUntil(caches.open(cacheName).then((cache) => cache.put(request, copy)));
+  }
+  return response;
 }
 
 // The saved copy answering `url` with no network: its pathway's unfiltered page, else its own.
@@ -141,14 +139,10 @@ async function notSaved() {
   return new Response(html, { status: 503, headers: HTML });
 }
 
-// A static file (named by its content in production) or a pathway's tables: the saved copy,
-// else the network's, a static file saved.
+// A static file or a pathway's tables: the saved copy, else the network's (a static file kept).
 async function fromCache(event) {
   const copy = await caches.match(event.request, { ignoreVary: true });
   const response = copy || (await fetch(event.request).catch(() => Response.error()));
   const isStatic = new URL(event.request.url).pathname.startsWith(STATIC_PREFIX);
-  if (!copy && isStatic && keepable(response)) {
-    keepCopy(event, STATIC_CACHE, event.request, response);
-  }
-  return response;
+  return copy || !isStatic ? response : keepCopy(event, STATIC_CACHE, event.request, response);
 }
