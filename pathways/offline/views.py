@@ -86,7 +86,7 @@ def empty_state() -> str:
         "pathway_range": ages.PATHWAY_RANGE,
         "without_search": {"text": "", "show_them": rules.SHOW_THEM, "url": ""},
     }
-    return render_to_string("pathways/pathway_browser.html#result_list", context)
+    return render_to_string("pathways/pathway_browser.html#empty_state", context)
 
 
 @require_safe
@@ -135,8 +135,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "static_prefix": json.dumps(settings.STATIC_URL),
         "network_timeout_ms": json.dumps(int(NETWORK_TIMEOUT_SECONDS * 1000)),
         "never": json.dumps([reverse("admin:index")]),
-        # Saved when offline support starts: the app's start page and every pathway a
-        # visitor may open (what a signed-in person may see is never saved).
+        # Saved when offline support starts, so a first visit with no signal has somewhere
+        # to go: the app's start page and every pathway a visitor may open (what a
+        # signed-in person may see is never saved).
         "start_pages": json.dumps([reverse("pathways:home")]),
         "pathway_pages": json.dumps(
             [
@@ -144,7 +145,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
                 for pathway in Pathway.objects.for_home(AnonymousUser()).filter(has_entries=True)
             ]
         ),
-        # The page for an address never saved, with and without the home page saved.
+        # The page for an address never saved: with a link to the home page when that is
+        # saved, and without.
         "not_saved": json.dumps(
             {
                 variant: render_to_string(

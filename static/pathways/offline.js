@@ -13,7 +13,6 @@ const paragraph = (text) => Object.assign(document.createElement("p"), { textCon
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 // A table's own entry only: a typed "constructor" is not a property of every object.
 const lookUp = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefined);
-const DATE_AND_TIME = { dateStyle: "long", timeStyle: "short" };
 
 async function ask(worker, message) {
   if (!worker) return null;
@@ -22,19 +21,16 @@ async function ask(worker, message) {
   return new Promise((resolve) => (port1.onmessage = (event) => resolve(event.data)));
 }
 
-async function savePathway(registration) {
+// After the page has loaded, so the worker's first downloads never slow the page's own.
+window.addEventListener("load", async () => {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).catch(() => {});
+  if (!isPathwayPage || offline) return;
   const message = { type: "save", page: window.location.href, tables: rules.tables_url };
-  const { saved } = await ask(registration.active, message);
+  const saved = await ask((await navigator.serviceWorker.ready).active, message);
   root.dataset.offlineSaved = saved ? "yes" : "no";
   // Below the form: above it, it would push the child's age down.
   if (saved && !document.querySelector(".offline-saved")) form.after(copyOf("offline-saved"));
-}
-
-// After the page has loaded, so the worker's first downloads never slow the page's own.
-window.addEventListener("load", () => {
-  if (!("serviceWorker" in navigator)) return;
-  navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).catch(() => {});
-  if (isPathwayPage && !offline) navigator.serviceWorker.ready.then(savePathway).catch(() => {});
 });
 
 // The server's notice (base.html), saying when the copy was saved (opened online: loaded).
@@ -42,8 +38,8 @@ function showNotice(lines = []) {
   const notice = document.querySelector(".offline-notice") ?? copyOf("offline-notice");
   if (!notice.isConnected) document.getElementById("maincontent")?.prepend(notice);
   const savedAt = new Date(root.dataset.offlineCopy ?? performance.timeOrigin);
-  const when = notice.querySelector("time");
-  if (savedAt.getTime()) when.textContent = savedAt.toLocaleString("en-GB", DATE_AND_TIME);
+  const when = savedAt.toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" });
+  if (savedAt.getTime()) notice.querySelector("time").textContent = when;
   notice.replaceChildren(notice.firstElementChild, ...lines.map(paragraph));
 }
 
@@ -68,21 +64,17 @@ function readAge(text) {
   return { days, actual, today: "", past: days >= rules.gestation.correct_until_days };
 }
 
-// A calendar date (UTC) `months` later, a day the month lacks moving to the next month's 1st.
-function dayOf(year, month, day, months = 0) {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1 + months, day);
-  if (date.getUTCDate() !== day) date.setUTCDate(1);
-  return date;
-}
-
 // A date of birth read as the server reads it (filters.DateOfBirthField, ages.describe_since).
 function readBirth(text) {
   const { rewrites, patterns, months, messages, time_zone: timeZone } = rules.dob;
   const tidy = rewrites.reduce((t, [from, to]) => t.replace(new RegExp(from, "gi"), to), text);
   const found = patterns.map((p) => new RegExp(p, "i").exec(tidy)?.groups).find(Boolean) ?? {};
   const [y, m, d] = [found.y, found.m ?? months[found.name?.toLowerCase()], found.d].map(Number);
-  const later = (months) => dayOf(y, m, d, months);
+  // The day `months` after the birth (UTC); a day the month lacks is the next month's 1st.
+  const later = (months) => {
+    const date = new Date(Date.UTC(y, m - 1 + months, d));
+    return date.getUTCDate() === d ? date : new Date(Date.UTC(y, m + months, 1));
+  };
   const today = new Date(new Date().toLocaleDateString("en-CA", { timeZone }));
   const daysTo = (date) => Math.round((today - date) / 864e5);
   const [days, real] = [daysTo(later(0)), y > 0 && later(0).getUTCMonth() === m - 1];
@@ -185,8 +177,7 @@ const chosen = (params, name) =>
 let sections = null; // the saved page's stage sections, each [section, [heading, ...cards]]
 let tables = null; // the unfiltered page's tables (offline/rules.py), saved by the worker
 
-/** Puts back the cards that apply for `params` (URLSearchParams), as the server would show
- * them, with the count, the empty state and "Filters in use"; returns notices to show. */
+/** The page as the server shows it for `params` (URLSearchParams); returns notices to show. */
 export async function filterCards(params) {
   const results = document.getElementById("results");
   sections ??= Array.from(results.children, (section) => [section, [...section.children]]);
@@ -224,7 +215,12 @@ export async function filterCards(params) {
   if (ages.length) {
     // By the child's age: one list in seed order, no stage headings, as the server shows it.
     const byAge = document.getElementById("by-age-template").content.cloneNode(true);
-    const listed = [...shown].map((card) => marked(card, appliesAt(card, ages)));
+    const listed = [...shown].map((card) => {
+      const item = copyOf(`by-age-item-${appliesAt(card, ages) ?? "unmarked"}`);
+      item.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
+      item.append(card);
+      return item;
+    });
     byAge.querySelector(".results__by-age").append(...listed);
     results.replaceChildren(...(shown.size ? byAge.childNodes : []));
     const place = shown.size ? results : document.querySelector("#results-panel .results__actions");
@@ -239,17 +235,16 @@ export async function filterCards(params) {
   const count = document.getElementById("result-count");
   count.textContent = count.textContent.replace(/\d+/, String(shown.size));
   if (!shown.size) {
-    // The server's empty state, with the pathway's range for a child past it, and, when the
-    // search alone emptied the page, what the other filters find, linked.
-    const empty = document.createRange().createContextualFragment(tables.empty_state);
-    results.append(empty.querySelector(".results__empty"));
+    // The server's empty state: the pathway's range for a child past it; if the search alone
+    // emptied the page, what the other filters find, linked.
+    results.append(document.createRange().createContextualFragment(tables.empty_state));
     const range = results.querySelector(".results__range");
     const said = results.querySelector(".results__without-search");
     if (!(age.days >= rules.gestation.pathway_end_days)) range.remove();
     const others = search?.test ? everyCard.filter(appliesBesidesSearch).length : 0;
     const text = rules.search.without_search[others === 1 ? "one" : "other"];
     said.firstChild.textContent = `${fill(text, { q: typed("q"), count: others })} `;
-    said.lastChild.href = addressFor(new URLSearchParams(without(params, "q")));
+    said.lastChild.href = addressFor(without(params, "q"));
     if (!others) said.remove();
   }
   // "Filters in use", in the server's order: [parameter, value as given, words].
@@ -262,13 +257,6 @@ export async function filterCards(params) {
   });
   showFiltersInUse(params, inUse);
   return notices;
-}
-
-function marked(card, mark) {
-  const copy = copyOf(`by-age-item-${mark ?? "unmarked"}`);
-  copy.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
-  copy.append(card);
-  return copy;
 }
 
 // "Filters in use" in the server's markup and place (first, or after the empty state); links.
@@ -285,7 +273,7 @@ function showFiltersInUse(params, inUse) {
     const link = item.querySelector("a");
     const text = link.querySelector(".active-filters__text");
     text.textContent = `${rules.in_use_labels[name]}: ${words}`;
-    link.setAttribute("href", `?${query(new URLSearchParams(without(params, name, value)))}`);
+    link.setAttribute("href", `?${query(without(params, name, value))}`);
     blank.before(item);
   }
   blank.remove();
@@ -293,14 +281,14 @@ function showFiltersInUse(params, inUse) {
 }
 
 // The query string the server would push: the form's fields without the empty ones.
-const query = (params) => new URLSearchParams([...params].filter(([, v]) => v.trim())).toString();
+export const query = (params) =>
+  new URLSearchParams([...params].filter(([, v]) => v.trim())).toString();
 const addressFor = (params) =>
   window.location.pathname + (query(params) ? `?${query(params)}` : "");
 const without = (params, name, value) =>
   [...params].filter(([key, item]) => key !== name || (value !== undefined && item !== value));
-const addressed = () => new URLSearchParams(window.location.search);
+export const addressed = () => new URLSearchParams(window.location.search);
 
-// The form's fields as an address (URLSearchParams) gives them.
 export function setForm(params) {
   for (const input of form.elements) {
     const values = input.name ? params.getAll(input.name) : [];
@@ -309,9 +297,8 @@ export function setForm(params) {
   }
 }
 
-// After a submit (site.js) focus goes to what answers it, the error summary or the result
-// count, as autofocus does without JavaScript. A ticked box keeps its focus; a control
-// replaced by the update (a removed filter) leaves focus in the results, not at the top.
+// After a submit (site.js) focus goes to what answers it, as autofocus does without JavaScript.
+// A ticked box keeps its focus; focus lost with a control the update replaced, the results.
 export function focusAnswer() {
   if (form.dataset.focusResults) {
     delete form.dataset.focusResults;
@@ -323,6 +310,7 @@ export function focusAnswer() {
 }
 
 async function showFiltered(focus) {
+  setForm(addressed());
   const filtered = allCards && (await filterCards(addressed()).catch(() => null));
   showNotice(filtered || [rules.not_saved]);
   if (focus) focusAnswer();
@@ -357,9 +345,7 @@ if (isPathwayPage) {
   });
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
   window.addEventListener("popstate", (event) => {
-    if (!event.state?.offlineFilters) return;
-    setForm(addressed());
-    showFiltered(true);
+    if (event.state?.offlineFilters) showFiltered(true);
   });
   // Results fetched from the server again: they are live, and no longer every card.
   document.body.addEventListener("htmx:afterSwap", () => {
@@ -381,7 +367,7 @@ async function markDeadLinks() {
   const message = { type: "available", urls: asked.map((link) => link.href) };
   const answer = offline && (await ask(navigator.serviceWorker?.controller, message));
   for (const link of links) {
-    const dead = offline && !answer?.available[asked.indexOf(link)]; // online by now: alive
+    const dead = offline && !answer?.[asked.indexOf(link)]; // online by now: alive
     link.toggleAttribute("data-offline-unavailable", dead);
     link.ariaDisabled = dead ? "true" : null;
     link.querySelector(".offline-link-note")?.remove();

@@ -1,6 +1,6 @@
 // Pathway Navigator's progressive enhancement; every page works without it.
 import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.used.min.js";
-import { focusAnswer, setForm } from "./offline.js";
+import { addressed, focusAnswer, query, setForm } from "./offline.js";
 
 // NHS.UK frontend starts only on a body marked as supported: a browser running this module
 // is, and our Content Security Policy forbids the inline script NHS.UK's template uses.
@@ -13,15 +13,11 @@ const form = document.getElementById("filters");
 // listens only once started: a Back while a page loads leaves the old results. So if the
 // address moved before this ran, reload (once per address), and handle Back until htmx
 // starts. Not for a saved copy: offline.js filters it to its address.
-function addressOf(pathAndQuery) {
-  const url = new URL(pathAndQuery, window.location.href);
-  return `${url.pathname}?${new URLSearchParams(url.search)}`;
-}
-
 if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy === undefined) {
   const RELOADED_FOR = "pathways:reloaded-for";
+  const renderedFor = new URL(form.dataset.renderedFor, window.location.href);
   try {
-    const moved = addressOf(form.dataset.renderedFor) !== addressOf(window.location.href);
+    const moved = query(renderedFor.searchParams) !== query(addressed());
     if (moved && sessionStorage.getItem(RELOADED_FOR) !== window.location.href) {
       sessionStorage.setItem(RELOADED_FOR, window.location.href);
       window.location.reload();
@@ -61,10 +57,6 @@ document.addEventListener("click", async (event) => {
   if (!link || !navigator.clipboard) return;
   event.preventDefault();
   const status = link.parentElement.querySelector(".share-link__status");
-  try {
-    await navigator.clipboard.writeText(link.href);
-    if (status) status.textContent = "Link copied";
-  } catch {
-    if (status) status.textContent = "Could not copy: press and hold the link to copy it";
-  }
+  const copied = await navigator.clipboard.writeText(link.href).then(() => true, () => false);
+  status.textContent = status.dataset[copied ? "copied" : "failed"];
 });

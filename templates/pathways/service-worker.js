@@ -1,23 +1,19 @@
 // Pathway Navigator's service worker (README, "Offline"): pages network first, then (after
-// NETWORK_TIMEOUT_MS) the saved copy, marked data-offline-copy; static files and pathways'
-// tables from the cache. Never kept: /admin/, htmx fragments, anything but GET, responses
-// private or no-store (signed in).
+// NETWORK_TIMEOUT_MS) the saved copy, marked data-offline-copy; static files and tables from
+// the cache. Never kept: /admin/, htmx fragments, anything but GET, private or no-store.
 
 // A new version when what is saved changes (v5: static files once; pathways' tables apart).
 const VERSION = "v5";
 const STATIC_CACHE = `pathways-static-${VERSION}`;
-// Pages, each answering its own address (a pathway's unfiltered page: any address of its
-// pathway), and pathways' tables.
+// Pages by address (a pathway's unfiltered page answers any of its addresses) and tables.
 const SAVED_CACHE = `pathways-saved-${VERSION}`;
+// From the server: offline/views.py says what each is, and why.
 const SHELL = {{ shell|safe }};
 const STATIC_PREFIX = {{ static_prefix|safe }};
 const NEVER = {{ never|safe }};
-// Saved as soon as offline support starts, so a first visit with no signal has somewhere to go.
 const START_PAGES = {{ start_pages|safe }};
 const PATHWAY_PAGES = {{ pathway_pages|safe }};
-// The server's page for an address never saved: with a link to the saved home page, or not.
 const NOT_SAVED = {{ not_saved|safe }};
-// How long a page waits for the network before the saved copy is shown (offline/views.py).
 const NETWORK_TIMEOUT_MS = {{ network_timeout_ms|safe }};
 const HTML = { "Content-Type": "text/html; charset=utf-8" };
 
@@ -53,19 +49,16 @@ self.addEventListener("fetch", (event) => {
 // to be saved (its first page comes before this worker is in charge).
 self.addEventListener("message", (event) => {
   const { type, urls, page, tables } = event.data ?? {};
-  const answer = type === "save" ? saveOnce(page, tables) : available(urls);
+  const available = () => Promise.all(urls.map((url) => copyFor(url).then(Boolean)));
+  const answer = type === "save" ? saveOnce(page, tables) : available();
   event.waitUntil(answer.then((data) => event.ports[0]?.postMessage(data)));
 });
 
-async function available(urls) {
-  return { available: await Promise.all(urls.map((url) => copyFor(url).then(Boolean))) };
-}
-
 // Nothing is fetched while the pathway's tables for this content version are saved.
 async function saveOnce(page, tables) {
-  if (await saved(tables)) return { saved: true };
+  if (await saved(tables)) return true;
   const pages = [savePathway(new URL(page).pathname), ...START_PAGES.map((url) => save(url))];
-  return { saved: (await Promise.all(pages)).every(Boolean) };
+  return (await Promise.all(pages)).every(Boolean);
 }
 
 function keepable(response) {
@@ -103,16 +96,16 @@ const network = async (event) =>
 // NETWORK_TIMEOUT_MS; at once when the device knows it is offline (the browser's HTTP cache
 // might answer, unmarked). An answer after that is still saved for next time.
 async function page(event) {
-  const url = new URL(event.request.url);
+  const { url } = event.request;
   const isPage = (response) => response.headers.get("Content-Type")?.startsWith("text/html");
-  const answer = network(event).then((response) =>
-    isPage(response) ? keepCopy(event, SAVED_CACHE, url.href, response) : response,
-  );
-  event.waitUntil(answer.catch(() => null));
+  const answer = network(event)
+    .then((response) => (isPage(response) ? keepCopy(event, SAVED_CACHE, url, response) : response))
+    .catch(() => null);
+  event.waitUntil(answer);
   const late = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
-  const first = self.navigator.onLine && (await Promise.race([answer.catch(() => null), late]));
-  const copy = first ? null : await copyFor(url.href);
-  if (!copy) return first || (await answer.catch(() => null)) || notSaved();
+  const first = self.navigator.onLine && (await Promise.race([answer, late]));
+  const copy = first ? null : await copyFor(url);
+  if (!copy) return first || (await answer) || notSaved();
   const savedAt = copy.headers.get("Date") || "";
   const html = (await copy.text()).replace("<html", `<html data-offline-copy="${savedAt}"`);
   return new Response(html, { headers: HTML });
