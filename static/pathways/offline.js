@@ -39,7 +39,7 @@ function showNotice(lines = []) {
   if (!notice.isConnected) document.getElementById("maincontent")?.prepend(notice);
   const savedAt = new Date(root.dataset.offlineCopy ?? performance.timeOrigin);
   const when = savedAt.toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" });
-  if (savedAt.getTime()) notice.querySelector("time").textContent = when;
+  if (savedAt.getTime()) notice.querySelector(".offline-notice__when").textContent = when;
   notice.replaceChildren(notice.firstElementChild, ...lines.map(paragraph));
 }
 
