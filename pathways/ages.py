@@ -92,9 +92,12 @@ def read_age(text: str) -> tuple[int, str]:
     days = to_days(parts["y"], parts["m"], parts["w"], parts["d"])
     if is_past_oldest(days):
         raise AgeError(AGE_MESSAGES["too_old"])
-    names = {"y": "year", "m": "month", "w": "week", "d": "day"}
-    given = [(int(value), names[unit]) for unit, value in match.groupdict().items() if value]
+    given = [(int(value), UNIT_NAMES[unit]) for unit, value in match.groupdict().items() if value]
     return days, _join(*given)
+
+
+# A typed age restated in the units typed ("1 year 6 months"); offline.js is handed the words.
+UNIT_NAMES = {"y": "year", "m": "month", "w": "week", "d": "day"}
 
 
 def age_rules_for_browser() -> dict:
@@ -105,6 +108,14 @@ def age_rules_for_browser() -> dict:
         "days_per_unit": {unit: float(size) for unit, size in DAYS_PER_UNIT.items()},
         "max_days": MAX_AGE_DAYS,
         "messages": AGE_MESSAGES,
+        # Each unit's words for one and for any other number {n}, as _plural writes them.
+        "units": {
+            unit: {
+                "one": _plural(1, name).replace("1", "{n}", 1),
+                "other": _plural(2, name).replace("2", "{n}", 1),
+            }
+            for unit, name in UNIT_NAMES.items()
+        },
     }
 
 
@@ -206,8 +217,6 @@ def gestation_rules_for_browser() -> dict:
         "correct_to": CORRECT_TO_GESTATION_DAYS,
         "correct_until_days": CORRECT_UNTIL_DAYS,
         "pathway_end_days": PATHWAY_END_DAYS,
-        "pathway_range": PATHWAY_RANGE,
-        "applies_at": APPLIES_AT,
         "marks": MARKS,
         "words": GESTATION_WORDS,
         "messages": GESTATION_MESSAGES,
@@ -221,6 +230,10 @@ def _plural(n: int, unit: str) -> str:
 def _join(*parts: tuple[int, str]) -> str:
     words = [_plural(n, unit) for n, unit in parts if n]
     return " ".join(words) or _plural(0, parts[-1][1])
+
+
+# From 26 weeks an age is said in months and years; from a date of birth, calendar ones.
+CALENDAR_FROM_DAYS = 26 * 7
 
 
 def _years_months(months: int, rest_days: int) -> str:
@@ -238,7 +251,7 @@ def describe_days(days: int) -> str:
     used everywhere else."""
     if days < 7:
         return _plural(days, "day")
-    if days < 26 * 7:
+    if days < CALENDAR_FROM_DAYS:
         return _join((days // 7, "week"), (days % 7, "day"))
     # Whole months are counted with the same rounding as read_age, so "1y" reads back as
     # "1 year" and "6m" as "6 months".
@@ -265,7 +278,7 @@ def describe_since(born: date, today: date) -> str:
     calendar months, so a second birthday reads "2 years" and the day before it
     "1 year 11 months 4 weeks"."""
     days = (today - born).days
-    if days < 26 * 7:
+    if days < CALENDAR_FROM_DAYS:
         return describe_days(days)
     months = (today.year - born.year) * 12 + today.month - born.month
     while months > 0 and _add_months(born, months) > today:
@@ -374,50 +387,88 @@ class ChildAge:
             return describe_since(self.born, self.today)
         return self.words or describe_days(self.actual_days)
 
+    def sentence_case(self) -> str:
+        """Which of AGE_SENTENCES says what the page used and why."""
+        if self.gestation_unreadable:
+            return "unreadable"
+        if self.gestation_days is None:
+            return "plain"
+        if not self.gestation_in_range:
+            return "term" if self.gestation_days > CORRECT_TO_GESTATION_DAYS else "too_early"
+        if self.past_second_birthday:
+            return "past_second_birthday"
+        return "not_yet_due" if self.before_due_date else "corrected"
+
     def sentences(self) -> list[str]:
         """What the page says about the ages it used and why, in plain words."""
-        today = " today" if self.from_date_of_birth else ""
-        actual = self.actual_in_words
-        if self.gestation_unreadable:
-            return [
-                f"Showing what applies to a child aged {actual}{today} (actual age).",
-                "The weeks of pregnancy at birth could not be read, so the age is not "
-                "corrected for prematurity: enter them like 32, 32+4 or 32w4d.",
-            ]
-        if self.gestation_days is None:
-            return [f"Showing what applies to a child aged {actual}{today}."]
-        born_at = f"born at {describe_gestation(self.gestation_days)}"
-        if not self.gestation_in_range:
-            why = (
-                "a baby born at 37 weeks or later is not corrected for prematurity"
-                if self.gestation_days > CORRECT_TO_GESTATION_DAYS
-                else "age is corrected only for a birth from 22+0 to 36+6 weeks"
-            )
-            return [
-                f"Showing what applies to a child aged {actual}{today} (actual age).",
-                f"The child was {born_at}: {why}, so the actual age is used.",
-            ]
-        early = f"{born_at}, {describe_days(self.days_early)} early"
-        if self.past_second_birthday:
-            return [
-                f"Showing what applies to a child aged {actual}{today} (actual age).",
-                f"The child was {early}, but from the second birthday age is not corrected "
-                "for prematurity, so the actual age is used.",
-            ]
-        why = (
-            "Visits are timed from birth and development is judged by corrected age, so "
-            "both apply until the second birthday; each rationale says which age it applies at."
-        )
-        if self.before_due_date:
-            due = describe_days(-self.corrected_days)
-            return [
-                f"Showing what applies at the child's actual age, {actual}{today}, and at "
-                f"their corrected age, which is not yet due (due in {due}): what applies at "
-                "birth is shown for it.",
-                f"The child was {early}. {why}",
-            ]
-        return [
-            f"Showing what applies at the child's actual age, {actual}{today}, and at their "
-            f"corrected age, {self.in_words}.",
-            f"The child was {early}. {why}",
-        ]
+        born_at = describe_gestation(self.gestation_days or 0)
+        values = {
+            "actual": self.actual_in_words,
+            "today": AGE_TODAY if self.from_date_of_birth else "",
+            "born_at": born_at,
+            "early": describe_days(self.days_early),
+            "corrected": self.in_words,
+            "due": describe_days(max(-self.corrected_days, 0)),
+        }
+        return [sentence.format(**values) for sentence in AGE_SENTENCES[self.sentence_case()]]
+
+
+# What the page says about the ages it used (ChildAge.sentences), by case; offline.js is
+# handed the same sentences and fills in the same values.
+AGE_TODAY = " today"
+_ACTUAL = "Showing what applies to a child aged {actual}{today} (actual age)."
+_EARLY = "The child was born at {born_at}, {early} early"
+_BOTH = (
+    ". Visits are timed from birth and development is judged by corrected age, so both "
+    "apply until the second birthday; each rationale says which age it applies at."
+)
+AGE_SENTENCES = {
+    "plain": ["Showing what applies to a child aged {actual}{today}."],
+    "unreadable": [
+        _ACTUAL,
+        "The weeks of pregnancy at birth could not be read, so the age is not corrected for "
+        "prematurity: enter them like 32, 32+4 or 32w4d.",
+    ],
+    "term": [
+        _ACTUAL,
+        "The child was born at {born_at}: a baby born at 37 weeks or later is not corrected "
+        "for prematurity, so the actual age is used.",
+    ],
+    "too_early": [
+        _ACTUAL,
+        "The child was born at {born_at}: age is corrected only for a birth from 22+0 to "
+        "36+6 weeks, so the actual age is used.",
+    ],
+    "past_second_birthday": [
+        _ACTUAL,
+        _EARLY + ", but from the second birthday age is not corrected for prematurity, so "
+        "the actual age is used.",
+    ],
+    "not_yet_due": [
+        "Showing what applies at the child's actual age, {actual}{today}, and at their "
+        "corrected age, which is not yet due (due in {due}): what applies at birth is shown "
+        "for it.",
+        _EARLY + _BOTH,
+    ],
+    "corrected": [
+        "Showing what applies at the child's actual age, {actual}{today}, and at their "
+        "corrected age, {corrected}.",
+        _EARLY + _BOTH,
+    ],
+}
+
+
+def days_in_words() -> list[str]:
+    """describe_days for every age below the second birthday, by days: what offline.js says
+    a corrected age, a time born early or due, or a young age from a date of birth in."""
+    return [describe_days(days) for days in range(CORRECT_UNTIL_DAYS)]
+
+
+def calendar_words() -> list[list[str]]:
+    """describe_since's words past CALENDAR_FROM_DAYS, by whole calendar months and then
+    the whole weeks after them (one entry from 2 years, where weeks are not said), up to
+    the oldest age read: what offline.js says an age from a date of birth in."""
+    return [
+        [_years_months(months, weeks * 7) for weeks in range(5 if months < 24 else 1)]
+        for months in range(MAX_AGE_DAYS * 12 // 365 + 1)
+    ]

@@ -111,6 +111,10 @@ class DateOfBirthField(CopiedLightly, forms.DateField):
             "Enter the date of birth as a real date, for example 23/09/2026, "
             "23 September 2026 or 2026-09-23."
         ),
+        "future": (
+            "The date of birth is in the future: enter a date up to today, for example 23/09/2026."
+        ),
+        "too_old": ages.AGE_MESSAGES["born_too_long_ago"],
     }
     FORMATS = [
         "%Y-%m-%d",
@@ -121,18 +125,24 @@ class DateOfBirthField(CopiedLightly, forms.DateField):
         "%d %b %Y",
         "%d %B %Y",
     ]
+    # How a typed date is tidied before it is read, in order (case aside): commas are spaces,
+    # spaces are single; "Sept" is how many write September (strptime knows "Sep"); a
+    # two-digit year at the end of a day-first date is this century's.
+    REWRITES = [
+        (",", " "),
+        (r"\s+", " "),
+        (r"^ | $", ""),
+        (r"\bsept\b", "Sep"),
+        (r"^(?!\d{3})(?P<head>.*[/.\- ])(?P<year>\d{2})$", r"\g<head>20\g<year>"),
+    ]
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=self.FORMATS, **kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = " ".join(value.replace(",", " ").split())
-            # "Sept" is how many write September; strptime knows "Sep".
-            value = re.sub(r"(?i)\bsept\b", "Sep", value)
-            # A two-digit year at the end of a day-first date is this century's.
-            if not re.match(r"\d{3}", value):
-                value = re.sub(r"^(.*[/.\- ])(\d{2})$", r"\g<1>20\2", value)
+            for pattern, replacement in self.REWRITES:
+                value = re.sub(pattern, replacement, value, flags=re.IGNORECASE)
         return super().to_python(value)
 
     def clean(self, value):
@@ -142,15 +152,16 @@ class DateOfBirthField(CopiedLightly, forms.DateField):
         if born is None:
             return None
         today = ages.uk_today()
-        if born > today:
-            raise forms.ValidationError(
-                "The date of birth is in the future: enter a date up to today, "
-                "for example 23/09/2026.",
-                code="future",
-            )
-        if ages.is_past_oldest((today - born).days):
-            raise forms.ValidationError(ages.AGE_MESSAGES["born_too_long_ago"], code="too_old")
+        for code, wrong in (
+            ("future", born > today),
+            ("too_old", ages.is_past_oldest((today - born).days)),
+        ):
+            if wrong:
+                raise forms.ValidationError(self.error_messages[code], code=code)
         return born
+
+
+BOTH_AGES = "Give the child's age or their date of birth, not both."
 
 
 class EntryFilterForm(forms.Form):
@@ -203,9 +214,7 @@ class EntryFilterForm(forms.Form):
         gestation = data.get("born_at_weeks")
         unreadable = "born_at_weeks" in self.errors
         if typed is not None and born is not None:
-            raise forms.ValidationError(
-                "Give the child's age or their date of birth, not both.", code="both_ages"
-            )
+            raise forms.ValidationError(BOTH_AGES, code="both_ages")
         if (gestation is not None or unreadable) and typed is None and born is None:
             if "age" not in self.errors and "dob" not in self.errors and not unreadable:
                 self.add_error("born_at_weeks", ages.GESTATION_MESSAGES["needs_age"])

@@ -42,6 +42,11 @@ urlpatterns = [
     # Offline use.
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("service-worker.js", offline.service_worker, name="service_worker"),
+    path(
+        "pathways/<slug:slug>/offline-<str:version>.json",
+        offline.tables,
+        name="offline_tables",
+    ),
     # Operations.
     path("healthz", health.healthz, name="healthz"),
     path("bench/trivial", health.bench_trivial, name="bench-trivial"),

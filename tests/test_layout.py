@@ -1,6 +1,6 @@
 """The shape of the code: no module imports another that imports it back (directly or round a
-longer loop, at module level or inside a function), every module imports on its own, and no
-function is over sixty lines."""
+longer loop, at module level or inside a function), every module imports on its own, no
+function is over sixty lines, and our JavaScript is at most six hundred."""
 
 import ast
 import re
@@ -199,3 +199,20 @@ def test_the_length_check_finds_a_long_function(tmp_path):
     body = "".join(f"    x{n} = {n}\n" for n in range(LONGEST_FUNCTION))
     long.write_text(f'def long():\n    """One line too many."""\n{body}')
     assert long_functions(long, root=tmp_path) == ["long.py:1 long (62 lines)"]
+
+
+# Issue 22: the browser applies data the server worked out, so our JavaScript stays small.
+LONGEST_JAVASCRIPT = 600
+SERVICE_WORKER = "templates/pathways/service-worker.js"
+
+
+def our_javascript(root=ROOT) -> dict[str, int]:
+    """Lines of our JavaScript: static/pathways/*.js and the service worker's template."""
+    paths = [*sorted((root / "static/pathways").glob("*.js")), root / SERVICE_WORKER]
+    return {str(path.relative_to(root)): len(path.read_text().splitlines()) for path in paths}
+
+
+def test_our_javascript_is_at_most_six_hundred_lines():
+    lines = our_javascript()
+    assert SERVICE_WORKER in lines and "static/pathways/offline.js" in lines
+    assert sum(lines.values()) <= LONGEST_JAVASCRIPT, lines

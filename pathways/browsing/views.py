@@ -420,27 +420,29 @@ class PathwayPage:
             # Called by the template only when the part that shows them is not kept.
             "offline_rules": lambda: self.offline_rules(results),
             "all_cards": self.all_cards,
-            # One result of the list by age, marked, for offline.js to copy.
-            "blank_item": {"applies_at": "both", "stage": {"label": ""}, "card": ""},
+            # One result of the list by age with each mark it may have, for offline.js to copy.
+            "blank_items": [
+                {"applies_at": mark, "applies_at_words": words, "stage": {"label": ""}, "card": ""}
+                for mark, words in [(None, ""), *ages.APPLIES_AT.items()]
+            ],
             "blank_filters": [dict.fromkeys(["parameter", "value", "label", "text", "query"], "")],
         }
 
     def offline_rules(self, results: list[Result]) -> dict:
-        """The rules offline.js filters by, with the words of every card when all are shown."""
-        words = None
-        if self.all_cards:
-            words = self.kept(
-                f"search-words:{self.pathway.pk}",
-                lambda: offline_rules.search_words(
-                    self.full_entries([result.pk for result in results]), self.glossary
-                ),
-            )
+        """The rules offline.js filters by, with the address of the pathway's tables (its
+        words, offline_words, among them), kept apart from the page."""
         return offline_rules.for_page(
             self.filters,
             all_cards=self.all_cards,
-            no_matches=NO_MATCHES,
-            review_status=self.pathway.review_status,
-            words=words,
+            tables_url=offline_rules.tables_url(self.pathway, self.version),
+        )
+
+    def offline_words(self) -> dict:
+        """The words of every card of the pathway, as offline.js searches them."""
+        pks = [result.pk for result in self.rows()]
+        return self.kept(
+            f"search-words:{self.pathway.pk}",
+            lambda: offline_rules.search_words(self.full_entries(pks), self.glossary),
         )
 
     def checklist_context(self) -> dict:
@@ -475,6 +477,9 @@ def pathway_browser(request: HttpRequest, slug: str) -> HttpResponse:
     page = PathwayPage(request, slug, for_offline=True, show_pending=True)
     context = page.browser_context()
     response = render_page_or_partial(request, BROWSER, "results", context)
+    if page.all_cards:
+        # Where the service worker saves this page's tables from, with the page.
+        response["Offline-Tables"] = offline_rules.tables_url(page.pathway, page.version)
     if request.htmx:
         # The form sends its empty fields too; the address bar gets the tidy, shareable URL.
         response = push_url(response, context["page_path"])

@@ -4,14 +4,24 @@ typed words up in them rather than keeping a copy of the rules."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
+from django.urls import reverse
 
 from .. import ages, search
-from ..filters import ACTIVE_LABELS, PARAMETER_LIMITS, PARAMETERS, EntryFilter
+from ..filters import (
+    ACTIVE_LABELS,
+    BOTH_AGES,
+    PARAMETER_LIMITS,
+    PARAMETERS,
+    DateOfBirthField,
+    EntryFilter,
+)
 
-NEEDS_SIGNAL = "{label}: working this out needs a signal, so these results are not filtered by it."
 NOT_SAVED = "Filtering needs a signal: this pathway's full page is not saved on this device."
 # Stands for the typed length in Django's own message, which the browser fills in.
 _LENGTH = 987654321
@@ -107,23 +117,87 @@ def card_stems(entry) -> str:
     )
 
 
+# strptime's directives as CPython's _strptime reads them, for JavaScript's RegExp (flag "i");
+# a month's name (%b, %B) is looked up in the table of names date_of_birth hands over.
+_DIRECTIVES = {
+    "d": r"(?<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9])",
+    "m": r"(?<m>1[0-2]|0[1-9]|[1-9])",
+    "Y": r"(?<y>\d{4})",
+    "b": r"(?<name>[a-z]+)",
+    "B": r"(?<name>[a-z]+)",
+}
+
+
+def date_of_birth() -> dict:
+    """How the form reads a date of birth (filters.DateOfBirthField), for offline.js: its
+    rewrites and formats as patterns, the months' names, the UK's time zone for "today",
+    the second birthday in months and the messages; the age in words is in the tables."""
+    field = DateOfBirthField()
+    patterns = [
+        "^"
+        + "".join(_DIRECTIVES.get(part[1:], re.escape(part)) for part in re.split(r"(%\w)", f))
+        + "$"
+        for f in field.FORMATS
+    ]
+    return {
+        "rewrites": [
+            [pattern.replace("(?P<", "(?<"), re.sub(r"\\g<(\w+)>", r"$<\1>", to)]
+            for pattern, to in field.REWRITES
+        ],
+        "patterns": list(dict.fromkeys(patterns)),
+        "months": {
+            date(2000, month, 1).strftime(form).lower(): month
+            for month in range(1, 13)
+            for form in ("%b", "%B")
+        },
+        "time_zone": settings.TIME_ZONE,
+        "correct_until_months": ages.CORRECT_UNTIL_YEARS * 12,
+        "calendar_from_days": ages.CALENDAR_FROM_DAYS,
+        "messages": {
+            code: str(field.error_messages[code]) for code in ("invalid", "future", "too_old")
+        },
+        "both": BOTH_AGES,
+    }
+
+
+def tables_url(pathway, version: str | None) -> str:
+    """Where the unfiltered page's tables are (offline.views.tables): under the content
+    version, so an address is never reused for other content and may be kept for good. With
+    no version (staff, or the version unreadable) the address says so and is never kept."""
+    return reverse("pathways:offline_tables", args=[pathway.slug, version or "unversioned"])
+
+
+def tables(words: dict, empty_state: str) -> dict:
+    """The tables the unfiltered page's rules leave out, fetched once per content version
+    and saved with the page by the service worker: the search_words; each age in days up to
+    the second birthday in the server's words (ages.describe_days), which says the corrected
+    age, how early a baby was born and when one is due; the page's sentences about the ages
+    it used, and the words for an age from a date of birth (ages.calendar_words); and the
+    empty state's markup (the page holds its sentences only when nothing matches)."""
+    return {
+        "search": words,
+        "empty_state": empty_state,
+        "age_words": ages.days_in_words(),
+        "age_sentences": ages.AGE_SENTENCES,
+        "age_today": ages.AGE_TODAY,
+        "calendar_words": ages.calendar_words(),
+    }
+
+
 def for_page(
     filterset: EntryFilter,
     *,
     all_cards: bool,
-    no_matches: list[str],
-    review_status: str = "",
-    words: dict | None = None,
+    tables_url: str = "",
 ) -> dict:
     """The rules for one rendering of the pathway page. `all_cards` says whether it is the
     unfiltered page, whose cards (all the pathway's, none marked) the browser may filter;
-    then `words` are its search_words. `review_status` is the pathway's review in words, as
-    it stood when the page was made."""
+    then `tables_url` is the address of its tables."""
     fields = filterset.form.fields
     labels = {name: str(field.label) for name, field in fields.items()}
     return {
-        "review": review_status,
         "all_cards": all_cards,
+        "tables_url": tables_url,
         "labels": labels,
         # "Filters in use": each parameter's name there, and each option's words.
         "in_use_labels": {name: ACTIVE_LABELS.get(name, label) for name, label in labels.items()},
@@ -131,20 +205,16 @@ def for_page(
         "parameters": PARAMETERS,
         "limits": PARAMETER_LIMITS,
         "age": ages.age_rules_for_browser(),
+        "dob": date_of_birth(),
         # Gestation and corrected age: the union of what applies at both ages, each marked.
         "gestation": ages.gestation_rules_for_browser(),
         "too_long": {name: _too_long(limit) for name, limit in PARAMETER_LIMITS.items()},
         "search": {
             "pattern": search.TERM_PATTERN,
             "word_pattern": WORD_PATTERN_JS,
-            # Each card carries its words' stems (data-stems); the page the tables.
-            **(words or {"stems": {}, "typos": {}, "glossary": {}, "fold": {}}),
+            # Each card carries its words' stems (data-stems); the tables, at tables_url.
+            **{"stems": {}, "typos": {}, "glossary": {}, "fold": {}},
             "without_search": WITHOUT_SEARCH,
-            "show_them": SHOW_THEM,
         },
-        "needs_signal": NEEDS_SIGNAL,
         "not_saved": NOT_SAVED,
-        # Word by word: the page holds the sentences as text only when nothing matches
-        # (PRODUCT.md), and a page scanned for them must not find them in this data.
-        "no_matches": [sentence.split(" ") for sentence in no_matches],
     }

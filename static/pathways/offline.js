@@ -8,14 +8,11 @@ const isPathwayPage = Boolean(form && rules);
 let offline = root.dataset.offlineCopy !== undefined || navigator.onLine === false;
 // Only a page holding every card can be filtered here (after an htmx update it does not).
 let allCards = Boolean(rules?.all_cards);
-const make = (tag, properties) => Object.assign(document.createElement(tag), properties);
 const copyOf = (id) => document.getElementById(id).content.firstElementChild.cloneNode(true);
-const paragraph = (text) => make("p", { textContent: text });
+const paragraph = (text) => Object.assign(document.createElement("p"), { textContent: text });
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 // A table's own entry only: a typed "constructor" is not a property of every object.
 const lookUp = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefined);
-const SAVED = "Saved on this device: this pathway and its filters work without a signal.";
-const NOTICE = { className: "nhsuk-inset-text offline-notice", role: "status" };
 
 async function ask(worker, message) {
   if (!worker) return null;
@@ -24,35 +21,26 @@ async function ask(worker, message) {
   return new Promise((resolve) => (port1.onmessage = (event) => resolve(event.data)));
 }
 
-async function savePathway(registration) {
-  const page = window.location.href.split("#")[0];
-  const unfiltered = new URL(form.getAttribute("action"), page).href;
-  const { saved } = await ask(registration.active, { type: "save", page, unfiltered });
-  root.dataset.offlineSaved = saved ? "yes" : "no";
-  // Below the form: above it, it would push the child's age down.
-  if (saved && !document.querySelector(".offline-saved")) {
-    form.after(make("p", { className: "nhsuk-body-s offline-saved", textContent: SAVED }));
-  }
-}
-
 // After the page has loaded, so the worker's first downloads never slow the page's own.
-window.addEventListener("load", () => {
+window.addEventListener("load", async () => {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).catch(() => {});
-  if (isPathwayPage && !offline) navigator.serviceWorker.ready.then(savePathway).catch(() => {});
+  if (!isPathwayPage || offline) return;
+  const message = { type: "save", page: window.location.href, tables: rules.tables_url };
+  const saved = await ask((await navigator.serviceWorker.ready).active, message);
+  root.dataset.offlineSaved = saved ? "yes" : "no";
+  // Below the form: above it, it would push the child's age down.
+  if (saved && !document.querySelector(".offline-saved")) form.after(copyOf("offline-saved"));
 });
 
+// The server's notice (base.html), saying when the copy was saved (opened online: loaded).
 function showNotice(lines = []) {
-  const notice = document.querySelector(".offline-notice") ?? make("div", NOTICE);
+  const notice = document.querySelector(".offline-notice") ?? copyOf("offline-notice");
   if (!notice.isConnected) document.getElementById("maincontent")?.prepend(notice);
-  // Opened online, the copy is the one loaded then; the review as worded when it was saved.
   const savedAt = new Date(root.dataset.offlineCopy ?? performance.timeOrigin);
-  const when = Number.isNaN(savedAt.getTime())
-    ? "an earlier visit"
-    : savedAt.toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" });
-  let first = `You are offline: showing the copy saved on ${when}.`;
-  if (rules?.review) first += ` Clinical review when saved: ${rules.review}`;
-  notice.replaceChildren(...[first, ...lines].map(paragraph));
+  const when = savedAt.toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" });
+  if (savedAt.getTime()) notice.querySelector(".offline-notice__when").textContent = when;
+  notice.replaceChildren(notice.firstElementChild, ...lines.map(paragraph));
 }
 
 function tooLong(name, text) {
@@ -60,22 +48,47 @@ function tooLong(name, text) {
   return length > rules.limits[name] ? fill(rules.too_long[name], { length }) : null;
 }
 
-/** The child's age in days ({days}), or the server's message ({error}). */
 function readAge(text) {
-  const { pattern, days_per_unit: sizes, max_days: oldest, messages } = rules.age;
+  const { pattern, days_per_unit: sizes, max_days: oldest, messages, units } = rules.age;
   const error = tooLong("age", text);
   if (error) return { error };
   const parts = new RegExp(pattern, "i").exec(text)?.groups ?? {};
-  if (!Object.values(parts).some(Boolean)) {
-    return { error: /^\d+$/.test(text) ? messages.no_unit : messages.unreadable };
-  }
-  let total = 0;
-  for (const [unit, size] of Object.entries(sizes)) total += Number(parts[unit] || 0) * size;
-  const days = Math.floor(total + 0.5); // to the nearest day, halves up (exact: sizes are n/16)
-  return days > oldest ? { error: messages.too_old } : { days };
+  const given = Object.keys(sizes).filter((unit) => parts[unit] !== undefined);
+  if (!given.length) return { error: messages[/^\d+$/.test(text) ? "no_unit" : "unreadable"] };
+  const total = given.reduce((sum, unit) => sum + parts[unit] * sizes[unit], 0);
+  const days = Math.floor(total + 0.5); // halves up, exactly: sizes are n/16
+  if (days > oldest) return { error: messages.too_old };
+  const say = (unit, n) => fill(units[unit][n === 1 ? "one" : "other"], { n });
+  const words = given.filter((unit) => Number(parts[unit])).map((u) => say(u, Number(parts[u])));
+  const actual = words.join(" ") || say(given.at(-1), 0); // "1 year 6 months", "0 days"
+  return { days, actual, today: "", past: days >= rules.gestation.correct_until_days };
 }
 
-/** Gestation at birth in days and in the server's words ({days, words}), or its message. */
+// A date of birth read as the server reads it (filters.DateOfBirthField, ages.describe_since).
+function readBirth(text) {
+  const { rewrites, patterns, months, messages, time_zone: timeZone } = rules.dob;
+  const tidy = rewrites.reduce((t, [from, to]) => t.replace(new RegExp(from, "gi"), to), text);
+  const found = patterns.map((p) => new RegExp(p, "i").exec(tidy)?.groups).find(Boolean) ?? {};
+  const [y, m, d] = [found.y, found.m ?? months[found.name?.toLowerCase()], found.d].map(Number);
+  // The day `months` after the birth (UTC); a day the month lacks is the next month's 1st.
+  const later = (months) => {
+    const date = new Date(Date.UTC(y, m - 1 + months, d));
+    return date.getUTCDate() === d ? date : new Date(Date.UTC(y, m + months, 1));
+  };
+  const today = new Date(new Date().toLocaleDateString("en-CA", { timeZone }));
+  const daysTo = (date) => Math.round((today - date) / 864e5);
+  const [days, real] = [daysTo(later(0)), y > 0 && later(0).getUTCMonth() === m - 1];
+  const wrong = tooLong("dob", text) || !real ? "invalid" : days < 0 ? "future" : null;
+  if (wrong || days > rules.age.max_days) return { error: messages[wrong ?? "too_old"] };
+  let whole = 12 * (today.getUTCFullYear() - y) + today.getUTCMonth() + 1 - m;
+  while (whole > 0 && later(whole) > today) whole -= 1;
+  const row = tables.calendar_words[whole];
+  const weeks = Math.min(Math.floor(daysTo(later(whole)) / 7), row.length - 1);
+  const actual = days < rules.dob.calendar_from_days ? tables.age_words[days] : row[weeks];
+  const past = later(rules.dob.correct_until_months) <= today;
+  return { days, actual, today: tables.age_today, past };
+}
+
 function readGestation(text) {
   const { pattern, max_length: longest, words, messages } = rules.gestation;
   const found = [...text].length <= longest ? new RegExp(pattern, "i").exec(text)?.groups : null;
@@ -84,16 +97,31 @@ function readGestation(text) {
   return { days: weeks * 7 + days, words: fill(words[days ? "part" : "whole"], { weeks, days }) };
 }
 
-/** The actual age, and the corrected age (0 before the due date) within the server's bounds. */
-function agesFor(days, gestation) {
+// ages.ChildAge.sentence_case
+function caseOf(age, { days: gestation, error }) {
   const { full_term_days: term, correct_from: from, correct_to: to } = rules.gestation;
-  const inRange = from <= gestation && gestation <= to;
-  const corrected = inRange && days < rules.gestation.correct_until_days;
-  return corrected ? [days, Math.max(days - (term - gestation), 0)] : [days];
+  if (error || gestation === undefined) return error ? "unreadable" : "plain";
+  if (gestation < from || gestation > to) return gestation > to ? "term" : "too_early";
+  if (age.past) return "past_second_birthday";
+  return age.days < term - gestation ? "not_yet_due" : "corrected";
+}
+
+// Before the due date, a corrected age is 0 (ages.ChildAge.days).
+function agesFor(age, gestation) {
+  if (!["corrected", "not_yet_due"].includes(caseOf(age, gestation))) return [age.days];
+  return [age.days, Math.max(age.days - (rules.gestation.full_term_days - gestation.days), 0)];
+}
+
+function sayAges(age, gestation) {
+  const [words, early] = [tables.age_words, rules.gestation.full_term_days - gestation.days];
+  const more = { born_at: gestation.words, early: words[early], due: words[early - age.days] };
+  const values = { ...age, ...more, corrected: words[age.days - early] };
+  const [inset, sentences] = [copyOf("child-age-template"), tables.age_sentences];
+  inset.append(...sentences[caseOf(age, gestation)].map((text) => paragraph(fill(text, values))));
+  return inset;
 }
 
 const inBand = ({ dataset }, days) => Number(dataset.start) <= days && days < Number(dataset.end);
-// The server's mark for whether a band holds the actual and the corrected age (when corrected).
 const appliesAt = (card, ages) =>
   ages.length < 2 ? null : rules.gestation.marks[ages.map((d) => Number(inBand(card, d))).join("")];
 
@@ -146,31 +174,31 @@ const lastValue = (params, name) => params.getAll(name).at(-1) ?? "";
 // The options of a parameter the address chooses, as [value, words] in the form's order.
 const chosen = (params, name) =>
   rules.choices[name].filter(([value]) => params.getAll(name).includes(value));
-let sections = null; // the saved page's stage sections with their cards
+let sections = null; // the saved page's stage sections, each [section, [heading, ...cards]]
+let tables = null; // the unfiltered page's tables (offline/rules.py), saved by the worker
 
-/** Puts back the cards that apply for `params` (URLSearchParams), as the server would show
- * them, with the count, the empty state and "Filters in use"; returns notices to show. */
-export function filterCards(params) {
+/** The page as the server shows it for `params` (URLSearchParams); returns notices to show. */
+export async function filterCards(params) {
   const results = document.getElementById("results");
-  sections ??= Array.from(results.querySelectorAll(".results__stage"), (section) => ({
-    section,
-    heading: section.querySelector(".results__stage-heading"),
-    cards: Array.from(section.querySelectorAll(".entry")),
-  }));
+  sections ??= Array.from(results.children, (section) => [section, [...section.children]]);
   const typed = (name) => lastValue(params, name).trim();
   const notices = [];
   const notice = (name, message) => notices.push(`${rules.labels[name]}: ${message}`);
-  const age = typed("age") ? readAge(typed("age")) : {};
-  if (age.error) notice("age", age.error);
-  if (typed("dob")) notices.push(fill(rules.needs_signal, { label: rules.labels.dob }));
-  // Gestation corrects a typed age here; with a date of birth, working out needs a signal.
+  tables ??= await fetch(rules.tables_url).then((response) => response.json());
+  Object.assign(rules.search, tables.search);
+  const read = (name, reader) => (typed(name) ? reader(typed(name)) : {});
+  const [given, born] = [read("age", readAge), read("dob", readBirth)];
+  for (const [name, { error }] of [["age", given], ["dob", born]]) if (error) notice(name, error);
+  const both = given.days !== undefined && born.days !== undefined;
+  if (both) notices.push(rules.dob.both);
+  const age = both ? {} : born.days === undefined ? given : born;
   const atBirth = typed("born_at_weeks");
-  const gestation = atBirth && !typed("dob") ? readGestation(atBirth) : {};
+  const gestation = atBirth ? readGestation(atBirth) : {};
   if (gestation.error) notice("born_at_weeks", gestation.error);
   else if (atBirth && !typed("age") && !typed("dob")) {
     notice("born_at_weeks", rules.gestation.messages.needs_age);
   }
-  const ages = age.days === undefined ? [] : agesFor(age.days, gestation.days);
+  const ages = age.days === undefined ? [] : agesFor(age, gestation);
   const search = readSearch(typed("q"));
   if (search?.error) notice("q", search.error);
   // Each card names the values that show it (data-stage: the stages its band overlaps).
@@ -181,45 +209,48 @@ export function filterCards(params) {
       return !options.length || options.some(([value]) => values.includes(value));
     }) && (!ages.length || ages.some((days) => inBand(card, days)));
   const applies = (card) => appliesBesidesSearch(card) && (!search?.test || search.test(card));
-  const everyCard = sections.flatMap((section) => section.cards);
+  const everyCard = sections.flatMap(([, [, ...cards]]) => cards);
   const shown = new Set(everyCard.filter(applies));
+  document.querySelector("#results-panel .child-age")?.remove();
   if (ages.length) {
     // By the child's age: one list in seed order, no stage headings, as the server shows it.
     const byAge = document.getElementById("by-age-template").content.cloneNode(true);
-    const listed = [...shown].map((card) => marked(card, appliesAt(card, ages)));
+    const listed = [...shown].map((card) => {
+      const item = copyOf(`by-age-item-${appliesAt(card, ages) ?? "unmarked"}`);
+      item.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
+      item.append(card);
+      return item;
+    });
     byAge.querySelector(".results__by-age").append(...listed);
     results.replaceChildren(...(shown.size ? byAge.childNodes : []));
+    const place = shown.size ? results : document.querySelector("#results-panel .results__actions");
+    place.before(sayAges(age, gestation));
   } else {
-    for (const { section, heading, cards } of sections) {
+    for (const [section, [heading, ...cards]] of sections) {
       section.replaceChildren(heading, ...cards.filter((card) => shown.has(card)));
     }
-    const filled = sections.filter(({ section }) => section.childElementCount > 1);
-    results.replaceChildren(...filled.map(({ section }) => section));
+    const filled = sections.filter(([section]) => section.childElementCount > 1);
+    results.replaceChildren(...filled.map(([section]) => section));
   }
   const count = document.getElementById("result-count");
   count.textContent = count.textContent.replace(/\d+/, String(shown.size));
   if (!shown.size) {
-    const empty = make("div", { className: "results__empty" });
-    empty.append(...rules.no_matches.map((words) => paragraph(words.join(" "))));
-    if (age.days >= rules.gestation.pathway_end_days) {
-      const range = rules.gestation.pathway_range;
-      empty.append(make("p", { className: "results__range", textContent: range }));
-    }
-    // The search alone emptied the page: say what the other filters find, and link to them.
+    // The server's empty state: the pathway's range for a child past it; if the search alone
+    // emptied the page, what the other filters find, linked.
+    results.append(document.createRange().createContextualFragment(tables.empty_state));
+    const range = results.querySelector(".results__range");
+    const said = results.querySelector(".results__without-search");
+    if (!(age.days >= rules.gestation.pathway_end_days)) range.remove();
     const others = search?.test ? everyCard.filter(appliesBesidesSearch).length : 0;
-    if (others) {
-      const text = rules.search.without_search[others === 1 ? "one" : "other"];
-      const said = paragraph(`${fill(text, { q: typed("q"), count: others })} `);
-      said.className = "results__without-search";
-      const rest = new URLSearchParams(without(params, "q"));
-      said.append(make("a", { href: addressFor(rest), textContent: rules.search.show_them }));
-      empty.append(said);
-    }
-    results.append(empty);
+    const text = rules.search.without_search[others === 1 ? "one" : "other"];
+    said.firstChild.textContent = `${fill(text, { q: typed("q"), count: others })} `;
+    said.lastChild.href = addressFor(without(params, "q"));
+    if (!others) said.remove();
   }
   // "Filters in use", in the server's order: [parameter, value as given, words].
-  const used = { age: age.days !== undefined && typed("age"), q: search?.test && typed("q") };
-  used.born_at_weeks = typed("age") && gestation.words;
+  const used = { age: given.days !== undefined && typed("age"), q: search?.test && typed("q") };
+  used.dob = born.days !== undefined && typed("dob");
+  used.born_at_weeks = (typed("age") || typed("dob")) && gestation.words;
   const inUse = rules.parameters.flatMap((name) => {
     if (rules.choices[name]) return chosen(params, name).map((option) => [name, ...option]);
     return used[name] ? [[name, lastValue(params, name), used[name]]] : [];
@@ -228,28 +259,12 @@ export function filterCards(params) {
   return notices;
 }
 
-// A card listed by age, in the server's own markup: its stage, and the age it applies at.
-function marked(card, mark) {
-  const copy = copyOf("by-age-item-template");
-  copy.querySelector(".results__item-stage").textContent = card.dataset.stageLabel;
-  if (mark) {
-    copy.dataset.appliesAt = mark;
-    copy.querySelector(".results__applies-at-words").textContent = rules.gestation.applies_at[mark];
-  } else {
-    delete copy.dataset.appliesAt;
-    copy.querySelector(".results__applies-at").remove();
-  }
-  copy.append(card);
-  return copy;
-}
-
 // "Filters in use" in the server's markup and place (first, or after the empty state); links.
 function showFiltersInUse(params, inUse) {
   const panel = document.getElementById("results-panel");
   panel.querySelector(".active-filters")?.remove();
-  for (const link of panel.querySelectorAll(".results__download a, .results__actions a")) {
-    link.search = query(params);
-  }
+  const links = panel.querySelectorAll(".results__download a, .results__actions a");
+  links.forEach((link) => (link.search = query(params)));
   if (!inUse.length) return;
   const block = copyOf("active-filters-template");
   const blank = block.querySelector(".active-filters__remove").parentElement;
@@ -258,8 +273,7 @@ function showFiltersInUse(params, inUse) {
     const link = item.querySelector("a");
     const text = link.querySelector(".active-filters__text");
     text.textContent = `${rules.in_use_labels[name]}: ${words}`;
-    Object.assign(link.dataset, { filterParameter: name, filterValue: value });
-    link.setAttribute("href", `?${query(new URLSearchParams(without(params, name, value)))}`);
+    link.setAttribute("href", `?${query(without(params, name, value))}`);
     blank.before(item);
   }
   blank.remove();
@@ -267,27 +281,39 @@ function showFiltersInUse(params, inUse) {
 }
 
 // The query string the server would push: the form's fields without the empty ones.
-const query = (params) => new URLSearchParams([...params].filter(([, v]) => v.trim())).toString();
+export const query = (params) =>
+  new URLSearchParams([...params].filter(([, v]) => v.trim())).toString();
 const addressFor = (params) =>
   window.location.pathname + (query(params) ? `?${query(params)}` : "");
 const without = (params, name, value) =>
   [...params].filter(([key, item]) => key !== name || (value !== undefined && item !== value));
-const addressed = () => new URLSearchParams(window.location.search);
+export const addressed = () => new URLSearchParams(window.location.search);
 
-function setFormFromAddress() {
+export function setForm(params) {
   for (const input of form.elements) {
-    const values = input.name ? addressed().getAll(input.name) : [];
+    const values = input.name ? params.getAll(input.name) : [];
     if (input.type === "checkbox") input.checked = values.includes(input.value);
     else if (input.type === "text" || input.type === "search") input.value = values.at(-1) ?? "";
   }
 }
 
-// The address's cards; focus on the count (as after Enter online) or, if it was lost, the results.
-function showFiltered(focus) {
-  showNotice(allCards ? filterCards(addressed()) : [rules.not_saved]);
-  const lost = !document.activeElement || document.activeElement === document.body;
-  if (focus === "count") document.getElementById("result-count").focus();
-  else if (focus && lost) document.getElementById("results-panel").focus();
+// After a submit (site.js) focus goes to what answers it, as autofocus does without JavaScript.
+// A ticked box keeps its focus; focus lost with a control the update replaced, the results.
+export function focusAnswer() {
+  if (form.dataset.focusResults) {
+    delete form.dataset.focusResults;
+    const summary = document.querySelector("#error-summary-slot .nhsuk-error-summary");
+    (summary || document.getElementById("result-count")).focus();
+  } else if (!document.activeElement || document.activeElement === document.body) {
+    document.getElementById("results-panel").focus();
+  }
+}
+
+async function showFiltered(focus) {
+  setForm(addressed());
+  const filtered = allCards && (await filterCards(addressed()).catch(() => null));
+  showNotice(filtered || [rules.not_saved]);
+  if (focus) focusAnswer();
 }
 
 function filterOffline(event) {
@@ -296,17 +322,16 @@ function filterOffline(event) {
   // Cards the server already narrowed down cannot be filtered here: open the saved copy.
   if (!allCards) return window.location.assign(address);
   window.history.pushState({ offlineFilters: true }, "", address);
-  showFiltered(form.dataset.focusResults ? "count" : "results");
-  delete form.dataset.focusResults;
+  showFiltered(true);
 }
 
 if (isPathwayPage) {
   if (root.dataset.offlineCopy !== undefined) {
     // Show what the address asks for, unless the copy was saved at it; focus stays at the top.
     const renderedFor = new URL(form.dataset.renderedFor, window.location.href);
-    setFormFromAddress();
-    if (query(new URLSearchParams(renderedFor.search)) === query(addressed())) showNotice();
-    else showFiltered(null);
+    setForm(addressed());
+    if (query(renderedFor.searchParams) === query(addressed())) showNotice();
+    else showFiltered(false);
   }
   document.body.addEventListener("htmx:beforeRequest", (event) => {
     if (offline && event.detail.elt === form) filterOffline(event);
@@ -320,9 +345,7 @@ if (isPathwayPage) {
   });
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
   window.addEventListener("popstate", (event) => {
-    if (!event.state?.offlineFilters) return;
-    setFormFromAddress();
-    showFiltered("results");
+    if (event.state?.offlineFilters) showFiltered(true);
   });
   // Results fetched from the server again: they are live, and no longer every card.
   document.body.addEventListener("htmx:afterSwap", () => {
@@ -341,15 +364,14 @@ const isOtherPage = (link) =>
 async function markDeadLinks() {
   const links = Array.from(document.querySelectorAll("a[href]")).filter(isOtherPage);
   const asked = links.filter((link) => !link.closest("[data-needs-signal]"));
-  const urls = asked.map((link) => link.href);
-  const answer = await ask(navigator.serviceWorker?.controller, { type: "available", urls });
-  if (!offline) return; // back online while the worker answered
+  const message = { type: "available", urls: asked.map((link) => link.href) };
+  const answer = offline && (await ask(navigator.serviceWorker?.controller, message));
   for (const link of links) {
-    const available = answer?.available[asked.indexOf(link)];
-    if (available || link.dataset.offlineUnavailable !== undefined) continue;
-    link.dataset.offlineUnavailable = "";
-    link.setAttribute("aria-disabled", "true");
-    link.append(copyOf("offline-link-note"));
+    const dead = offline && !answer?.[asked.indexOf(link)]; // online by now: alive
+    link.toggleAttribute("data-offline-unavailable", dead);
+    link.ariaDisabled = dead ? "true" : null;
+    link.querySelector(".offline-link-note")?.remove();
+    if (dead) link.append(copyOf("offline-link-note"));
   }
 }
 
@@ -359,15 +381,9 @@ document.addEventListener("click", (event) => {
 
 if (!isPathwayPage && root.dataset.offlineCopy !== undefined) showNotice();
 if (offline) markDeadLinks();
-window.addEventListener("offline", () => {
-  offline = true;
-  markDeadLinks();
-});
-window.addEventListener("online", () => {
-  offline = false;
-  for (const link of document.querySelectorAll("a[data-offline-unavailable]")) {
-    delete link.dataset.offlineUnavailable;
-    link.removeAttribute("aria-disabled");
-    link.querySelector(".offline-link-note")?.remove();
-  }
-});
+for (const change of ["offline", "online"]) {
+  window.addEventListener(change, () => {
+    offline = change === "offline";
+    markDeadLinks();
+  });
+}

@@ -1,6 +1,6 @@
 // Pathway Navigator's progressive enhancement; every page works without it.
 import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.used.min.js";
-import "./offline.js";
+import { addressed, focusAnswer, query, setForm } from "./offline.js";
 
 // NHS.UK frontend starts only on a body marked as supported: a browser running this module
 // is, and our Content Security Policy forbids the inline script NHS.UK's template uses.
@@ -13,15 +13,11 @@ const form = document.getElementById("filters");
 // listens only once started: a Back while a page loads leaves the old results. So if the
 // address moved before this ran, reload (once per address), and handle Back until htmx
 // starts. Not for a saved copy: offline.js filters it to its address.
-function addressOf(pathAndQuery) {
-  const url = new URL(pathAndQuery, window.location.href);
-  return `${url.pathname}?${new URLSearchParams(url.search)}`;
-}
-
 if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy === undefined) {
   const RELOADED_FOR = "pathways:reloaded-for";
+  const renderedFor = new URL(form.dataset.renderedFor, window.location.href);
   try {
-    const moved = addressOf(form.dataset.renderedFor) !== addressOf(window.location.href);
+    const moved = query(renderedFor.searchParams) !== query(addressed());
     if (moved && sessionStorage.getItem(RELOADED_FOR) !== window.location.href) {
       sessionStorage.setItem(RELOADED_FOR, window.location.href);
       window.location.reload();
@@ -37,39 +33,23 @@ if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy ==
   document.addEventListener("DOMContentLoaded", () => untilHtmxStarts.abort(), { once: true });
 }
 
-// "Remove filter" and "Clear filters" are plain links; with JavaScript they change the form
-// instead, so the form and the results never disagree, and htmx fetches the results.
+// "Remove filter" and "Clear filters" are plain links; with JavaScript they set the form to
+// their address instead, so the form and the results never disagree, and htmx fetches them.
 document.addEventListener("click", (event) => {
-  const removal = event.target.closest("[data-filter-parameter]");
-  const clear = event.target.closest("[data-filters-clear]");
-  if (!form || !window.htmx || !(removal || clear)) return;
+  const link = event.target.closest(".active-filters__remove, [data-filters-clear]");
+  if (!form || !window.htmx || !link) return;
   event.preventDefault();
-  for (const input of form.elements) {
-    if (!input.name || !(clear || input.name === removal.dataset.filterParameter)) continue;
-    if (input.type === "text" || input.type === "search") input.value = "";
-    else if (clear || input.value === removal.dataset.filterValue) input.checked = false;
-  }
+  setForm(new URL(link.href).searchParams);
   form.requestSubmit();
   // Not a submit of the reader's own: focus stays in the results (below), not on the count.
   delete form.dataset.focusResults;
 });
 
-// After a submit (Enter or the button) focus goes to what answers it, the error summary or
-// the result count, as autofocus does without JavaScript. A ticked box keeps its focus; a
-// control replaced by the update (a removed filter) leaves focus in the results, not at top.
+// A submit of the reader's own (Enter or the button): focus goes to what answers it.
 form?.addEventListener("submit", () => {
   form.dataset.focusResults = "yes";
 });
-
-document.addEventListener("htmx:afterSettle", () => {
-  if (form?.dataset.focusResults) {
-    delete form.dataset.focusResults;
-    const summary = document.querySelector("#error-summary-slot .nhsuk-error-summary");
-    (summary || document.getElementById("result-count"))?.focus();
-  } else if (!document.activeElement || document.activeElement === document.body) {
-    document.getElementById("results-panel")?.focus();
-  }
-});
+document.addEventListener("htmx:afterSettle", () => form && focusAnswer());
 
 // "Copy link to these results" is a plain link; with JavaScript a click copies it and says so.
 document.addEventListener("click", async (event) => {
@@ -77,10 +57,6 @@ document.addEventListener("click", async (event) => {
   if (!link || !navigator.clipboard) return;
   event.preventDefault();
   const status = link.parentElement.querySelector(".share-link__status");
-  try {
-    await navigator.clipboard.writeText(link.href);
-    if (status) status.textContent = "Link copied";
-  } catch {
-    if (status) status.textContent = "Could not copy: press and hold the link to copy it";
-  }
+  const copied = await navigator.clipboard.writeText(link.href).then(() => true, () => false);
+  status.textContent = status.dataset[copied ? "copied" : "failed"];
 });

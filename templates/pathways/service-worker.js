@@ -1,36 +1,37 @@
-// Pathway Navigator's service worker (README, "Offline"): pages network first, else the saved
-// copy, marked data-offline-copy; static files from the cache, refreshed behind. Never kept:
-// /admin/, htmx fragments, anything but GET, responses private or no-store (signed in).
+// Pathway Navigator's service worker (README, "Offline"): pages network first, then (after
+// NETWORK_TIMEOUT_MS) the saved copy, marked data-offline-copy; static files and tables from
+// the cache. Never kept: /admin/, htmx fragments, anything but GET, private or no-store.
 
-// A new version when saved pages change what offline.js reads (v4: cards carry stems).
-const VERSION = "v4";
+// A new version when what is saved changes (v5: static files once; pathways' tables apart).
+const VERSION = "v5";
 const STATIC_CACHE = `pathways-static-${VERSION}`;
-const SAVED_CACHE = `pathways-saved-${VERSION}`; // answers its own address only
-const FILTERABLE_CACHE = `pathways-filterable-${VERSION}`; // any address of the pathway
+// Pages by address (a pathway's unfiltered page answers any of its addresses) and tables.
+const SAVED_CACHE = `pathways-saved-${VERSION}`;
+// From the server: offline/views.py says what each is, and why.
 const SHELL = {{ shell|safe }};
 const STATIC_PREFIX = {{ static_prefix|safe }};
 const NEVER = {{ never|safe }};
-// Saved as soon as offline support starts, so a first visit with no signal has somewhere to go.
 const START_PAGES = {{ start_pages|safe }};
 const PATHWAY_PAGES = {{ pathway_pages|safe }};
-// The server's page for an address never saved: with a link to the saved home page, or not.
 const NOT_SAVED = {{ not_saved|safe }};
+const NETWORK_TIMEOUT_MS = {{ network_timeout_ms|safe }};
 const HTML = { "Content-Type": "text/html; charset=utf-8" };
 
 self.addEventListener("install", (event) => event.waitUntil(install()));
 async function install() {
   await (await caches.open(STATIC_CACHE)).addAll(SHELL);
-  await Promise.all(START_PAGES.map((url) => saveFromNetwork(url)));
-  await Promise.all(PATHWAY_PAGES.map((url) => saveFromNetwork(url, FILTERABLE_CACHE)));
+  await Promise.all([...START_PAGES.map((url) => save(url)), ...PATHWAY_PAGES.map(savePathway)]);
   await self.skipWaiting();
 }
 
 self.addEventListener("activate", (event) => event.waitUntil(activate()));
 async function activate() {
-  const current = [STATIC_CACHE, SAVED_CACHE, FILTERABLE_CACHE];
+  const current = [STATIC_CACHE, SAVED_CACHE];
   for (const name of await caches.keys()) {
     if (name.startsWith("pathways-") && !current.includes(name)) await caches.delete(name);
   }
+  // A page's request starts as the worker wakes up, not after.
+  await self.registration.navigationPreload?.enable();
   await self.clients.claim();
 }
 
@@ -38,77 +39,91 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (NEVER.some((prefix) => url.pathname.startsWith(prefix))) return;
   if (request.headers.has("HX-Request")) return;
-  if (url.pathname.startsWith(STATIC_PREFIX)) event.respondWith(staticFile(event));
-  else if (request.mode === "navigate") event.respondWith(page(event));
+  const never = NEVER.some((prefix) => url.pathname.startsWith(prefix));
+  if (request.mode === "navigate") event.respondWith(never ? network(event) : page(event));
+  else if (!never) event.respondWith(fromCache(event));
 });
 
-// offline.js asks which links this worker could answer with no network; and for its page
-// to be saved (the first page is fetched before this worker is in charge), with its
-// pathway's unfiltered page and the home page fetched again (a 304 when unchanged).
+// offline.js asks which links this worker could answer with no network, and for its pathway
+// to be saved (its first page comes before this worker is in charge).
 self.addEventListener("message", (event) => {
-  const { type, urls, page, unfiltered } = event.data ?? {};
-  const port = event.ports[0];
-  if (type === "available") {
-    const answers = Promise.all(urls.map((url) => copyFor(url).then(Boolean)));
-    event.waitUntil(answers.then((available) => port?.postMessage({ available })));
-  } else if (type === "save") {
-    const pages = [copyFor(page).then((copy) => Boolean(copy) || saveFromNetwork(page))];
-    if (unfiltered !== page) pages.push(saveFromNetwork(unfiltered, FILTERABLE_CACHE));
-    pages.push(...START_PAGES.map((url) => saveFromNetwork(url)));
-    const saved = Promise.all(pages).then((results) => results.every(Boolean));
-    event.waitUntil(saved.then((all) => port?.postMessage({ saved: all })));
-  }
+  const { type, urls, page, tables } = event.data ?? {};
+  const available = () => Promise.all(urls.map((url) => copyFor(url).then(Boolean)));
+  const answer = type === "save" ? saveOnce(page, tables) : available();
+  event.waitUntil(answer.then((data) => event.ports[0]?.postMessage(data)));
 });
+
+// Nothing is fetched while the pathway's tables for this content version are saved.
+async function saveOnce(page, tables) {
+  if (await saved(tables)) return true;
+  const pages = [savePathway(new URL(page).pathname), ...START_PAGES.map((url) => save(url))];
+  return (await Promise.all(pages)).every(Boolean);
+}
 
 function keepable(response) {
   const control = response.headers.get("Cache-Control") || "";
   return response.ok && response.type === "basic" && !/private|no-store/.test(control);
 }
 
-async function saveFromNetwork(url, cacheName = SAVED_CACHE) {
-  try {
-    const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
-    if (!keepable(response)) return false;
-    await (await caches.open(cacheName)).put(new URL(url, self.location.href).href, response);
-    return true;
-  } catch {
-    return false;
+// The page or tables at `url`, saved and returned (null if not kept). Network first means
+// the network: a copy from the browser's HTTP cache would be saved without being fresh.
+// Unchanged, a page costs a 304 (it has an ETag).
+async function save(url) {
+  const response = await fetch(url, { cache: "no-cache" }).catch(() => null);
+  if (!response || !keepable(response)) return null;
+  await (await caches.open(SAVED_CACHE)).put(url, response.clone());
+  return response;
+}
+
+// A pathway's unfiltered page and the tables it names, replacing an earlier version's.
+async function savePathway(url) {
+  const tables = (await save(url))?.headers.get("Offline-Tables");
+  if (!tables || !(await save(tables))) return false;
+  const cache = await caches.open(SAVED_CACHE);
+  for (const { url: key } of await cache.keys()) {
+    if (key.includes(`${url}offline-`) && !key.endsWith(tables)) cache.delete(key);
   }
+  return true;
 }
 
-async function saved(url, cacheName = SAVED_CACHE) {
-  return (await caches.open(cacheName)).match(url, { ignoreVary: true });
-}
+const saved = (url) => caches.match(url, { cacheName: SAVED_CACHE, ignoreVary: true });
 
+const network = async (event) =>
+  (await event.preloadResponse) || fetch(event.request, { cache: "no-cache" });
+
+// The network's page, saved; the saved copy when the network fails or is slower than
+// NETWORK_TIMEOUT_MS; at once when the device knows it is offline (the browser's HTTP cache
+// might answer, unmarked). An answer after that is still saved for next time.
 async function page(event) {
-  const request = event.request;
-  try {
-    // Network first means the network: a copy from the browser's HTTP cache would be shown
-    // offline without saying it is a copy. Unchanged, the page costs a 304 (it has an ETag).
-    const response = await fetch(request, { cache: "no-cache" });
-    const url = new URL(request.url);
-    const isPage = (response.headers.get("Content-Type") || "").startsWith("text/html");
-    if (isPage && keepable(response)) {
-      const filterable = PATHWAY_PAGES.includes(url.pathname) && !url.search;
-      const [name, copy] = [filterable ? FILTERABLE_CACHE : SAVED_CACHE, response.clone()];
-      event.waitUntil(caches.open(name).then((cache) => cache.put(request.url, copy)));
-    }
-    return response;
-  } catch {
-    const copy = await copyFor(request.url);
-    if (!copy) return notSaved();
-    const savedAt = copy.headers.get("Date") || "";
-    const html = (await copy.text()).replace("<html", `<html data-offline-copy="${savedAt}"`);
-    return new Response(html, { headers: HTML });
+  const { url } = event.request;
+  const isPage = (response) => response.headers.get("Content-Type")?.startsWith("text/html");
+  const answer = network(event)
+    .then((response) => (isPage(response) ? keepCopy(event, SAVED_CACHE, url, response) : response))
+    .catch(() => null);
+  event.waitUntil(answer);
+  const late = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
+  const first = self.navigator.onLine && (await Promise.race([answer, late]));
+  const copy = first ? null : await copyFor(url);
+  if (!copy) return first || (await answer) || notSaved();
+  const savedAt = copy.headers.get("Date") || "";
+  const html = (await copy.text()).replace("<html", `<html data-offline-copy="${savedAt}"`);
+  return new Response(html, { headers: HTML });
+}
+
+// The response the browser is given, a copy kept (if it may be) while the worker lives on.
+function keepCopy(event, cacheName, request, response) {
+  if (keepable(response)) {
+    const copy = response.clone();
+    event.waitUntil(caches.open(cacheName).then((cache) => cache.put(request, copy)));
   }
+  return response;
 }
 
 // The saved copy answering `url` with no network: its pathway's unfiltered page, else its own.
-async function copyFor(url) {
-  const { origin, pathname, search } = new URL(url);
-  return (await saved(origin + pathname, FILTERABLE_CACHE)) || saved(origin + pathname + search);
+function copyFor(url) {
+  const { origin, pathname } = new URL(url);
+  return saved(PATHWAY_PAGES.includes(pathname) ? origin + pathname : url);
 }
 
 async function notSaved() {
@@ -117,15 +132,10 @@ async function notSaved() {
   return new Response(html, { status: 503, headers: HTML });
 }
 
-async function staticFile(event) {
-  const cache = await caches.open(STATIC_CACHE);
-  const copy = await cache.match(event.request, { ignoreVary: true });
-  const fresh = fetch(event.request)
-    .then(async (response) => {
-      if (keepable(response)) await cache.put(event.request, response.clone());
-      return response;
-    })
-    .catch(() => undefined);
-  if (copy) event.waitUntil(fresh);
-  return copy || (await fresh) || Response.error();
+// A static file or a pathway's tables: the saved copy, else the network's (a static file kept).
+async function fromCache(event) {
+  const copy = await caches.match(event.request, { ignoreVary: true });
+  const response = copy || (await fetch(event.request).catch(() => Response.error()));
+  const isStatic = new URL(event.request.url).pathname.startsWith(STATIC_PREFIX);
+  return copy || !isStatic ? response : keepCopy(event, STATIC_CACHE, event.request, response);
 }

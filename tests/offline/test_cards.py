@@ -42,6 +42,11 @@ def rules(html: str) -> dict:
     return json.loads(script.content)
 
 
+def tables(client, html: str) -> dict:
+    """The tables the unfiltered page names (offline/rules.py `tables`), as served."""
+    return json.loads(client.get(rules(html)["tables_url"]).content)
+
+
 def test_normalise_reads_text_however_it_is_typed():
     assert normalise("Children’s Parent–Infant CAFÉ") == "children's parent-infant cafe"
     assert normalise("‘naïve’ — `x´ ‐‑‒―−") == "'naive' - 'x' -----"
@@ -86,7 +91,7 @@ def test_the_page_carries_the_stems_of_its_words_from_the_server(client, imh):
     """On both databases: the stems come from the server (the offline page has no stemmer).
     A word whose stem is the word itself is left out: the browser reads it as its own."""
     html = client.get(IMH_URL).content.decode()
-    stems = rules(html)["search"]["stems"]
+    stems = tables(client, html)["search"]["stems"]
     entries = Entry.objects.prefetch_related("interventions", "repeats__interventions")
     words = {w for entry in entries.filter(pathway=imh) for w in entry_words(entry)}
     assert all(stems.get(word, word) == stem(word) for word in words)
@@ -99,14 +104,15 @@ def test_the_page_carries_the_stems_of_its_words_from_the_server(client, imh):
 
 
 def test_the_page_hands_over_the_glossary_both_ways(client, imh):
-    glossary = rules(client.get(IMH_URL).content.decode())["search"]["glossary"]
+    glossary = tables(client, client.get(IMH_URL).content.decode())["search"]["glossary"]
     assert ["nicu"] in glossary["neonat"]
     assert ["social", "worker"] in glossary["sw"] and ["sw"] in glossary["social worker"]
     assert ["pnd"] in glossary["depress"]
 
 
 def test_the_page_hands_over_the_servers_rules_for_reading_an_age_and_a_search(client, imh):
-    page = rules(client.get(IMH_URL).content.decode())
+    html = client.get(IMH_URL).content.decode()
+    page = rules(html)
     assert page["all_cards"] is True
     assert page["age"]["messages"] == AGE_MESSAGES
     assert page["age"]["days_per_unit"] == {
@@ -130,10 +136,12 @@ def test_the_page_hands_over_the_servers_rules_for_reading_an_age_and_a_search(c
     assert [s for s, _ in page["choices"]["stage"]] == list(
         Stage.objects.order_by("position", "start_days").values_list("slug", flat=True)
     )
-    assert [" ".join(words) for words in page["no_matches"]] == [
-        "There are no rationales that match your filters.",
-        "Please amend your choices to see more rationales.",
-    ]
+    # The empty state's sentences are in the page only when nothing matches: offline.js
+    # copies them from the tables.
+    assert "There are no rationales" not in html
+    empty_state = tables(client, html)["empty_state"]
+    assert "There are no rationales that match your filters." in empty_state
+    assert 'class="results__range"' in empty_state
 
 
 @pytest.mark.parametrize(
@@ -143,10 +151,12 @@ def test_only_the_unfiltered_page_may_be_filtered_in_the_browser(client, imh, qu
     html = client.get(f"{IMH_URL}?{query}").content.decode()
     unfiltered = query in ("", "age=&q=+")
     assert rules(html)["all_cards"] is unfiltered
-    # Only the page filtered in the browser carries the cards' stems and the search's tables.
+    # Only the page filtered in the browser carries the cards' stems; every page names the
+    # pathway's tables (the service worker saves them with it), and none carries them.
     assert all(("stems" in card) is unfiltered for card in cards(html).values())
-    tables = [rules(html)["search"][name] for name in ("stems", "typos", "glossary", "fold")]
-    assert all(bool(table) is unfiltered for table in tables)
+    assert rules(html)["tables_url"].endswith(".json")
+    kept = [rules(html)["search"][name] for name in ("stems", "typos", "glossary", "fold")]
+    assert not any(kept)
 
 
 # The browser's side of typo_index, as offline.js looks a typed word up: as it is, and with

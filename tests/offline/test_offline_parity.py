@@ -14,6 +14,10 @@ same query string (fetched with Django's test client):
   and the pathway's range beside it for a child of 5 or more;
 - with a gestation: the union of what applies at the actual and corrected ages, and each
   card's mark (actual, corrected or both), for generated cases and the clinical review's;
+- a date of birth, typed every way the form reads one (and some it does not), days and
+  years before today, about the second birthday and past the oldest age, with a gestation
+  or a typed age too: read as the server reads it;
+- what the page says about the ages it used (actual and corrected, in words), word for word;
 - the notices offline gives for a typed age or search it cannot use are among the server's.
 
 Search words are taken from the pathway's own text (letters only, any case, some negated
@@ -24,12 +28,14 @@ names; a second test runs issue 11's searches word for word.
 
 import random
 import re
+from datetime import date, timedelta
 from urllib.parse import quote_plus, urlencode
 
 import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
+from pathways.ages import uk_today
 from pathways.models import AgeBand, Entry, Service, Stage, Tag
 from pathways.search import normalise
 
@@ -45,6 +51,29 @@ AGES += ["1825d", "1826d", "0d", "6w", "8w", "10w", "26w", "6m", "13m", "2y", "1
 AGES += ["3 weeks", "1 year 6 months", " 9W ", "20y", "10", "ten weeks", "4" * 41]
 GESTATIONS = ["30", "32", "32+4", "32w4d", "32 weeks 4 days", "22+0", "21+6", "36+6", "37"]
 GESTATIONS += ["28", "24", "thirty", "32+7", "9" * 21]
+# Dates of birth, as days before today in the UK (negative: in the future), written every way
+# the form reads one, and some it does not.
+DOB_DAYS = [0, 1, 6, 7, 41, 42, 70, 181, 182, 183, 364, 365, 366, 729, 730, 731, 1095, 1826]
+DOB_DAYS += [6934, 6935, 6936, -1, -40]
+DOB_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%-d/%-m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
+DOB_FORMATS += ["%-d %b %Y", "%d %B %Y", "%-d %B, %Y", "%d %b %y", "  %d/%m/%Y "]
+DOB_WRONG = ["31/02/2026", "2026-13-01", "29/02/2025", "yesterday", "1" * 21, "0000-01-01"]
+DOB_WRONG += ["3 Sept 2026", "3 sept 26", "12/3", "2026/03/12"]
+
+
+def date_of_birth(rng: random.Random) -> str:
+    """A date of birth as a practitioner might type it, from today's date in the UK."""
+    if rng.random() < 0.15:
+        return rng.choice(DOB_WRONG)
+    today = uk_today()
+    born = today - timedelta(days=rng.choice(DOB_DAYS) + rng.choice([0, 0, 15, 200]))
+    if rng.random() < 0.15:
+        # About the second birthday, where correction stops: the day before, on and after.
+        born = date(today.year - 2, today.month, min(today.day, 28))
+        born += timedelta(days=rng.choice([-1, 0, 1]))
+    return born.strftime(rng.choice(DOB_FORMATS))
+
+
 # The clinical review's cases (issue 11), with the marks the server must give.
 CORRECTED_CASES = {
     "age=7w&born_at_weeks=30": SEVEN_WEEKS_BORN_AT_30,
@@ -78,6 +107,9 @@ def server_answer(client: Client, query: str) -> dict:
             if "data-applies-at" in item.attrs
         },
         "range": [p.text for p in elements(results, "p", "results__range")],
+        "said": [
+            p.text for box in elements(panel, "div", "child-age") for p in elements(box.markup, "p")
+        ],
         "notices": {
             item.text
             for notices in elements(panel, "div", "results__notices")
@@ -89,13 +121,14 @@ def server_answer(client: Client, query: str) -> dict:
 FILTER_IN_PAGE = """async (query) => {
   const site = document.querySelector('script[src*="site.js"]').src;
   const { filterCards } = await import(new URL("offline.js", site).href);
-  const notices = filterCards(new URLSearchParams(query));
+  const notices = await filterCards(new URLSearchParams(query));
   const shown = (selector) => Array.from(document.querySelectorAll(selector));
   return {
     ids: shown("#results .entry").map((card) => card.id),
     marks: Object.fromEntries(shown("#results .results__item[data-applies-at]").map((item) =>
       [item.querySelector(".entry").id, item.dataset.appliesAt])),
     range: shown("#results .results__range").map((p) => p.textContent),
+    said: shown("#results-panel .child-age p").map((p) => p.textContent),
     count: document.getElementById("result-count").textContent.trim(),
     stages: shown("#results .results__stage-heading").map((h) => h.textContent),
     listed: shown("#results .results__item-stage").map((s) => s.textContent),
@@ -143,10 +176,11 @@ def generated_queries(rng: random.Random) -> list[str]:
     queries = []
     for _ in range(COMBINATIONS):
         params = []
-        names = ["stage", "service", "tag", "age", "q"]
+        names = ["stage", "service", "tag", "age", "dob", "q"]
         for name in rng.sample(names, rng.randint(1, 4)):
-            if name == "age":
-                params.append(("age", rng.choice(ages)))
+            if name in ("age", "dob"):
+                typed = rng.choice(ages) if name == "age" else date_of_birth(rng)
+                params.append((name, quote_plus(typed)))
                 if rng.random() < 0.4:
                     params.append(("born_at_weeks", quote_plus(rng.choice(GESTATIONS))))
             elif name == "q":
@@ -174,7 +208,7 @@ def test_offline_filtering_agrees_with_the_server_on_generated_combinations(page
 
     client = Client()
     outcomes = set()
-    corrected = 0
+    corrected = from_birth = corrected_from_birth = 0
     for query in [*CORRECTED_CASES, *queries]:
         server = agree(page, client, query)
         if query in CORRECTED_CASES:
@@ -184,10 +218,15 @@ def test_offline_filtering_agrees_with_the_server_on_generated_combinations(page
             assert server["marks"] == marked, query
         outcomes.add(len(server["ids"]))
         corrected += query not in CORRECTED_CASES and bool(server["marks"])
+        said_today = any(" today" in sentence for sentence in server["said"])
+        from_birth += said_today
+        corrected_from_birth += said_today and bool(server["marks"])
     # The combinations reach empty, partial and full results, not one answer over and over.
     assert 0 in outcomes and 19 in outcomes and len(outcomes) >= 8
     # Generated gestations reach corrected results with marks, not only the fixed cases.
     assert corrected >= 10
+    # Dates of birth are read, to ages and to corrected ages, not only refused.
+    assert from_birth >= 20 and corrected_from_birth >= 3, (from_birth, corrected_from_birth)
 
 
 def agree(page: Page, client: Client, query: str) -> dict:
@@ -203,6 +242,7 @@ def agree(page: Page, client: Client, query: str) -> dict:
     assert set(offline["notices"]) <= server["notices"], query
     assert offline["marks"] == server["marks"], query
     assert offline["range"] == server["range"], query
+    assert offline["said"] == server["said"], query
     return server
 
 
