@@ -24,7 +24,7 @@ from pathways.models import (
 from pathways.search import entry_words
 
 from .conftest import HTMX, IMH_URL
-from .offline.test_cards import rules as offline_rules
+from .offline.test_cards import tables as offline_tables
 
 API_ENTRIES = "/api/pathways/infant-mental-health/entries/"
 CSV_URL = "/pathways/infant-mental-health/export.csv"
@@ -268,5 +268,5 @@ def test_a_draft_glossary_term_explains_no_card_and_is_not_offline(client, imh, 
     entry.save()
     page = client.get(IMH_URL).content.decode()
     assert "ZQX" in page and 'title="infant massage"' not in page
-    glossary = offline_rules(page)["search"]["glossary"]
+    glossary = offline_tables(client, page)["search"]["glossary"]
     assert glossary and "zqx" not in glossary and "xylophon" not in glossary

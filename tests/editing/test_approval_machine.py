@@ -871,12 +871,14 @@ class ApprovalMachine(RuleBasedStateMachine):
             },
         }
         page = body(anonymous.get(PAGE))
-        # The page's offline tables are read as "offline words", not as the page's text: the
-        # typo index files each word under its misspellings, which are no version's token.
+        # The offline tables (a file the page's rules name, which the service worker saves
+        # with the page) are read as "offline words", not as the page's text: the typo index
+        # files each word under its misspellings, which are no version's token.
         script = re.compile(r'<script id="offline-rules" type="application/json">(.*?)</script>')
         found = script.search(page)
         page = script.sub("", page)
-        rules = json.loads(found[1])["search"] if found else {}
+        tables_url = json.loads(found[1]).get("tables_url") if found else None
+        rules = json.loads(body(anonymous.get(tables_url)))["search"] if tables_url else {}
         cds = anonymous.post(
             f"/cds-services/{SLUG}",
             json.dumps(hook),
