@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -458,17 +459,20 @@ AGE_SENTENCES = {
 }
 
 
-def days_in_words() -> list[str]:
+@lru_cache(maxsize=1)
+def days_in_words() -> tuple[str, ...]:
     """describe_days for every age below the second birthday, by days: what offline.js says
-    a corrected age, a time born early or due, or a young age from a date of birth in."""
-    return [describe_days(days) for days in range(CORRECT_UNTIL_DAYS)]
+    a corrected age, a time born early or due, or a young age from a date of birth in. Made
+    once per process: it depends on nothing but these rules."""
+    return tuple(describe_days(days) for days in range(CORRECT_UNTIL_DAYS))
 
 
-def calendar_words() -> list[list[str]]:
+@lru_cache(maxsize=1)
+def calendar_words() -> tuple[tuple[str, ...], ...]:
     """describe_since's words past CALENDAR_FROM_DAYS, by whole calendar months and then
     the whole weeks after them (one entry from 2 years, where weeks are not said), up to
     the oldest age read: what offline.js says an age from a date of birth in."""
-    return [
-        [_years_months(months, weeks * 7) for weeks in range(5 if months < 24 else 1)]
+    return tuple(
+        tuple(_years_months(months, weeks * 7) for weeks in range(5 if months < 24 else 1))
         for months in range(MAX_AGE_DAYS * 12 // 365 + 1)
-    ]
+    )

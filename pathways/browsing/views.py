@@ -439,10 +439,11 @@ class PathwayPage:
 
     def offline_words(self) -> dict:
         """The words of every card of the pathway, as offline.js searches them."""
-        pks = [result.pk for result in self.rows()]
         return self.kept(
             f"search-words:{self.pathway.pk}",
-            lambda: offline_rules.search_words(self.full_entries(pks), self.glossary),
+            lambda: offline_rules.search_words(
+                self.full_entries([result.pk for result in self.rows()]), self.glossary
+            ),
         )
 
     def checklist_context(self) -> dict:

@@ -213,7 +213,10 @@ def for_page(
             "pattern": search.TERM_PATTERN,
             "word_pattern": WORD_PATTERN_JS,
             # Each card carries its words' stems (data-stems); the tables, at tables_url.
-            **{"stems": {}, "typos": {}, "glossary": {}, "fold": {}},
+            "stems": {},
+            "typos": {},
+            "glossary": {},
+            "fold": {},
             "without_search": WITHOUT_SEARCH,
         },
         "not_saved": NOT_SAVED,
