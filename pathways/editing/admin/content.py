@@ -62,6 +62,15 @@ class OrderedInline:
         formset.slot_field = "position"
         return formset
 
+    def places(self, model, fk: str, parent_id) -> list:
+        """The parent's parts in order (their keys), read once for all the rows of the form
+        (an inline is made afresh for each request)."""
+        read = self.__dict__.setdefault("_places", {})
+        if parent_id not in read:
+            parts = model.objects.filter(**{fk: parent_id}).order_by("position")
+            read[parent_id] = list(parts.values_list("pk", flat=True))
+        return read[parent_id]
+
     @admin.display(description="Order")
     def move(self, part):
         """Move up and Move down, each named after the part it moves ("Move up intervention
@@ -73,12 +82,7 @@ class OrderedInline:
         name = f"admin:{parent_opts.app_label}_{parent_opts.model_name}_move"
         fk = self.fk_field_name()
         parent_id = getattr(part, part._meta.get_field(fk).attname)
-        places = list(
-            type(part)
-            .objects.filter(**{fk: parent_id})
-            .order_by("position")
-            .values_list("pk", flat=True)
-        )
+        places = self.places(type(part), fk, parent_id)
         place = places.index(part.pk) if part.pk in places else None
         named = f"{part._meta.verbose_name} {'' if place is None else place + 1}".strip()
         named = f"{named}: {Truncator(part.text).chars(40)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 
 CHANGE_REASON_HELP = (
     "Optional, but it helps whoever reads the history later: why this change was made, "
@@ -45,8 +45,7 @@ class LabelledRowsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        row = str(self.instance)
-        row = row if len(row) <= 60 else f"{row[:59]}…"
+        row = Truncator(str(self.instance)).chars(60)
         for field in self.fields.values():
             field.widget.attrs.setdefault("aria-label", f"{capfirst(field.label)} of “{row}”")
 
