@@ -269,13 +269,17 @@ def fhir_view(allowed: set[str], parameters: set[str] = frozenset()):
 @fhir_view({"GET", "HEAD"})
 def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     """The resource of this type and id, with its ETag."""
-    resources = current_resources(request, resource_type)
-    found = [current for current in resources if current.resource["id"] == resource_id]
-    if not found:
-        raise FhirError(404, "not-found", f"There is no {resource_type} with id {resource_id!r}.")
-    served = with_meta(found[0])
+    found = one_resource(request, resource_type, resource_id)
+    served = with_meta(found)
     etag = f'W/"{served["meta"]["versionId"]}"'
-    return conditional(request, etag, found[0].updated, lambda: fhir_response(served))
+    return conditional(request, etag, found.updated, lambda: fhir_response(served))
+
+
+def one_resource(request: HttpRequest, resource_type: str, resource_id: str) -> Current:
+    for current in current_resources(request, resource_type):
+        if current.resource["id"] == resource_id:
+            return current
+    raise FhirError(404, "not-found", f"There is no {resource_type} with id {resource_id!r}.")
 
 
 def matches(resource: dict, urls: list[str], versions: list[str]) -> bool:
@@ -440,13 +444,15 @@ def apply(request: HttpRequest, resource_type: str, resource_id: str) -> HttpRes
     """The CarePlan for the child: what the pathway says to do at their age."""
     if resource_type != "PlanDefinition":
         raise FhirError(404, "not-supported", "$apply is an operation of PlanDefinition only.")
+    # The plan as read, kept for the content version; its id is its pathway's slug.
+    plan = one_resource(request, resource_type, resource_id).resource
     try:
         pathway = public_pathway(resource_id)
     except Http404:
         raise FhirError(404, "not-found", f"There is no PlanDefinition {resource_id!r}.") from None
     parameters = body_parameters(request) if request.method == "POST" else query_parameters(request)
     child = read_child(parameters)
-    response = fhir_response(care_plan(pathway, child))
+    response = fhir_response(care_plan(pathway, plan, child))
     # About one child: no cache anywhere may keep it.
     response["Cache-Control"] = "no-store"
     return response
@@ -576,7 +582,7 @@ def gestation(parameters: dict) -> int | None:
         raise FhirError(400, "invalid", f"gestationalAge: {error}") from None
 
 
-def care_plan(pathway: Pathway, child: Child) -> dict:
+def care_plan(pathway: Pathway, plan: dict, child: Child) -> dict:
     """R4's $apply result: a CarePlan whose activity is the contained RequestGroup."""
     filterset, note = applicable(pathway, child.born, child.gestation_days)
     problems = filterset.form.errors.as_data()
@@ -584,7 +590,6 @@ def care_plan(pathway: Pathway, child: Child) -> dict:
         raise FhirError(400, "invalid", f"The birth date: {problems['dob'][0].messages[0]}")
     child_age = filterset.child_age
     entries = list(filterset.qs) if child_age is not None and "dob" not in problems else []
-    plan = plan_definition(pathway, list(public_entries(pathway)))
     canonical = f"{plan['url']}|{plan['version']}"
     actions = request_actions(plan, entries, child_age)
     group = {

@@ -8,6 +8,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pathways import ages
 from pathways.integration import fhir_server
@@ -15,6 +17,7 @@ from pathways.integration.cds_hooks import applicable
 from pathways.models import Pathway, Status
 
 from ..conftest import IMH_URL
+from ..fuzz.test_fuzz import BYTES, FUZZ, encoded
 from ..test_child_age import listed_items
 from .fhir_r4 import FHIR_VERSION, ValidationError
 
@@ -529,3 +532,66 @@ def test_a_body_that_cannot_be_read_is_an_operation_outcome(
     response = client.post(APPLY, content, content_type=content_type)
     assert response.status_code == status
     assert outcome_code(response) == code
+
+
+# Whatever comes in: no 5xx, and every error an OperationOutcome.
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+VALUE_KINDS = [
+    "valueString",
+    "valueDate",
+    "valueQuantity",
+    "valueReference",
+    "resource",
+    "valueInteger",
+]
+NAMES = st.sampled_from([*fhir_server.APPLY_PARAMETERS, "encounter", "other"]) | st.text(
+    max_size=10
+)
+
+
+def fhir_answer(response) -> None:
+    assert response.status_code < 500
+    assert response["Content-Type"].startswith(FHIR_JSON)
+    if response.status_code >= 400:
+        assert outcome_code(response)
+
+
+@FUZZ
+@given(
+    given=st.lists(
+        st.fixed_dictionaries({"name": NAMES})
+        | st.builds(
+            lambda n, k, v: {"name": n, k: v}, NAMES, st.sampled_from(VALUE_KINDS), JSON_VALUES
+        ),
+        max_size=4,
+    )
+)
+def test_apply_with_arbitrary_parameters(client, imh, given):
+    fhir_answer(post_apply(client, *given))
+
+
+@FUZZ
+@given(
+    segment=BYTES,
+    pairs=st.lists(
+        st.tuples(
+            st.sampled_from(["url", "version", "_format", "age", "gestationalAge"])
+            | st.text(max_size=8),
+            BYTES,
+        ),
+        max_size=3,
+    ),
+)
+def test_fhir_addresses_with_arbitrary_bytes(client, imh, segment, pairs):
+    query = "&".join(f"{encoded(k.encode())}={encoded(v)}" for k, v in pairs)
+    for template in ("/fhir/{}", "/fhir/PlanDefinition/{}", "/fhir/PlanDefinition/{}/$apply"):
+        response = client.get(f"{template.format(encoded(segment))}?{query}")
+        if response.status_code != 301:  # CommonMiddleware's added slash
+            fhir_answer(response)
