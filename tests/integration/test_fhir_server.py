@@ -5,7 +5,9 @@ JSON only, and PlanDefinition/$apply selecting what the CDS card's rule and the 
 
 import importlib
 import json
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -595,3 +597,48 @@ def test_fhir_addresses_with_arbitrary_bytes(client, imh, segment, pairs):
         response = client.get(f"{template.format(encoded(segment))}?{query}")
         if response.status_code != 301:  # CommonMiddleware's added slash
             fhir_answer(response)
+
+
+# The guide's examples (docs/integration.md, "FHIR REST") are what the server answers.
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
+DOCUMENTED_DAY = date(2026, 12, 2)
+
+
+def documented() -> dict[str, object]:
+    found = re.findall(
+        r"<!-- fhir-example: ([a-z-]+) -->\n```json\n(.*?)\n```", DOC.read_text(), re.DOTALL
+    )
+    return {name: json.loads(block) for name, block in found}
+
+
+def gist(actions: list[dict]) -> list[tuple]:
+    """What an action says, as the pathway's content has it (its other elements are the
+    PlanDefinition's, tested in test_fhir.py)."""
+    return [
+        (
+            action["id"],
+            action.get("prefix"),
+            action.get("title"),
+            action.get("textEquivalent"),
+            gist(action.get("action", [])),
+        )
+        for action in actions
+    ]
+
+
+def test_the_guides_examples_are_what_the_server_answers(client, imh, monkeypatch):
+    monkeypatch.setattr(ages, "uk_today", lambda: DOCUMENTED_DAY)
+    examples = documented()
+    assert set(examples) == {"not-found", "apply-marked-actions", "apply-request", "apply-response"}
+    assert body(client.get("/fhir/PlanDefinition/nope")) == examples["not-found"]
+    marked = body(client.get(APPLY, {"age": "10w", "gestationalAge": "32"}))
+    first = marked["contained"][0]["action"][: len(examples["apply-marked-actions"])]
+    assert gist(first) == gist(examples["apply-marked-actions"])
+    request = json.dumps(examples["apply-request"])
+    answer = body(client.post(APPLY, request, content_type=FHIR_JSON))
+    expected = examples["apply-response"]
+    validate(expected)
+    for key in ("resourceType", "status", "intent", "subject", "description", "activity"):
+        assert answer[key] == expected[key]
+    assert gist(answer["contained"][0]["action"]) == gist(expected["contained"][0]["action"])
