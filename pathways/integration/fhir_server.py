@@ -31,7 +31,7 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
-from django.utils.html import escape
+from django.utils.html import format_html, format_html_join
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
@@ -673,11 +673,17 @@ def request_actions(plan: dict, entries: list[Entry], child_age) -> list[dict]:
 
 
 def narrative(description: str, actions: list[dict]) -> dict:
-    items = "".join(
-        f"<li>{escape(action.get('prefix', ''))}{': ' if 'prefix' in action else ''}"
-        f"{escape(action.get('title', ''))}</li>"
-        for action in actions
+    """The CarePlan's human-readable text: the description and each action, marked."""
+    items = format_html_join(
+        "",
+        "<li>{}{}</li>",
+        (
+            (f"{action['prefix']}: " if "prefix" in action else "", action.get("title", ""))
+            for action in actions
+        ),
     )
-    listed = f"<ul>{items}</ul>" if items else ""
-    div = f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(description)}</p>{listed}</div>'
-    return {"status": "generated", "div": div}
+    listed = format_html("<ul>{}</ul>", items) if actions else ""
+    div = format_html(
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p>{}</p>{}</div>', description, listed
+    )
+    return {"status": "generated", "div": str(div)}

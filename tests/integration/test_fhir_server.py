@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,7 +19,9 @@ from pathways import ages
 from pathways.integration import fhir_server
 from pathways.integration.cds_hooks import applicable
 from pathways.models import Pathway, Status
+from pathways.operations import caching
 
+from ..browsing.test_views import add_entries
 from ..conftest import IMH_URL
 from ..fuzz.test_fuzz import BYTES, FUZZ, encoded
 from ..test_child_age import listed_items
@@ -642,3 +646,29 @@ def test_the_guides_examples_are_what_the_server_answers(client, imh, monkeypatc
     for key in ("resourceType", "status", "intent", "subject", "description", "activity"):
         assert answer[key] == expected[key]
     assert gist(answer["contained"][0]["action"]) == gist(expected["contained"][0]["action"])
+
+
+@pytest.mark.parametrize("resource_type", TYPES)
+def test_query_count_does_not_grow_with_the_data_and_a_warm_read_asks_nothing(
+    client, imh, resource_type
+):
+    path = f"/fhir/{resource_type}"
+    resource_id = current(resource_type)[0]["id"]
+    with CaptureQueriesContext(connection) as small:
+        client.get(path)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(path)
+        client.get(f"{path}/{resource_id}")
+    add_entries(imh, 200)
+    # A new content version (bulk_create sends no signal), read now as a worker reads it
+    # within CONTENT_VERSION_SECONDS: everything is built afresh.
+    caching.bump_content_version()
+    caching.forget_version()
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(path)
+    assert response.status_code == 200
+    if resource_type == "PlanDefinition":
+        assert "Generated rationale 199" in response.content.decode()
+    # Kept for the content version: nothing but the version is read again.
+    assert len(warm) <= 1
+    assert len(large) <= len(small) + 1
