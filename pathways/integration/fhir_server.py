@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import wraps
 from http import HTTPStatus
 from urllib.parse import urlencode
 
@@ -203,7 +204,9 @@ def current_resources(request: HttpRequest, resource_type: str) -> list[Current]
     its review is overdue today)."""
     if resource_type not in RESOURCES:
         raise FhirError(
-            404, "not-supported", f"This server serves no {resource_type} resources: see metadata."
+            404,
+            "not-supported",
+            f"This server serves no {resource_type[:64]} resources: see metadata.",
         )
     key = f"fhir-resources:{resource_type}:{ages.uk_today().isoformat()}"
     return kept(key, RESOURCES[resource_type], content_version(request))
@@ -251,7 +254,9 @@ def fhir_view(allowed: set[str], parameters: set[str] = frozenset()):
     """A view under /fhir/: checked as above, a FhirError its OperationOutcome."""
 
     def decorate(view):
+        # Nothing here acts on a session, and a CSRF refusal would come before our error.
         @csrf_exempt
+        @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 check_request(request, allowed, parameters)
@@ -259,8 +264,6 @@ def fhir_view(allowed: set[str], parameters: set[str] = frozenset()):
             except FhirError as error:
                 return error_response(error)
 
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
         return wrapper
 
     return decorate
@@ -279,7 +282,7 @@ def one_resource(request: HttpRequest, resource_type: str, resource_id: str) -> 
     for current in current_resources(request, resource_type):
         if current.resource["id"] == resource_id:
             return current
-    raise FhirError(404, "not-found", f"There is no {resource_type} with id {resource_id!r}.")
+    raise FhirError(404, "not-found", f"There is no {resource_type} with id {resource_id[:100]!r}.")
 
 
 def matches(resource: dict, urls: list[str], versions: list[str]) -> bool:
@@ -449,7 +452,9 @@ def apply(request: HttpRequest, resource_type: str, resource_id: str) -> HttpRes
     try:
         pathway = public_pathway(resource_id)
     except Http404:
-        raise FhirError(404, "not-found", f"There is no PlanDefinition {resource_id!r}.") from None
+        raise FhirError(
+            404, "not-found", f"There is no PlanDefinition {resource_id[:100]!r}."
+        ) from None
     parameters = body_parameters(request) if request.method == "POST" else query_parameters(request)
     child = read_child(parameters)
     response = fhir_response(care_plan(pathway, plan, child))
