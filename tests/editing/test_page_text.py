@@ -17,6 +17,8 @@ from pathways.editing.page_text import (
     FURNITURE,
     MAX_ENTRIES,
     MAX_LINE_LENGTH,
+    MAX_LINES,
+    MAX_PROBLEMS,
     MAX_TEXT_LENGTH,
     PageText,
     PageTextError,
@@ -274,11 +276,37 @@ def test_a_control_character_is_refused_with_its_line():
     assert refused(text) == [(5, f"{REFUSAL} (U+0000)")]
 
 
-def test_too_many_entries_are_refused():
-    many = minimal(*[ENTRY] * 10_000)
-    problems = refused(many)
-    assert problems[-1][1] == f"expected at most {MAX_ENTRIES:,} entries"
+def test_ten_thousand_entries_are_refused():
+    for text in (
+        minimal(*[ENTRY] * 10_000),
+        write_page_text(
+            PageText("Title", entries=[read_page_text(minimal(ENTRY)).entries[0]] * 10_000)
+        ),
+    ):
+        [(line, what)] = refused(text)
+        assert line == 1 and f"expected at most {MAX_LINES:,}" in what
+
+
+def test_one_entry_more_than_the_most_is_refused():
+    problems = refused(minimal(*[ENTRY] * (MAX_ENTRIES + 1)))
+    assert problems == [(4 + 4 * MAX_ENTRIES, f"expected at most {MAX_ENTRIES:,} entries")]
     assert len(read_page_text(minimal(*[ENTRY] * MAX_ENTRIES)).entries) == MAX_ENTRIES
+
+
+def test_the_longest_text_of_distinct_age_ranges_is_read_in_under_a_second():
+    """Each line is read against the band rule once, so the limits bound the time taken."""
+    labels = "".join(f"{n} - {n + 1} weeks\n" for n in range(MAX_LINES - 2))
+    [(line, what)] = refused("Title\n" + labels)
+    assert line == MAX_LINES - 1 and what == "expected the rationale after the age range"
+
+
+def test_reading_stops_after_the_most_problems():
+    problems = refused(minimal(ENTRY, *["<b>x</b>"] * 200))
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1][1].startswith(f"stopped reading after {MAX_PROBLEMS} problems")
+    problems = refused(minimal(*[ENTRY + "\n1 - 3 yrs"] * 200))
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1][1].startswith(f"stopped reading after {MAX_PROBLEMS} problems")
 
 
 @pytest.mark.parametrize(
