@@ -32,8 +32,9 @@ How the reader tells the lines apart (each rule is a named function below):
 - A band label is a line `pathways.ages.parse_band_label` reads. A stage heading is a band
   label immediately followed by another band label (the first entry's own). A line shaped
   like a band label that the rule cannot read ("1 - 3 yrs") is an error, not content.
-- A bullet point starts with one of BULLET_MARKS ("•", "·", "◦", "▪", "‣"; "-" and "*" only
-  when a space follows). Numbered lines ("1. ...") are paragraphs: the number may be content.
+- A bullet point starts with one of BULLET_MARKS ("•", "·", "◦", "▪", "‣") or, when a space
+  follows, SPACED_BULLET_MARKS ("-", "*"). Numbered lines ("1. ...") are paragraphs: the
+  number may be content.
 - A name (a service or a tag) is one the caller knows, or, for a new one, name-shaped: at
   most NAME_SHAPE_LENGTH characters with no end punctuation (`looks_like_name`).
 - The tag is the line after the band label when it is a known tag, or when it is
@@ -44,14 +45,17 @@ How the reader tells the lines apart (each rule is a named function below):
   the service is the service written twice, read once (so a first intervention whose
   paragraph is exactly the service's name cannot be told from it: the one ambiguity).
 - Interventions run to the next band label: a paragraph starts one; bullets join it; a bullet
-  list after a blank line that follows another bullet list starts one with no paragraph.
+  list after a blank line that follows another bullet list starts one with no paragraph (one
+  with no paragraph after a paragraph with no bullets joins that paragraph: the page shows
+  the two alike).
 - Page furniture (PAGE_CONTROLS before the title, the empty-state sentences before the first
   stage) is read and dropped; FURNITURE lines ("Back to top if required.") anywhere are
   `Stray`: reported, not imported. Any other line is content where the grammar has a place
   for it, and an error where it has none.
 - "As above" (`propose_repeats`): an intervention beginning "As above" that names an age range
   proposes `repeats`: the nearest earlier entry with the same rationale and service whose band
-  or stage covers the range named. None when no entry fits (the editor chooses).
+  or stage is the range named (by the band rule, so "1-3 years" names "1 - 3 years"). None
+  when no entry fits: the editor chooses.
 """
 
 from __future__ import annotations
@@ -152,8 +156,13 @@ PAGE_CONTROLS = ("Show…", "Filter by…")
 FURNITURE = ("back to top", "back to top if required", "skip to main content", "print this page")
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_BULLET_MARK = re.compile(r"(?:[•·◦▪‣]\s*|[-*]\s+)(?P<text>.*)")
-BULLET_MARKS = "•·◦▪‣-*"
+# Bullet marks: these alone, or "-" and "*" followed by a space (so "-use" is not a bullet).
+# A numbered line ("1. ...") is a paragraph: its number may be content.
+BULLET_MARKS = "•·◦▪‣"
+SPACED_BULLET_MARKS = "-*"
+_BULLET_MARK = re.compile(
+    rf"(?:[{re.escape(BULLET_MARKS)}]\s*|[{re.escape(SPACED_BULLET_MARKS)}]\s+)(?P<text>.*)"
+)
 # An HTML tag or comment: page text is plain text as the page shows it.
 _MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![A-Za-z]")
 # A line shaped like an age range ("1 - 3 yrs", "Birth – 6 weeks"), read by parse_band_label
@@ -167,8 +176,9 @@ class _Line:
     number: int  # 1-based, in the text as given
     text: str  # stripped, non-breaking spaces read as spaces
     after_blank: bool = False  # a blank line comes straight before it
-    band: tuple[int, int] | None = None  # the days it names when it is an age range label
-    bullet: str | None = None  # its text when it is a bullet point
+    # Read once per line, as every rule asks of them again and again.
+    band: tuple[int, int] | None = field(init=False)  # the days it names, if an age range
+    bullet: str | None = field(init=False)  # its text, if a bullet point
 
     def __post_init__(self):
         self.band = band_range(self.text)

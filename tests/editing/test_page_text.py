@@ -240,6 +240,54 @@ def test_the_show_and_filter_controls_and_the_empty_state_are_dropped():
     assert read.title == "Infant Mental Health"
 
 
+def test_a_new_service_and_tag_read_by_their_shape():
+    page = read_page_text(
+        minimal("Birth - 6 weeks\nUniversal Offer\nA rationale.\nSchool Nursing\nVisit:")
+    )
+    entry = page.entries[0]
+    assert (entry.tag, entry.rationale, entry.service) == (
+        "Universal Offer",
+        "A rationale.",
+        "School Nursing",
+    )
+
+
+def test_the_names_the_caller_knows_settle_what_shape_cannot():
+    """A short unpunctuated rationale after a tag: by shape alone the tag would be the
+    rationale; the database's names say which is which."""
+    text = minimal("Birth - 6 weeks\nCore Purpose 2\nShort rationale\nHealth Visiting\nVisit.")
+    by_shape = read_page_text(text).entries[0]
+    assert (by_shape.tag, by_shape.rationale, by_shape.service) == (
+        "",
+        "Core Purpose 2",
+        "Short rationale",
+    )
+    known = read_page_text(text, tags=["Core Purpose 2"], services=["Health Visiting"])
+    entry = known.entries[0]
+    assert (entry.tag, entry.rationale, entry.service) == (
+        "Core Purpose 2",
+        "Short rationale",
+        "Health Visiting",
+    )
+    assert entry.interventions == [TextIntervention("Visit.")]
+
+
+def test_a_bullet_list_apart_from_the_last_starts_an_intervention_of_its_own():
+    text = minimal("Birth - 6 weeks\nR.\nS\n• first\n\nP:\n• a\n• b\n\n• c")
+    assert read_page_text(text).entries[0].interventions == [
+        TextIntervention("", ["first"]),
+        TextIntervention("P:", ["a", "b"]),
+        TextIntervention("", ["c"]),
+    ]
+
+
+def test_as_above_with_no_entry_that_fits_proposes_nothing():
+    text = minimal(
+        ENTRY, "1 - 3 years\nA rationale.\nHealth Visiting\nAs above in 6-12 months plus:"
+    )
+    assert read_page_text(text).entries[1].repeats is None
+
+
 # Hostile text: refused quickly with every problem's line and what was expected there
 
 
