@@ -516,7 +516,7 @@ def read_page_text(
     notes = reader.notes()
     entries = reader.entries()
     if reader.problems:
-        raise PageTextError(sorted(set(reader.problems)))
+        raise PageTextError(list(dict.fromkeys(reader.problems)))
     propose_repeats(entries)
     return PageText(title=title, notes=notes, entries=entries, stray=stray)
 
