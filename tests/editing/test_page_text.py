@@ -3,7 +3,6 @@ seed 000 reads into exactly the fixture's content, the writer's text reads back 
 written, and hostile text is refused with PageTextError naming its lines."""
 
 import json
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -288,14 +287,12 @@ def test_as_above_with_no_entry_that_fits_proposes_nothing():
     assert read_page_text(text).entries[1].repeats is None
 
 
-# Hostile text: refused quickly with every problem's line and what was expected there
+# Hostile text: refused with every problem's line and what was expected there
 
 
 def refused(text: str, **names) -> list[tuple[int, str]]:
-    started = time.perf_counter()
     with pytest.raises(PageTextError) as raised:
         read_page_text(text, **names)
-    assert time.perf_counter() - started < 1
     assert str(raised.value)  # says what is wrong, line by line
     return raised.value.problems
 
@@ -341,8 +338,9 @@ def test_one_entry_more_than_the_most_is_refused():
     assert len(read_page_text(minimal(*[ENTRY] * MAX_ENTRIES)).entries) == MAX_ENTRIES
 
 
-def test_the_longest_text_of_distinct_age_ranges_is_read_in_under_a_second():
-    """Each line is read against the band rule once, so the limits bound the time taken."""
+def test_the_longest_text_of_distinct_age_ranges_is_read_to_its_last_line():
+    """The longest text the limits allow is read whole (each line against the band rule
+    once: its time is measured in docs/benchmarks.md, not asserted here)."""
     labels = "".join(f"{n} - {n + 1} weeks\n" for n in range(MAX_LINES - 2))
     [(line, what)] = refused("Title\n" + labels)
     assert line == MAX_LINES - 1 and what == "expected the rationale after the age range"
