@@ -26,6 +26,7 @@ urlpatterns = [
         fhir.code_system_resource,
         name="fhir_code_system",
     ),
+    path("fhir/Library/<slug:slug>", fhir.library_resource, name="fhir_library"),
     path("cds-services", cds_hooks.discovery, name="cds_discovery"),
     path("cds-services/<str:service_id>", cds_hooks.service, name="cds_service"),
     # Readers' problem reports.

@@ -20,7 +20,7 @@ from ..ages import ChildAge
 from ..filters import PARAMETER_LIMITS, PARAMETERS, EntryFilter, canonical_query
 from ..models import AgeRange, Entry, Pathway
 from ..public import filter_entries, public_entries, public_pathway
-from .fhir import FHIR_CONTENT_TYPE, plan_definition
+from .fhir import fhir_response, plan_definition
 
 
 class ApiDocs(Swagger):
@@ -414,6 +414,4 @@ def pathway_entries(request: HttpRequest, slug: str):
     openapi_extra={"responses": {200: FHIR_RESPONSE}},
 )
 def pathway_fhir(request: HttpRequest, slug: str):
-    found = public_pathway(slug)
-    resource = plan_definition(found, list(public_entries(found)))
-    return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)
+    return fhir_response(plan_definition(public_pathway(slug)))

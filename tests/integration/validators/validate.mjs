@@ -30,20 +30,35 @@ function schemaErrors(resource) {
     : validate.errors.map((e) => `${e.dataPath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
 }
 
-// Medplum reads the R4 StructureDefinitions (types, then resources) it ships.
+// Medplum reads the R4 StructureDefinitions (types, then resources) it ships, and the R4
+// profiles ("others") the CPG profiles we claim derive from.
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+const others = readJson('fhir/r4/profiles-others.json').entry.map((entry) => entry.resource);
+const R4_PROFILES = {
+  PlanDefinition: ['shareableplandefinition', 'computableplandefinition'],
+  Library: ['shareablelibrary', 'cqllibrary'],
+  CodeSystem: ['shareablecodesystem'],
+};
+
+function issuesOf(resource, options) {
+  try {
+    return validateResource(resource, options);
+  } catch (error) {
+    return error.outcome?.issue ?? [{ severity: 'error', details: { text: String(error) } }];
+  }
+}
 
 function medplumErrors(resource) {
-  let issues;
-  try {
-    issues = validateResource(resource);
-  } catch (error) {
-    issues = error.outcome?.issue ?? [{ severity: 'error', details: { text: String(error) } }];
+  const runs = [[resource.resourceType, undefined]];
+  for (const id of R4_PROFILES[resource.resourceType] ?? []) {
+    runs.push([id, { profile: others.find((sd) => sd.id === id) }]);
   }
-  return issues
-    .filter((issue) => issue.severity === 'error' || issue.severity === 'fatal')
-    .map((issue) => `${(issue.expression ?? []).join(', ')} ${issue.details?.text ?? issue.diagnostics}`);
+  return runs.flatMap(([name, options]) =>
+    issuesOf(resource, options)
+      .filter((issue) => issue.severity === 'error' || issue.severity === 'fatal')
+      .map((issue) => `${name}: ${(issue.expression ?? []).join(', ')} ${issue.details?.text ?? issue.diagnostics}`),
+  );
 }
 
 const files = process.argv.slice(2);
