@@ -140,6 +140,16 @@ def test_fhir_names_no_draft_related_pathway(client, imh):
         return {a["display"] for a in artifacts if a["label"] == "Related pathway"}
 
     related = imh.related_pathways.get()
+    # Only a pathway with a page has a plan to link to: give the related one a published entry.
+    source = imh.entries.get(position=10)
+    related.entries.create(
+        position=10,
+        stage=source.stage,
+        age_band=source.age_band,
+        rationale="A published entry.",
+        service=source.service,
+        status=Status.PUBLISHED,
+    )
     assert related_named() == {related.title}
     related.status = Status.DRAFT
     related.save()

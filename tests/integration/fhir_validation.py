@@ -60,7 +60,9 @@ def validate_all(resources: list[dict]) -> list[list[str]]:
         [f"schema: {e}" for e in schema]
         + [f"medplum: {e}" for e in medplum]
         + [f"invariant: {e}" for e in invariant_errors(resource)]
-        for resource, schema, medplum in zip(resources, found["schema"], found["medplum"])
+        for resource, schema, medplum in zip(
+            resources, found["schema"], found["medplum"], strict=True
+        )
     ]
 
 
@@ -171,17 +173,20 @@ EQUIVALENTS = {
 # div in the XHTML namespace, of the basic formatting elements and attributes (R4, Narrative),
 # with some text.
 XHTML = "{http://www.w3.org/1999/xhtml}"
-ALLOWED = set(
-    "a abbr acronym b big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 "
-    "h2 h3 h4 h5 h6 hr i img li ol p pre q samp small span strong sub sup table tbody td tfoot "
-    "th thead tr tt ul var".split()
+ALLOWED_NAMES = (
+    "a abbr acronym b big blockquote br caption cite code col colgroup dd dfn div dl dt "
+    "em h1 h2 h3 h4 h5 h6 hr i img li ol p pre q samp small span strong sub sup table "
+    "tbody td tfoot th thead tr tt ul var"
 )
-ATTRIBUTES = set(
-    "abbr accesskey align alt axis bgcolor border cellhalign cellpadding cellspacing cellvalign "
-    "char charoff charset cite class colspan compact coords dir frame headers height href "
-    "hreflang hspace id lang longdesc name nowrap rel rev rowspan rules scope shape span src "
-    "start style summary tabindex title type valign value vspace width".split()
+ALLOWED = set(ALLOWED_NAMES.split())
+ATTRIBUTES_NAMES = (
+    "abbr accesskey align alt axis bgcolor border cellhalign cellpadding cellspacing "
+    "cellvalign char charoff charset cite class colspan compact coords dir frame headers "
+    "height href hreflang hspace id lang longdesc name nowrap rel rev rowspan rules "
+    "scope shape span src start style summary tabindex title type valign value vspace "
+    "width"
 )
+ATTRIBUTES = set(ATTRIBUTES_NAMES.split())
 
 
 def html_checks(inputs: list) -> list[bool]:
