@@ -22,8 +22,10 @@ import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
 
-import fhirpathpy
+from fhirpathpy import apply_parsed_path
+from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
+from fhirpathpy.parser import parse
 
 TOOLS = Path(__file__).resolve().parent / "validators"
 DEFINITIONS = TOOLS / "node_modules" / "@medplum" / "definitions" / "dist" / "fhir" / "r4"
@@ -91,11 +93,13 @@ def invariant_errors(resource: dict) -> list[str]:
     """Each error-severity R4 constraint that an element of `resource` breaks."""
     errors: list[str] = []
     walk(resource, resource["resourceType"], resource["resourceType"], resource, "", errors)
-    return errors
+    # A data type's constraints are on its root and copied onto each element of that type.
+    return list(dict.fromkeys(errors))
 
 
 def child_definition(elements: dict[str, dict], path: str, key: str) -> tuple[str, dict, str]:
-    """The element definition of `path.key`: its path, the definition, and its type's code."""
+    """The element definition of `path.key`: its path, the definition, and its type's code;
+    KeyError when R4 has no such element."""
     element = elements.get(f"{path}.{key}")
     if element is not None:
         codes = [t["code"] for t in element.get("type", [])]
@@ -106,7 +110,7 @@ def child_definition(elements: dict[str, dict], path: str, key: str) -> tuple[st
             for kind in element.get("type", []):
                 if key == stem + kind["code"][:1].upper() + kind["code"][1:]:
                     return candidate, element, kind["code"]
-    raise AssertionError(f"{path}.{key} is not an element of R4")
+    raise KeyError(f"{path}.{key}")
 
 
 def walk(node, type_name: str, path: str, root: dict, where: str, errors: list[str]) -> None:
@@ -120,7 +124,11 @@ def walk(node, type_name: str, path: str, root: dict, where: str, errors: list[s
     for key, value in node.items():
         if key == "resourceType" or key.startswith("_"):
             continue
-        child_path, child, code = child_definition(elements, path, key)
+        try:
+            child_path, child, code = child_definition(elements, path, key)
+        except KeyError:
+            errors.append(f"{where}.{key}: {path}.{key} is not an element of R4")
+            continue
         reference = child.get("contentReference")
         for index, item in enumerate(value if isinstance(value, list) else [value]):
             at = f"{where}.{key}[{index}]" if isinstance(value, list) else f"{where}.{key}"
@@ -136,6 +144,12 @@ def walk(node, type_name: str, path: str, root: dict, where: str, errors: list[s
                     errors.append(f"{at} ele-1: {code} is not a primitive value")
 
 
+@functools.cache
+def parsed(expression: str) -> dict:
+    """An expression parsed once: fhirpathpy's parser takes most of the time."""
+    return parse(expression)
+
+
 def check(node, element: dict, root: dict, where: str, errors: list[str], base: str = "") -> None:
     """The error-severity constraints of `element` on `node`, typed as `base` (by default
     the element's path)."""
@@ -145,11 +159,11 @@ def check(node, element: dict, root: dict, where: str, errors: list[str], base: 
         key = constraint["key"]
         expression = EQUIVALENTS.get(key, constraint["expression"])
         try:
-            result = fhirpathpy.evaluate(
-                node,
+            result = apply_parsed_path(
                 # The element's path gives the node its type, for choice elements (value[x])
                 # and children().
-                {"base": base or element["path"], "expression": expression},
+                ResourceNode.create_node(node, base or element["path"]),
+                parsed(expression),
                 {"resource": root, "rootResource": root},
                 model=models["r4"],
                 options={"userInvocationTable": USER_FUNCTIONS},
