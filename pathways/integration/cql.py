@@ -20,6 +20,9 @@ from ..ages import (
 )
 from ..models import AgeRange
 
+# The gestation at birth: the Observation the CQL reads and the CDS service prefetches.
+LOINC = "http://loinc.org"
+GESTATION_AT_BIRTH = "76516-4"
 FHIR_VERSION = "4.0.1"
 FHIR_HELPERS_VERSION = "4.0.1"
 # Where FHIRHelpers is published (the CQF common library every CQL-on-FHIR engine ships).
@@ -91,8 +94,6 @@ def definitions(ranges: list[AgeRange]) -> list[tuple[str, str, str]]:
 
 def cql_text(name: str, version: str, ranges: list[AgeRange]) -> str:
     """The CQL library `name` at `version` with a definition for each of `ranges`."""
-    from .cds_hooks import GESTATION_AT_BIRTH, LOINC  # cds_hooks imports this package's fhir
-
     lines = [
         f"library {name} version '{version}'",
         "",
@@ -128,8 +129,6 @@ def library_parameters(ranges: list[AgeRange]) -> list[dict]:
 
 def data_requirements() -> list[dict]:
     """What the library reads: the Patient (its birth date) and the gestation at birth."""
-    from .cds_hooks import GESTATION_AT_BIRTH, LOINC
-
     return [
         {"type": "Patient", "profile": ["http://hl7.org/fhir/StructureDefinition/Patient"]},
         {
