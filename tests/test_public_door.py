@@ -24,6 +24,7 @@ from pathways.models import (
 from pathways.search import entry_words
 
 from .conftest import HTMX, IMH_URL
+from .integration.test_fhir import entry_like
 from .offline.test_cards import tables as offline_tables
 
 API_ENTRIES = "/api/pathways/infant-mental-health/entries/"
@@ -142,14 +143,7 @@ def test_fhir_names_no_draft_related_pathway(client, imh):
     related = imh.related_pathways.get()
     # Only a pathway with a page has a plan to link to: give the related one a published entry.
     source = imh.entries.get(position=10)
-    related.entries.create(
-        position=10,
-        stage=source.stage,
-        age_band=source.age_band,
-        rationale="A published entry.",
-        service=source.service,
-        status=Status.PUBLISHED,
-    )
+    entry_like(source, related, 10, "A published entry.", status=Status.PUBLISHED)
     assert related_named() == {related.title}
     related.status = Status.DRAFT
     related.save()

@@ -94,6 +94,19 @@ def age_defines(client, plan) -> dict[str, tuple[int, int]]:
     return found
 
 
+def entry_like(source: Entry, pathway: Pathway, position: int, rationale: str, **fields) -> Entry:
+    """A new entry of `pathway` at `position`, with `source`'s stage, age band and service."""
+    return Entry.objects.create(
+        pathway=pathway,
+        position=position,
+        stage=source.stage,
+        age_band=source.age_band,
+        service=source.service,
+        rationale=rationale,
+        **fields,
+    )
+
+
 def all_actions(actions: list[dict], parent: dict | None = None):
     """(action, parent) for every action at every depth, in document order."""
     for action in actions:
@@ -351,15 +364,7 @@ def test_related_artifacts_are_the_delivery_plan_and_the_related_pathway(client,
     # is not listed. Once it has a published entry it is, linked to its page and its plan.
     related = imh.related_pathways.get()
     source = Entry.objects.get(pathway=imh, position=10)
-    Entry.objects.create(
-        pathway=related,
-        position=10,
-        stage=source.stage,
-        age_band=source.age_band,
-        rationale="A published entry.",
-        service=source.service,
-        status=Status.PUBLISHED,
-    )
+    entry_like(source, related, 10, "A published entry.", status=Status.PUBLISHED)
     *_, linked = client.get(FHIR_URL).json()["relatedArtifact"]
     assert linked == {
         "type": "documentation",
@@ -425,14 +430,7 @@ def test_status_follows_publishing(imh):
 
 def test_draft_entries_are_not_in_the_plan(client, imh):
     source = Entry.objects.get(pathway=imh, position=10)
-    draft = Entry.objects.create(
-        pathway=imh,
-        position=15,
-        stage=source.stage,
-        age_band=source.age_band,
-        rationale="Zebracrossing draft wording.",
-        service=source.service,
-    )
+    draft = entry_like(source, imh, 15, "Zebracrossing draft wording.")
     content = client.get(FHIR_URL).content.decode()
     assert "Zebracrossing" not in content
     assert f'"entry-{draft.number}"' not in content
@@ -456,14 +454,7 @@ def test_date_is_when_the_pathway_or_a_published_entry_last_changed(client, imh,
     changed = client.get(FHIR_URL).json()["date"]
     assert changed == latest(published) >= plan["date"]
     # A draft changes nothing a reader gets, so not the date either.
-    Entry.objects.create(
-        pathway=imh,
-        position=15,
-        stage=entry.stage,
-        age_band=entry.age_band,
-        rationale="A draft.",
-        service=entry.service,
-    )
+    entry_like(entry, imh, 15, "A draft.")
     assert client.get(FHIR_URL).json()["date"] == changed
 
 

@@ -13,7 +13,9 @@ from pathways import ages
 from pathways.integration.cds_hooks import applicable
 from pathways.models import AgeBand
 
-SITE = "https://pathways.example.nhs.uk"
+# SITE_URL is the example site for every test here, as in test_fhir.py (its fixture).
+from .test_fhir import SITE, site_url  # noqa: F401
+
 PLAN_URL = "/api/pathways/infant-mental-health/fhir"
 LIBRARY_URL = "/fhir/Library/infant-mental-health"
 DEFINE = re.compile(
@@ -22,11 +24,6 @@ DEFINE = re.compile(
 )
 PARAMETER = re.compile(r'parameter "(?P<name>[^"]+)" (?P<type>\w+) default (?P<value>.+)')
 TODAY = datetime.date(2026, 12, 2)  # no birthday of the children below is a 29 February
-
-
-@pytest.fixture(autouse=True)
-def site_url(settings):
-    settings.SITE_URL = SITE
 
 
 @pytest.fixture

@@ -9,18 +9,13 @@ import pytest
 
 from . import fhir_validation
 from .fhir_validation import ValidatorsMissing, validate, validate_all
+from .test_fhir import SITE, site_url  # noqa: F401 - SITE_URL is test_fhir.py's for each test
 
-SITE = "https://pathways.example.nhs.uk"
 URLS = {
     "PlanDefinition": "/api/pathways/infant-mental-health/fhir",
     "Library": "/fhir/Library/infant-mental-health",
     "CodeSystem": "/fhir/CodeSystem/pathway-navigator",
 }
-
-
-@pytest.fixture(autouse=True)
-def site_url(settings):
-    settings.SITE_URL = SITE
 
 
 @pytest.fixture
