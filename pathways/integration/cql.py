@@ -30,10 +30,15 @@ FHIR_HELPERS = "http://fhir.org/guides/cqf/common/Library/FHIRHelpers"
 
 # The library's parameters: name, CQL type, value, FHIR type of Library.parameter.
 PARAMETERS = [
-    ("Full term in days", "Integer", str(FULL_TERM_DAYS), "integer"),
-    ("Corrected from gestation in days", "Integer", str(CORRECT_FROM_GESTATION_DAYS), "integer"),
-    ("Corrected to gestation in days", "Integer", str(CORRECT_TO_GESTATION_DAYS), "integer"),
-    ("Corrected until age", "Quantity", f"{CORRECT_UNTIL_YEARS} years", "Quantity"),
+    ("Full term in days", "System.Integer", str(FULL_TERM_DAYS), "integer"),
+    (
+        "Corrected from gestation in days",
+        "System.Integer",
+        str(CORRECT_FROM_GESTATION_DAYS),
+        "integer",
+    ),
+    ("Corrected to gestation in days", "System.Integer", str(CORRECT_TO_GESTATION_DAYS), "integer"),
+    ("Corrected until age", "System.Quantity", f"{CORRECT_UNTIL_YEARS} years", "Quantity"),
 ]
 
 # The definitions every pathway's library has, before its age ranges': name, FHIR type of its

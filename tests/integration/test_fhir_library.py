@@ -22,7 +22,7 @@ DEFINE = re.compile(
     r'define "(?P<name>[^"]+)":\n  exists \("Ages In Days" Age where Age >= (?P<start>\d+) '
     r"and Age < (?P<end>\d+)\)"
 )
-PARAMETER = re.compile(r'parameter "(?P<name>[^"]+)" (?P<type>\w+) default (?P<value>.+)')
+PARAMETER = re.compile(r'parameter "(?P<name>[^"]+)" (?P<type>[\w.]+) default (?P<value>.+)')
 TODAY = datetime.date(2026, 12, 2)  # no birthday of the children below is a 29 February
 
 
