@@ -28,6 +28,12 @@ urlpatterns = [
         {"resource_type": "CodeSystem", "resource_id": fhir.CODE_SYSTEM_ID},
         name="fhir_code_system",
     ),
+    path(
+        "fhir/Library/<str:resource_id>",
+        fhir_server.read,
+        {"resource_type": "Library"},
+        name="fhir_library",
+    ),
     path("fhir/<str:resource_type>/<str:resource_id>/$apply", fhir_server.apply, name="fhir_apply"),
     path("fhir/<str:resource_type>/<str:resource_id>", fhir_server.read, name="fhir_read"),
     path("fhir/<str:resource_type>", fhir_server.search, name="fhir_search"),

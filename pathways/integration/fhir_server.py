@@ -42,7 +42,14 @@ from ..operations.caching import content_version, kept
 from ..operations.http_caching import _mark_shared
 from ..public import public_entries, public_pathway
 from .cds_hooks import applicable
-from .fhir import FHIR_CONTENT_TYPE, PUBLISHER, absolute_url, code_system, plan_definition
+from .fhir import (
+    FHIR_CONTENT_TYPE,
+    PUBLISHER,
+    absolute_url,
+    code_system,
+    library,
+    plan_definition,
+)
 
 FHIR_VERSION = "4.0.1"
 PREFIX = "/fhir/"
@@ -178,6 +185,7 @@ def code_systems() -> list[Current]:
 # its current resources); metadata, read, search, ETags and the tests follow from this table.
 RESOURCES: dict[str, Callable[[], list[Current]]] = {
     "PlanDefinition": per_pathway(plan_definition),
+    "Library": per_pathway(library),
     "CodeSystem": code_systems,
 }
 
