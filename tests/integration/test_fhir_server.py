@@ -26,6 +26,7 @@ from ..conftest import IMH_URL
 from ..fuzz.test_fuzz import BYTES, FUZZ, encoded
 from ..test_child_age import listed_items
 from .fhir_r4 import FHIR_VERSION, ValidationError
+from .fhir_validation import validate_all
 
 SITE = "https://pathways.example.nhs.uk"
 FHIR_JSON = "application/fhir+json"
@@ -103,6 +104,14 @@ def test_every_resource_served_is_valid_r4(client, imh):
     assert {"CapabilityStatement", "Bundle", "CarePlan", "OperationOutcome", *TYPES} <= kinds
     for resource in examples:
         validate(resource)
+    # And by the independent validators CI runs: the official R4 JSON schema, @medplum/core
+    # with R4's definitions, and R4's invariants (tests/integration/fhir_validation.py).
+    found = validate_all(examples)
+    assert {
+        f"{resource['resourceType']}/{resource.get('id', '')}": errors
+        for resource, errors in zip(examples, found, strict=True)
+        if errors
+    } == {}
 
 
 def test_the_validator_would_catch_a_malformed_care_plan(client, imh):

