@@ -1,0 +1,212 @@
+"""What a CDS Hooks card says: a summary in practitioners' words, the actions themselves
+grouped by what they are for, and a link to the pathway page that carries no personal data.
+
+The card is made from the entries the pathway browser's FilterSet selects for the child
+(cds_hooks.applicable), so the card and the page it links to show the same entries.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+
+from ..ages import APPLIES_AT
+from ..models import Entry, Pathway
+from ..public import filter_entries
+from .fhir import absolute_url
+
+# The specification: "One-sentence, <140-character summary message".
+SUMMARY_LIMIT = 140
+# A card is read in a side panel of the record, beside the child's notes: about a screen of
+# text. Beyond this the card says how many actions it leaves out and the link shows them all.
+DETAIL_LIMIT = 1200
+# Every ASCII character that markdown (CommonMark, with HTML and GitHub's tables and
+# strikethrough) may read as formatting; a backslash makes each of them literal.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+# Card uuids: the same hook call gets the same card uuid, so feedback can name it.
+CARD_NAMESPACE = uuid.UUID("9b4f2d1e-6f7a-4c1b-9f0e-2a7d8c3b5e61")
+
+
+def markdown(text: str) -> str:
+    """Content as literal text in markdown on one line: no character of it starts formatting."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def same_words(text: str) -> str:
+    """Text as compared for repeats: case, spacing and a closing full stop aside."""
+    return " ".join(text.split()).casefold().rstrip(".")
+
+
+@dataclass
+class Group:
+    """Entries of the card that say the same thing (one rationale), with their actions."""
+
+    rationale: str
+    bands: list[str] = field(default_factory=list)
+    criteria: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+
+@dataclass
+class Action:
+    """One intervention (its paragraph and its bullets), given once on the card."""
+
+    text: str
+    also_at: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        also = f" (also at {markdown('; '.join(self.also_at))})" if self.also_at else ""
+        return f"- {markdown(self.text)}{also}"
+
+
+def action_text(intervention) -> str:
+    bullets = "; ".join(" ".join(b.split()) for b in intervention.bullet_points)
+    text = " ".join(intervention.text.split())
+    return f"{text} {bullets}" if text and bullets else text or bullets
+
+
+def entry_interventions(entry: Entry) -> list:
+    """What the page shows under the entry: the interventions of the entry it repeats ("as
+    above"), then its own."""
+    shown = entry.repeats_shown
+    repeated = list(shown.interventions.all()) if shown is not None else []
+    return repeated + list(entry.interventions.all())
+
+
+def band_words(entry: Entry, child_age) -> str:
+    band = entry.age_band
+    mark = child_age.applies_at(band.start_days, band.end_days)
+    # "both" is the common case and says nothing a reader needs.
+    return (
+        f"{band.label} (at {APPLIES_AT[mark]})" if mark in {"actual", "corrected"} else band.label
+    )
+
+
+def grouped(entries: list[Entry], child_age) -> list[Group]:
+    """The entries by rationale, in page order; each action once, under the first group that
+    has it, naming the other bands it applies at."""
+    groups: dict[str, Group] = {}
+    actions: dict[str, tuple[Action, Group]] = {}
+    for entry in entries:
+        group = groups.setdefault(same_words(entry.rationale), Group(entry.rationale))
+        band = band_words(entry, child_age)
+        if band not in group.bands:
+            group.bands.append(band)
+        if entry.criteria.strip() and entry.criteria not in group.criteria:
+            group.criteria.append(entry.criteria)
+        for intervention in entry_interventions(entry):
+            text = action_text(intervention)
+            seen = actions.get(same_words(text))
+            if seen is None:
+                action = Action(text)
+                actions[same_words(text)] = (action, group)
+                group.actions.append(action)
+            elif seen[1] is not group and entry.age_band.label not in seen[0].also_at:
+                seen[0].also_at.append(entry.age_band.label)
+    return list(groups.values())
+
+
+def summary(pathway: Pathway, groups: int, child_age) -> str:
+    things = "thing to consider" if groups == 1 else "things to consider"
+    age = child_age.actual_in_words
+    if child_age.is_corrected:
+        age = f"{age} (corrected age {child_age.in_words})"
+    text = f"{pathway.title}: {groups} {things} at {age}"
+    if len(text) >= SUMMARY_LIMIT:
+        text = f"{groups} {things} at {age}"
+    return text[: SUMMARY_LIMIT - 1]
+
+
+def group_lines(group: Group) -> tuple[list[str], list[str]]:
+    """A group's heading (its bands and rationale, and when it applies) and its action lines."""
+    heading = [f"**{markdown(', '.join(group.bands))}: {markdown(group.rationale)}**"]
+    heading += [markdown(criteria) for criteria in group.criteria]
+    return heading, [action.line() for action in group.actions]
+
+
+def left_out(actions: int, groups: int) -> str:
+    counted = f"{actions} more action{'' if actions == 1 else 's'}"
+    if groups:
+        counted += f" under {groups} more heading{'' if groups == 1 else 's'}"
+    return f"Not shown here: {counted}. The pathway page (link below) has them all."
+
+
+def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
+    """The detail: `head`, the groups in order as far as DETAIL_LIMIT allows (whole lines; a
+    heading only with its first action), a line saying what is left out, then `tail`."""
+    parts = [group_lines(group) for group in groups]
+    blocks = ["\n".join(head)] if head else []
+    # Room for the groups once the head, the tail and a "not shown" line are in.
+    room = DETAIL_LIMIT - sum(len(block) + 2 for block in [*blocks, *tail])
+    room -= len(left_out(999, 999)) + 2
+    hidden_actions = hidden_groups = 0
+    for number, (heading, actions) in enumerate(parts):
+        lines = [*heading, *actions]
+        shown = len(heading) + min(len(actions), 1)
+        if len("\n".join(lines[:shown])) + 2 > room:
+            shown = 0
+        while 0 < shown < len(lines) and len("\n".join(lines[: shown + 1])) + 2 <= room:
+            shown += 1
+        if shown:
+            blocks.append("\n".join(lines[:shown]))
+            room -= len(blocks[-1]) + 2
+        if shown < len(lines):
+            later = parts[number + 1 :]
+            hidden_actions = len(lines) - max(shown, len(heading)) + sum(len(a) for _, a in later)
+            hidden_groups = len(later) + (0 if shown else 1)
+            break
+    if hidden_actions or hidden_groups:
+        blocks.append(left_out(hidden_actions, hidden_groups))
+    return "\n\n".join([*blocks, *tail])
+
+
+def page_query(pathway: Pathway, filterset, child_age, entries: list[Entry]) -> dict:
+    """The pathway page's query for the card's entries, with no date of birth: the age in
+    whole weeks (and the gestation, as the record gave it). Where a band starts within the
+    week, so that whole weeks would show other entries, the first day in the week that shows
+    the same ones; with none (around a second birthday), no age at all."""
+    query = {}
+    if "born_at_weeks" in filterset.data:
+        query["born_at_weeks"] = filterset.data["born_at_weeks"]
+    wanted = [entry.pk for entry in entries]
+    weeks = child_age.actual_days // 7
+    ages = [f"{weeks}w", *(f"{days}d" for days in range(weeks * 7 + 1, child_age.actual_days + 1))]
+    for age in ages:
+        params = QueryDict(mutable=True)
+        params.update({**query, "age": age})
+        if [entry.pk for entry in filter_entries(pathway, params).qs] == wanted:
+            return {"age": age, **query}
+    return {}
+
+
+def card(pathway: Pathway, filterset, entries: list[Entry], note, hook_instance: str) -> dict:
+    child_age = filterset.child_age
+    groups = grouped(entries, child_age)
+    head = [] if child_age.is_corrected else [markdown(s) for s in child_age.sentences()[1:]]
+    if note:
+        head.append(markdown(note))
+    tail = []
+    overdue = pathway.is_review_overdue
+    if overdue:
+        due = f"{pathway.next_review_due.day} {pathway.next_review_due:%B %Y}"
+        tail.append(f"This pathway's review was due on {due}: check it against current practice.")
+    page = pathway.get_absolute_url()
+    query = page_query(pathway, filterset, child_age, entries)
+    return {
+        "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance} {pathway.slug}")),
+        "summary": summary(pathway, len(groups), child_age),
+        "detail": fitted(head, groups, tail),
+        "indicator": "warning" if overdue else "info",
+        "source": {"label": f"Pathway Navigator: {pathway.title}", "url": absolute_url(page)},
+        "links": [
+            {
+                "label": f"{pathway.title}: what applies at this age",
+                "url": absolute_url(f"{page}?{urlencode(query)}" if query else page),
+                "type": "absolute",
+            }
+        ],
+    }
