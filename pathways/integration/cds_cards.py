@@ -47,6 +47,7 @@ class Group:
 
     rationale: str
     bands: list[str] = field(default_factory=list)
+    labels: set[str] = field(default_factory=set)
     criteria: list[str] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
 
@@ -96,6 +97,7 @@ def grouped(entries: list[Entry], child_age) -> list[Group]:
         band = band_words(entry, child_age)
         if band not in group.bands:
             group.bands.append(band)
+        group.labels.add(entry.age_band.label)
         if entry.criteria.strip() and entry.criteria not in group.criteria:
             group.criteria.append(entry.criteria)
         for intervention in entry_interventions(entry):
@@ -105,7 +107,7 @@ def grouped(entries: list[Entry], child_age) -> list[Group]:
                 action = Action(text)
                 actions[same_words(text)] = (action, group)
                 group.actions.append(action)
-            elif seen[1] is not group and entry.age_band.label not in seen[0].also_at:
+            elif entry.age_band.label not in seen[1].labels | set(seen[0].also_at):
                 seen[0].also_at.append(entry.age_band.label)
     return list(groups.values())
 
@@ -121,46 +123,49 @@ def summary(pathway: Pathway, groups: int, child_age) -> str:
     return text[: SUMMARY_LIMIT - 1]
 
 
-def group_lines(group: Group) -> tuple[list[str], list[str]]:
-    """A group's heading (its bands and rationale, and when it applies) and its action lines."""
-    heading = [f"**{markdown(', '.join(group.bands))}: {markdown(group.rationale)}**"]
-    heading += [markdown(criteria) for criteria in group.criteria]
-    return heading, [action.line() for action in group.actions]
+def heading(group: Group) -> str:
+    """A group's heading: its bands (and at which age each applies) and its rationale."""
+    return f"**{markdown(', '.join(group.bands))}: {markdown(group.rationale)}**"
 
 
-def left_out(actions: int, groups: int) -> str:
-    counted = f"{actions} more action{'' if actions == 1 else 's'}"
-    if groups:
-        counted += f" under {groups} more heading{'' if groups == 1 else 's'}"
-    return f"Not shown here: {counted}. The pathway page (link below) has them all."
+def left_out(counts: dict[str, int]) -> str:
+    said = [f"{n} more {what}{'' if n == 1 else 's'}" for what, n in counts.items() if n]
+    return f"Not shown here: {' and '.join(said)}. The pathway page (link below) has them all."
 
 
 def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
-    """The detail: `head`, the groups in order as far as DETAIL_LIMIT allows (whole lines; a
-    heading only with its first action), a line saying what is left out, then `tail`."""
-    parts = [group_lines(group) for group in groups]
-    blocks = ["\n".join(head)] if head else []
-    # Room for the groups once the head, the tail and a "not shown" line are in.
-    room = DETAIL_LIMIT - sum(len(block) + 2 for block in [*blocks, *tail])
-    room -= len(left_out(999, 999)) + 2
-    hidden_actions = hidden_groups = 0
-    for number, (heading, actions) in enumerate(parts):
-        lines = [*heading, *actions]
-        shown = len(heading) + min(len(actions), 1)
-        if len("\n".join(lines[:shown])) + 2 > room:
-            shown = 0
-        while 0 < shown < len(lines) and len("\n".join(lines[: shown + 1])) + 2 <= room:
-            shown += 1
-        if shown:
-            blocks.append("\n".join(lines[:shown]))
-            room -= len(blocks[-1]) + 2
-        if shown < len(lines):
-            later = parts[number + 1 :]
-            hidden_actions = len(lines) - max(shown, len(heading)) + sum(len(a) for _, a in later)
-            hidden_groups = len(later) + (0 if shown else 1)
+    """The detail within DETAIL_LIMIT: `head`; every group's heading (as many as fit, in order:
+    each is a thing to consider); under each, its criteria and actions in order as far as they
+    fit (a group's lines stop at the first that does not, so no action is shown without its
+    criteria); a line counting what is left out; then `tail`."""
+    worst = left_out({"heading": 999, "action": 999, "criterion": 999})
+    room = DETAIL_LIMIT - sum(len(part) + 2 for part in [*head, *tail, worst])
+    kept = []
+    for group in groups:
+        if len(heading(group)) + 2 > room:
             break
-    if hidden_actions or hidden_groups:
-        blocks.append(left_out(hidden_actions, hidden_groups))
+        kept.append([heading(group)])
+        room -= len(kept[-1][0]) + 2
+    hidden = {"heading": len(groups) - len(kept), "action": 0, "criterion": 0}
+    unders = [[markdown(c) for c in g.criteria] + [a.line() for a in g.actions] for g in groups]
+    shown = [0] * len(kept)
+    # Round by round, each group's next line where it fits: every group gets its first
+    # actions before any gets its last.
+    for line_number in range(max(map(len, unders), default=0)):
+        for number, lines in enumerate(kept):
+            under = unders[number]
+            if shown[number] == line_number < len(under) and len(under[line_number]) < room:
+                lines.append(under[line_number])
+                room -= len(under[line_number]) + 1
+                shown[number] += 1
+    for number, group in enumerate(groups):
+        lines_shown = shown[number] if number < len(kept) else 0
+        hidden["criterion"] += max(len(group.criteria) - lines_shown, 0)
+        hidden["action"] += len(group.actions) - max(lines_shown - len(group.criteria), 0)
+    blocks = ["\n".join(head)] if head else []
+    blocks += ["\n".join(lines) for lines in kept]
+    if any(hidden.values()):
+        blocks.append(left_out(hidden))
     return "\n\n".join([*blocks, *tail])
 
 
