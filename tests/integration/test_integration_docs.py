@@ -66,7 +66,7 @@ def test_the_jwt_example_has_the_claims_the_service_checks(client, imh):
     body = {
         "hook": "patient-view",
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-        "context": {"patientId": "child-1"},
+        "context": {"userId": "Practitioner/hv-1", "patientId": "child-1"},
         "prefetch": {
             "patient": {"resourceType": "Patient", "id": "child-1", "birthDate": "2026-09-23"}
         },
