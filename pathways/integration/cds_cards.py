@@ -22,11 +22,15 @@ from .fhir import absolute_url
 # The specification: "One-sentence, <140-character summary message".
 SUMMARY_LIMIT = 140
 # A card is read in a side panel of the record, beside the child's notes: about a screen of
-# text. Beyond this the card says how many actions it leaves out and the link shows them all.
-DETAIL_LIMIT = 1200
+# text. Naming every thing to consider takes up to ~900 characters at one age of the seed
+# pathway; this leaves room for the first actions of several (docs/integration.md has the
+# measurements). Beyond it the card says how many actions it leaves out; the link has all.
+DETAIL_LIMIT = 1500
 # Every ASCII character that markdown (CommonMark, with HTML and GitHub's tables and
 # strikethrough) may read as formatting; a backslash makes each of them literal.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+# What a group says for criteria given in full under an earlier group.
+SAME_CRITERIA = "In the cases given above."
 # Card uuids: the same hook call gets the same card uuid, so feedback can name it.
 CARD_NAMESPACE = uuid.UUID("9b4f2d1e-6f7a-4c1b-9f0e-2a7d8c3b5e61")
 
@@ -89,17 +93,22 @@ def band_words(entry: Entry, child_age) -> str:
 
 def grouped(entries: list[Entry], child_age) -> list[Group]:
     """The entries by rationale, in page order; each action once, under the first group that
-    has it, naming the other bands it applies at."""
+    has it, naming the other bands it applies at; each criteria text once, then "as above"."""
     groups: dict[str, Group] = {}
     actions: dict[str, tuple[Action, Group]] = {}
+    criteria: dict[str, Group] = {}
     for entry in entries:
         group = groups.setdefault(same_words(entry.rationale), Group(entry.rationale))
         band = band_words(entry, child_age)
         if band not in group.bands:
             group.bands.append(band)
         group.labels.add(entry.age_band.label)
-        if entry.criteria.strip() and entry.criteria not in group.criteria:
-            group.criteria.append(entry.criteria)
+        said = same_words(entry.criteria)
+        if said and criteria.setdefault(said, group) is group:
+            if entry.criteria not in group.criteria:
+                group.criteria.append(entry.criteria)
+        elif said and SAME_CRITERIA not in group.criteria:
+            group.criteria.append(SAME_CRITERIA)
         for intervention in entry_interventions(entry):
             text = action_text(intervention)
             seen = actions.get(same_words(text))
@@ -128,8 +137,11 @@ def heading(group: Group) -> str:
     return f"**{markdown(', '.join(group.bands))}: {markdown(group.rationale)}**"
 
 
+PLURALS = {"heading": "headings", "action": "actions", "criterion": "criteria"}
+
+
 def left_out(counts: dict[str, int]) -> str:
-    said = [f"{n} more {what}{'' if n == 1 else 's'}" for what, n in counts.items() if n]
+    said = [f"{n} more {what if n == 1 else PLURALS[what]}" for what, n in counts.items() if n]
     return f"Not shown here: {' and '.join(said)}. The pathway page (link below) has them all."
 
 
