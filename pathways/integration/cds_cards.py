@@ -181,21 +181,32 @@ def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
     return "\n\n".join([*blocks, *tail])
 
 
-def page_query(pathway: Pathway, filterset, child_age, entries: list[Entry]) -> dict:
+def selection(filterset, entries: list[Entry]) -> list[tuple[int, str | None]]:
+    """The entries a page shows, each with the age it applies at ("both", "actual", ...)."""
+    child_age = filterset.child_age
+    return [
+        (e.pk, child_age.applies_at(e.age_band.start_days, e.age_band.end_days)) for e in entries
+    ]
+
+
+def page_query(pathway: Pathway, filterset, entries: list[Entry]) -> dict:
     """The pathway page's query for the card's entries, with no date of birth: the age in
-    whole weeks (and the gestation, as the record gave it). Where a band starts within the
-    week, so that whole weeks would show other entries, the first day in the week that shows
-    the same ones; with none (around a second birthday), no age at all."""
+    whole weeks, and the gestation as the record gave it when the age is corrected for it.
+    Where a band starts within the week, so that whole weeks would show other entries (or
+    mark them at another age), the first day in the week that shows the same; with none
+    (around a second birthday), no age at all."""
+    child_age = filterset.child_age
     query = {}
-    if "born_at_weeks" in filterset.data:
+    if child_age.is_corrected:
         query["born_at_weeks"] = filterset.data["born_at_weeks"]
-    wanted = [entry.pk for entry in entries]
+    wanted = selection(filterset, entries)
     weeks = child_age.actual_days // 7
     ages = [f"{weeks}w", *(f"{days}d" for days in range(weeks * 7 + 1, child_age.actual_days + 1))]
     for age in ages:
         params = QueryDict(mutable=True)
         params.update({**query, "age": age})
-        if [entry.pk for entry in filter_entries(pathway, params).qs] == wanted:
+        linked = filter_entries(pathway, params)
+        if selection(linked, list(linked.qs)) == wanted:
             return {"age": age, **query}
     return {}
 
@@ -212,7 +223,7 @@ def card(pathway: Pathway, filterset, entries: list[Entry], note, hook_instance:
         due = f"{pathway.next_review_due.day} {pathway.next_review_due:%B %Y}"
         tail.append(f"This pathway's review was due on {due}: check it against current practice.")
     page = pathway.get_absolute_url()
-    query = page_query(pathway, filterset, child_age, entries)
+    query = page_query(pathway, filterset, entries)
     return {
         "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance} {pathway.slug}")),
         "summary": summary(pathway, len(groups), child_age),

@@ -314,6 +314,39 @@ def test_no_card_is_longer_than_1500_characters(imh):
                 assert len(card["summary"]) < 140
 
 
+def marked(filterset) -> list[tuple[int, str | None]]:
+    """The entries a FilterSet selects, each with the age it applies at, as the page marks it."""
+    child_age = filterset.child_age
+    return [
+        (e.position, child_age.applies_at(e.age_band.start_days, e.age_band.end_days))
+        for e in filterset.qs
+    ]
+
+
+def test_the_link_shows_what_the_card_does_at_every_age(imh):
+    from pathways.integration.cds_hooks import applicable, cards
+
+    instance = str(uuid.uuid4())
+    starts = [182, 183, 184, 188, 189, 364, 365, 366, 371, 372, 729, 730, 731, 732, 1095, 1096]
+    for days in [*range(0, 5 * 365, 29), *starts]:
+        for weeks in (None, 26, 32, 36):
+            birth = datetime.date.fromisoformat(born(days))
+            gestation_days = weeks and weeks * 7
+            (card,) = cards(imh, birth, gestation_days, instance)
+            query = QueryDict(link_query(card))
+            assert set(query) <= {"age", "born_at_weeks"}
+            assert re.fullmatch(r"\d+[wd]", query["age"]), query
+            filterset, _ = applicable(imh, birth, gestation_days)
+            assert marked(filter_entries(imh, query)) == marked(filterset), (days, weeks)
+
+
+def test_where_a_band_starts_within_the_week_the_link_gives_its_first_day(client, imh):
+    # 185 days old: 26 whole weeks (182 days) is before "6 - 12 months" starts (183 days).
+    card = only_card(call(client, hook_request(patient=patient(born(185)))))
+    assert link_query(card) == "age=183d"
+    assert headings_in(card) == rationales_at(imh, f"dob={born(185)}")
+
+
 def test_an_action_too_long_for_a_card_is_counted_not_cut(client, imh):
     entry = Entry.objects.get(pathway=imh, position=70)
     entry.interventions.update(text="Visit. " * 300)
@@ -340,6 +373,8 @@ def test_a_term_baby_and_an_unusable_gestation_are_read_at_actual_age(client, im
     # A gestation outside 22+0 to 36+6 is not corrected, and the card says why.
     assert early["summary"] == "Infant Mental Health: 6 things to consider at 10 weeks"
     assert "age is corrected only for a birth from 22+0 to 36+6 weeks" in early["detail"]
+    # A gestation the age is not corrected for changes nothing on the page: the link has none.
+    assert "born_at_weeks" not in early["links"][0]["url"]
 
 
 def test_a_patient_other_than_the_one_in_context_gets_no_card(client, imh):
@@ -1287,6 +1322,38 @@ def test_feedback_that_cannot_be_read_is_a_400_in_json(client, imh, body, messag
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert message in response.json()["error"]
+
+
+feedback_entries = st.fixed_dictionaries(
+    {},
+    optional={
+        "card": st.uuids().map(str) | json_values,
+        "outcome": st.sampled_from(["accepted", "overridden"]) | json_values,
+        "outcomeTimestamp": st.datetimes().map(lambda t: f"{t.isoformat()}Z") | json_values,
+        "overrideReason": st.fixed_dictionaries(
+            {}, optional={"reason": json_values, "userComment": json_values}
+        )
+        | json_values,
+        "acceptedSuggestions": st.lists(st.fixed_dictionaries({"id": json_values})) | json_values,
+    },
+)
+
+
+@settings(
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    body=st.fixed_dictionaries({"feedback": st.lists(feedback_entries, max_size=3)}) | json_values
+)
+def test_any_feedback_gets_a_json_answer_and_never_a_5xx(client, imh, cds_settings, body):
+    cds_settings.CDS_HOOKS_ALLOW_UNSIGNED = True
+    response = call(client, body, path=FEEDBACK, token=None)
+    assert response.status_code in {200, 400}
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["received"] >= 1 if response.status_code == 200 else answer["error"]
 
 
 def test_feedback_is_authenticated_like_the_service(client, imh):
