@@ -147,9 +147,9 @@ def left_out(counts: dict[str, int]) -> str:
 
 def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
     """The detail within DETAIL_LIMIT: `head`; every group's heading (as many as fit, in order:
-    each is a thing to consider); under each, its criteria and actions in order as far as they
-    fit (a group's lines stop at the first that does not, so no action is shown without its
-    criteria); a line counting what is left out; then `tail`."""
+    each is a thing to consider); under them, their criteria and actions, one line per group
+    per round while they fit (a group stops at its first line that does not, so no action is
+    shown without its criteria); a line counting what is left out; then `tail`."""
     worst = left_out({"heading": 999, "action": 999, "criterion": 999})
     room = DETAIL_LIMIT - sum(len(part) + 2 for part in [*head, *tail, worst])
     kept = []
