@@ -39,6 +39,7 @@ urlpatterns = [
     path("fhir/<str:resource_type>", fhir_server.search, name="fhir_search"),
     path("cds-services", cds_hooks.discovery, name="cds_discovery"),
     path("cds-services/<str:service_id>", cds_hooks.service, name="cds_service"),
+    path("cds-services/<str:service_id>/feedback", cds_hooks.feedback, name="cds_feedback"),
     # Readers' problem reports.
     path(
         "pathways/<slug:slug>/entries/<int:number>/report/",

@@ -124,7 +124,7 @@ def test_fhir_and_cds_cards_show_no_draft_through_a_reference(client, settings, 
     body = {
         "hook": "patient-view",
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-        "context": {"patientId": "child-1"},
+        "context": {"userId": "Practitioner/hv-1", "patientId": "child-1"},
         "prefetch": {
             "patient": {"resourceType": "Patient", "id": "child-1", "birthDate": born.isoformat()}
         },
