@@ -114,6 +114,25 @@ def test_every_resource_served_is_valid_r4(client, imh):
     } == {}
 
 
+def test_the_independent_validators_catch_a_leaf_without_its_request(client, imh):
+    care_plan = body(client.get(APPLY, {"age": "10w", "gestationalAge": "32"}))
+    assert validate_all([care_plan]) == [[]]
+    group = care_plan["contained"][0]
+    leaf = group["action"][0]["action"][0]
+    reference = leaf.pop("resource")["reference"]
+    # The leaf's request is now referenced by nothing, and a second leaf names a missing one.
+    group["action"][1]["action"][0]["resource"] = {"reference": "#nowhere"}
+    [errors] = validate_all([care_plan])
+    leaf_at = "invariant: .contained[0].action[0].action[0] rqg-1"
+    assert any(e.startswith(leaf_at) for e in errors), errors
+    assert any(e.startswith("medplum:") and "rqg-1" in e for e in errors), errors
+    assert any(e.startswith("invariant: / dom-3") for e in errors), errors
+    assert any(
+        e.startswith("invariant: .contained[0].action[1].action[0].resource ref-1") for e in errors
+    )
+    assert reference.startswith("#entry-")
+
+
 def test_the_validator_would_catch_a_malformed_care_plan(client, imh):
     care_plan = body(client.get(APPLY, {"age": "10w"}))
     del care_plan["intent"]
