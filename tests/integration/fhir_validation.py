@@ -10,7 +10,10 @@ the node validators once for many.
    package-lock.json);
 3. the R4 invariants: every `constraint` of severity error in those StructureDefinitions
    (the resource's own, DomainResource's dom-*, Element's ele-1, Narrative's txt-*, each data
-   type's), run by fhirpathpy on each element of the resource it applies to.
+   type's), run by fhirpathpy on each element of the resource it applies to. An element typed
+   Resource (a Bundle's entry, a contained resource, a parameter's resource) is checked as the
+   resource it holds, with that resource's own invariants and dom-*: %resource is that resource
+   and %rootResource its container when it is contained (FHIRPath's environment variables).
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ def structure_definitions() -> dict[str, dict[str, dict]]:
 def invariant_errors(resource: dict) -> list[str]:
     """Each error-severity R4 constraint that an element of `resource` breaks."""
     errors: list[str] = []
-    walk(resource, resource["resourceType"], resource["resourceType"], resource, "", errors)
+    context = {"resource": resource, "rootResource": resource}
+    walk(resource, resource["resourceType"], resource["resourceType"], context, "", errors)
     # A data type's constraints are on its root and copied onto each element of that type.
     return list(dict.fromkeys(errors))
 
@@ -113,10 +117,12 @@ def child_definition(elements: dict[str, dict], path: str, key: str) -> tuple[st
     raise KeyError(f"{path}.{key}")
 
 
-def walk(node, type_name: str, path: str, root: dict, where: str, errors: list[str]) -> None:
+def walk(node, type_name: str, path: str, context: dict, where: str, errors: list[str]) -> None:
+    """The invariants of `node`, at `path` of `type_name`, and of everything in it; `context`
+    is FHIRPath's %resource and %rootResource."""
     elements = structure_definitions()[type_name]
     element = elements[path]
-    check(node, element, root, where, errors)
+    check(node, element, context, where, errors)
     if not isinstance(node, dict):
         if node is None or (isinstance(node, str) and not node.strip()):
             errors.append(f"{where} ele-1: a primitive has no value")
@@ -133,15 +139,29 @@ def walk(node, type_name: str, path: str, root: dict, where: str, errors: list[s
         for index, item in enumerate(value if isinstance(value, list) else [value]):
             at = f"{where}.{key}[{index}]" if isinstance(value, list) else f"{where}.{key}"
             if reference:
-                walk(item, type_name, reference.removeprefix("#"), root, at, errors)
+                walk(item, type_name, reference.removeprefix("#"), context, at, errors)
             elif code in {"BackboneElement", "Element"} or not code:
-                walk(item, type_name, child_path, root, at, errors)
+                walk(item, type_name, child_path, context, at, errors)
+            elif code == "Resource":
+                check(item, child, context, at, errors, base=code)
+                held(item, context if key == "contained" else None, at, errors)
             else:
-                check(item, child, root, at, errors, base=code)
+                check(item, child, context, at, errors, base=code)
                 if code in structure_definitions() and code[:1].isupper():
-                    walk(item, code, code, root, at, errors)
+                    walk(item, code, code, context, at, errors)
                 elif isinstance(item, dict) or item is None or item == "":
                     errors.append(f"{at} ele-1: {code} is not a primitive value")
+
+
+def held(resource, container: dict | None, where: str, errors: list[str]) -> None:
+    """The invariants of a resource an element typed Resource holds, as its own resourceType:
+    a contained one's %rootResource is its container's, a Bundle entry's is itself."""
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    if not isinstance(kind, str) or kind not in structure_definitions():
+        errors.append(f"{where}: {kind!r} is not a resource type of R4")
+        return
+    root = container["rootResource"] if container else resource
+    walk(resource, kind, kind, {"resource": resource, "rootResource": root}, where, errors)
 
 
 @functools.cache
@@ -150,7 +170,9 @@ def parsed(expression: str) -> dict:
     return parse(expression)
 
 
-def check(node, element: dict, root: dict, where: str, errors: list[str], base: str = "") -> None:
+def check(
+    node, element: dict, context: dict, where: str, errors: list[str], base: str = ""
+) -> None:
     """The error-severity constraints of `element` on `node`, typed as `base` (by default
     the element's path)."""
     for constraint in element.get("constraint", []):
@@ -164,7 +186,7 @@ def check(node, element: dict, root: dict, where: str, errors: list[str], base: 
                 # and children().
                 ResourceNode.create_node(node, base or element["path"]),
                 parsed(expression),
-                {"resource": root, "rootResource": root},
+                dict(context),
                 model=models["r4"],
                 options={"userInvocationTable": USER_FUNCTIONS},
             )
@@ -177,9 +199,19 @@ def check(node, element: dict, root: dict, where: str, errors: list[str], base: 
 
 # fhirpathpy 2.2 cannot compare two Quantities (rng-2: `low <= high`): the same rule for
 # quantities of one unit, which is all ours use; two units fail it.
+# dom-3 applies `as(type)` to collections, which FHIRPath (and fhirpathpy) allows on one item
+# only: the same rule with `ofType(type)`, as R4B and R5 write it.
+# ref-1 is empty, not true, for a Reference with no `reference` (only a display or an
+# identifier, which R4 allows): the same rule for references that have one, as R5 writes it.
 EQUIVALENTS = {
     "rng-2": "low.empty() or high.empty() or (low.code = high.code and low.system = high.system"
     " and low.value <= high.value)",
+    "dom-3": "contained.where((('#'+id in (%resource.descendants().reference"
+    " | %resource.descendants().ofType(canonical) | %resource.descendants().ofType(uri)"
+    " | %resource.descendants().ofType(url))) or descendants().where(reference = '#').exists()"
+    " or descendants().where(ofType(canonical) = '#').exists()).not()).empty()",
+    "ref-1": "reference.exists() implies (reference.startsWith('#').not()"
+    " or (reference.substring(1) in %rootResource.contained.id))",
 }
 
 

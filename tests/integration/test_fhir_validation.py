@@ -91,3 +91,39 @@ def test_without_the_node_packages_the_tests_fail_saying_how_to_install_them(mon
     monkeypatch.setattr(fhir_validation, "TOOLS", tmp_path)
     with pytest.raises(ValidatorsMissing, match="cd tests/integration/validators && npm ci"):
         validate({"resourceType": "CodeSystem"})
+
+
+def test_a_resource_in_a_bundle_entry_is_checked_as_its_own_type(resources):
+    plan = copy.deepcopy(resources["PlanDefinition"])
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": plan}]}
+    assert fhir_validation.invariant_errors(bundle) == []
+    plan["action"][0]["timingRange"]["low"]["value"] = 9999  # low above high: rng-2
+    plan["colour"] = "blue"
+    errors = fhir_validation.invariant_errors(bundle)
+    assert [e.split(":")[0] for e in errors] == [
+        ".entry[0].resource.action[0].timingRange rng-2",
+        ".entry[0].resource.colour",
+    ], errors
+    assert "PlanDefinition.colour is not an element of R4" in errors[1]
+    bundle["entry"].append({"resource": {"resourceType": "Nonsense"}})
+    assert ".entry[1].resource: 'Nonsense' is not a resource type of R4" in (
+        fhir_validation.invariant_errors(bundle)
+    )
+
+
+def test_a_contained_resource_is_checked_as_its_own_type_and_must_be_referenced(resources):
+    plan = copy.deepcopy(resources["PlanDefinition"])
+    del plan["text"], plan["meta"]
+    code_system = copy.deepcopy(resources["CodeSystem"])
+    del code_system["text"], code_system["meta"]
+    plan["contained"] = [{**code_system, "id": "codes"}]
+    plan["relatedArtifact"].append(
+        {"type": "depends-on", "display": "Our codes", "resource": "#codes"}
+    )
+    assert fhir_validation.invariant_errors(plan) == []
+    concept = plan["contained"][0]["concept"][0]
+    concept["concept"] = [{"code": concept["code"]}]  # a code defined twice: csd-1
+    errors = fhir_validation.invariant_errors(plan)
+    assert [e.split()[0:2] for e in errors] == [[".contained[0]", "csd-1:"]], errors
+    plan["relatedArtifact"].pop()  # nothing refers to it now: dom-3
+    assert "/ dom-3" in [e.split(":")[0] for e in fhir_validation.invariant_errors(plan)]
