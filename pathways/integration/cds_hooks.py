@@ -42,14 +42,13 @@ from django.views.decorators.http import require_http_methods
 from ..ages import APPLIES_AT
 from ..models import Entry, Pathway
 from ..public import filter_entries, public_pathway
+from .cql import GESTATION_AT_BIRTH, LOINC
 from .fhir import absolute_url
 from .models import IssuerKeySet, UsedJwt
 
 logger = logging.getLogger("pathways.cds_hooks")
 
 HOOK = "patient-view"
-LOINC = "http://loinc.org"
-GESTATION_AT_BIRTH = "76516-4"
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "gestation": f"Observation?patient={{{{context.patientId}}}}&code={LOINC}|{GESTATION_AT_BIRTH}",

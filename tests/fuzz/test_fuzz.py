@@ -78,6 +78,7 @@ PATH_TEMPLATES = [
     "/api/pathways/{}/",
     "/api/pathways/{}/entries/",
     "/api/pathways/{}/fhir",
+    "/fhir/Library/{}",
     "/{}",
 ]
 QUERY_PAGES = [
@@ -93,6 +94,7 @@ QUERY_PAGES = [
     "/api/pathways/infant-mental-health/",
     "/api/pathways/infant-mental-health/entries/",
     "/api/pathways/infant-mental-health/fhir",
+    "/fhir/Library/infant-mental-health",
     "/manifest.webmanifest",
     "/service-worker.js",
     "/healthz",
