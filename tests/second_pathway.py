@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathways.models import Entry, Intervention, Pathway
 from pathways.publishing import publish
 
+from .integration.test_fhir import entry_like
+
 PARENTAL = "parental-mental-health-and-wellbeing"
 PARENTAL_TITLE = "Parental Mental Health and Wellbeing"
 PARENTAL_URL = f"/pathways/{PARENTAL}/"
@@ -20,21 +22,6 @@ def parental_variant(text: str) -> str:
     return "Parental wellbeing: " + text.replace("Infant", "Parental").replace("infant", "parent")
 
 
-def draft_like(source: Entry, pathway: Pathway, position: int, rationale: str) -> Entry:
-    """A new draft entry of `pathway` at `position`, placed, tagged and served as `source`,
-    with its criteria and the given rationale (no interventions)."""
-    return Entry.objects.create(
-        pathway=pathway,
-        position=position,
-        stage=source.stage,
-        age_band=source.age_band,
-        tag=source.tag,
-        service=source.service,
-        rationale=rationale,
-        criteria=source.criteria,
-    )
-
-
 def give_entries(publisher, *, count: int = 6) -> Pathway:
     """Gives the stub pathway `count` draft entries copied from the IMH pathway's first ones
     (their rationales in parental words, their interventions as they are), then has
@@ -42,7 +29,10 @@ def give_entries(publisher, *, count: int = 6) -> Pathway:
     parental = Pathway.objects.get(slug=PARENTAL)
     sources = Entry.objects.filter(pathway__slug="infant-mental-health").order_by("position")
     for position, source in enumerate(sources[:count], start=1):
-        entry = draft_like(source, parental, position, parental_variant(source.rationale))
+        rationale = parental_variant(source.rationale)
+        entry = entry_like(
+            source, parental, position, rationale, tag=source.tag, criteria=source.criteria
+        )
         for i in source.interventions.all():
             Intervention.objects.create(
                 entry=entry, position=i.position, text=i.text, bullets=i.bullets

@@ -3,10 +3,7 @@ its place on the page; public and cacheable; a draft's feed is a 404."""
 
 import xml.etree.ElementTree as ET
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
-from pathways.models import Entry, Status
+from pathways.models import Status
 
 from ..conftest import IMH_URL, approve_pending
 from ..pagetext import element, elements
@@ -110,17 +107,3 @@ def test_signed_in_staff_get_a_draft_feed_privately(client, imh, editor):
     response = client.get(FEED_URL)
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]
-
-
-def test_the_feeds_query_count_does_not_grow_with_the_history(client, imh):
-    client.get(FEED_URL)
-    with CaptureQueriesContext(connection) as small:
-        client.get(FEED_URL)
-    for entry in Entry.objects.filter(pathway=imh):
-        for n in range(3):
-            entry.criteria = f"Edited {n}"
-            entry.save()
-    with CaptureQueriesContext(connection) as large:
-        entries = feed_entries(client)
-    assert len(entries) == 19 * 3
-    assert len(large) == len(small)

@@ -12,8 +12,9 @@ from pathways.filters import PARAMETER_LIMITS
 from pathways.models import Entry, Pathway, Status
 
 from ..conftest import IMH_URL
+from ..integration.test_fhir import entry_like
 from ..pagetext import element, elements, links, visible_lines
-from ..second_pathway import PARENTAL_TITLE, PARENTAL_URL, draft_like, give_entries
+from ..second_pathway import PARENTAL_TITLE, PARENTAL_URL, give_entries
 from .test_views import add_entries
 
 # In both pathways: the second copies the first's opening rationales.
@@ -104,7 +105,7 @@ def test_nothing_found_says_so(client, imh):
 
 
 def test_drafts_are_never_searched(client, imh, publisher):
-    draft_like(Entry.objects.filter(pathway=imh).first(), imh, 5, "Quixotic draft wording.")
+    entry_like(Entry.objects.filter(pathway=imh).first(), imh, 5, "Quixotic draft wording.")
     assert group_headings(home(client, "quixotic").content.decode()) == []
     # A draft pathway's published entries are not searched either.
     parental = give_entries(publisher)
