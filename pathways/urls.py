@@ -3,7 +3,7 @@ The JSON API is mounted in config/urls.py; the admin too."""
 
 from django.urls import path
 
-from .browsing import views
+from .browsing import feeds, views
 from .integration import cds_hooks, exports, fhir, fhir_server
 from .offline import views as offline
 from .operations import health
@@ -17,6 +17,7 @@ urlpatterns = [
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("pathways/<slug:slug>/checklist/", views.pathway_checklist, name="checklist"),
     path("pathways/<slug:slug>/changes/", views.pathway_changes, name="changes"),
+    path("pathways/<slug:slug>/changes/feed/", feeds.pathway_changes_feed, name="changes_feed"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
     # Other systems: the same entries as a spreadsheet (the JSON API is under /api/).
     path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
