@@ -156,13 +156,16 @@ def sent(value: str, seen: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: signed() if m[1] == "JWT" else seen[m[1]], value)
 
 
-def answered(shown: str, value: str | None, where: str) -> dict[str, str]:
-    """Checks an answer's header against the guide's, `<name>` standing for any value (which
-    later requests may send back); returns the values so named."""
+def answered(shown: str, value: str | None, seen: dict[str, str], where: str) -> dict[str, str]:
+    """Checks an answer's header against the guide's: `<name>` stands for the value answered
+    earlier under that name, or any value the first time (which later requests may send back).
+    Returns the values named."""
     parts = PLACEHOLDER.split(shown)  # literal, name, literal, ...
     pattern = "".join(
-        f"(?P<{part}>.+)" if odd else re.escape(part)
-        for odd, part in ((position % 2, part) for position, part in enumerate(parts))
+        (re.escape(seen[part]) if part in seen else f"(?P<{part}>.+)")
+        if position % 2
+        else re.escape(part)
+        for position, part in enumerate(parts)
     )
     match = re.fullmatch(pattern, value or "")
     assert match, f"{where}: {value!r} is not {shown!r}"
@@ -185,7 +188,7 @@ def test_the_worked_example_is_what_the_service_answers(client, imh, documented_
         response = perform(client, exchange, bodies.get(f"{name}-request"), seen)
         assert response.status_code == exchange["status"], (name, response.content[:300])
         for header, value in exchange["answer headers"].items():
-            seen |= answered(value, response.get(header), f"{name} {header}")
+            seen |= answered(value, response.get(header), seen, f"{name} {header}")
         if f"{name}-response" in bodies:
             shown_in(bodies[f"{name}-response"], json.loads(response.content), name)
         if name in pages:
