@@ -693,7 +693,15 @@ def test_the_guides_examples_are_what_the_server_answers(client, imh, monkeypatc
     answer = body(client.post(APPLY, request, content_type=FHIR_JSON))
     expected = examples["apply-response"]
     validate(expected)
-    for key in ("resourceType", "status", "intent", "subject", "description", "activity"):
+    for key in (
+        "resourceType",
+        "instantiatesCanonical",
+        "status",
+        "intent",
+        "subject",
+        "description",
+        "activity",
+    ):
         assert answer[key] == expected[key]
     assert gist(answer["contained"][0]["action"]) == gist(expected["contained"][0]["action"])
     # The requests the leaf actions hold: what the practitioner is to convey.
