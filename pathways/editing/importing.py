@@ -338,10 +338,9 @@ def _write_entries(
     cache: dict = {}
     position = 0
     for i, text in enumerate(page.entries):
-        position += 1
-        while position in held:
-            position += 1
         entry = entries[i]
+        old = befores[entry.pk]["fields"]["position"] if entry is not None else 0
+        position = _next_place(position, old, held)
         created = entry is None
         if created:
             entry = entries[i] = Entry(pathway=pathway, status=Status.PUBLISHED)
@@ -363,6 +362,17 @@ def _write_entries(
 
 
 PARKING = 1_000_000_000
+
+
+def _next_place(previous: int, old: int, held: set[int]) -> int:
+    """An entry's place after `previous`: its old one while that keeps the order (so an
+    entry that did not move keeps its place and gets no new version), else the next free."""
+    if old > previous and old not in held:
+        return old
+    position = previous + 1
+    while position in held:
+        position += 1
+    return position
 
 
 def _link_repeats(page: PageText, entries: list[Entry], links: set[int], stamp: Stamp) -> None:
@@ -459,3 +469,46 @@ def describe_error(error: Exception) -> list[tuple[int, str]]:
     if isinstance(error, ValidationError):
         return [(0, error_text(error))]
     return [(0, str(error))]
+
+
+# Reading text from people: the reader with the options we know, and files checked first.
+
+MAX_TEXT_BYTES = 512 * 1024  # seed 000 is 30 KB; a pathway ten times its size still fits
+
+
+def read_text(text: str) -> PageText:
+    """The page text read with the services and tags the database knows (the reader tells a
+    service line from a rationale by them). Raises PageTextError."""
+    from .page_text import read_page_text  # the reader (engineer P's part)
+
+    services = list(Service.objects.values_list("name", flat=True))
+    tags = list(Tag.objects.values_list("name", flat=True))
+    return read_page_text(text, services=services, tags=tags)
+
+
+def write_text(page: PageText) -> str:
+    from .page_text import write_page_text
+
+    return write_page_text(page)
+
+
+def decode_text(data: bytes) -> str:
+    """A file's bytes as text, or PageTextError saying why not (too large, binary, not
+    UTF-8), on line 0: the file as a whole."""
+    if len(data) > MAX_TEXT_BYTES:
+        raise PageTextError(
+            problems=[(0, f"a file of at most {MAX_TEXT_BYTES // 1024} KB (this is larger)")]
+        )
+    if b"\x00" in data:
+        raise PageTextError(problems=[(0, "a text file (this one is binary)")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PageTextError(
+            problems=[(0, f"UTF-8 text (byte {error.start + 1} is not UTF-8)")]
+        ) from None
+
+
+def proposed_links(page: PageText) -> list[int]:
+    """The entries whose "as above" the reader proposes as a link (indexes)."""
+    return [i for i, entry in enumerate(page.entries) if entry.repeats is not None]
