@@ -188,7 +188,7 @@ def check_page_text(page: PageText) -> list[tuple[int, str]]:
     long to keep."""
     problems = []
     if not page.title or len(page.title) > 200:
-        problems.append((1, "a title of 1 to 200 characters"))
+        problems.append((1, "expected a title of 1 to 200 characters"))
     for entry in page.entries:
         days = {}
         for what, label in (("stage heading", entry.stage), ("age band", entry.band)):
@@ -207,7 +207,9 @@ def check_page_text(page: PageText) -> list[tuple[int, str]]:
                 )
         for what, name in (("service", entry.service), ("tag", entry.tag)):
             if len(name) > MAX_NAME or (what == "service" and not name):
-                problems.append((entry.line, f"a {what} name of 1 to {MAX_NAME} characters"))
+                problems.append(
+                    (entry.line, f"expected a {what} name of 1 to {MAX_NAME} characters")
+                )
     return problems
 
 
@@ -497,15 +499,17 @@ def decode_text(data: bytes) -> str:
     UTF-8), on line 0: the file as a whole."""
     if len(data) > MAX_TEXT_BYTES:
         raise PageTextError(
-            problems=[(0, f"a file of at most {MAX_TEXT_BYTES // 1024} KB (this is larger)")]
+            problems=[
+                (0, f"expected a file of at most {MAX_TEXT_BYTES // 1024} KB (this is larger)")
+            ]
         )
     if b"\x00" in data:
-        raise PageTextError(problems=[(0, "a text file (this one is binary)")])
+        raise PageTextError(problems=[(0, "expected a text file (this one is binary)")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise PageTextError(
-            problems=[(0, f"UTF-8 text (byte {error.start + 1} is not UTF-8)")]
+            problems=[(0, f"expected UTF-8 text (byte {error.start + 1} is not UTF-8)")]
         ) from None
 
 

@@ -77,7 +77,7 @@ class Command(BaseCommand):
 
     def refuse(self, file, error) -> None:
         for line, what in describe_error(error):
-            self.stderr.write(f"{file}, line {line}: expected {what}" if line else what)
+            self.stderr.write(f"{file}, line {line}: {what}" if line else f"{file}: {what}")
         raise CommandError(f"{file} cannot be imported: nothing was saved.")
 
     def staff(self, username: str):
