@@ -20,7 +20,17 @@ from django.utils.text import slugify
 from ..ages import parse_band_label
 from ..errors import error_text
 from ..history import record_version, restore_parts
-from ..models import AgeBand, Entry, Intervention, Pathway, Service, Stage, Status, Tag
+from ..models import (
+    AgeBand,
+    Entry,
+    GlossaryTerm,
+    Intervention,
+    Pathway,
+    Service,
+    Stage,
+    Status,
+    Tag,
+)
 from ..publishing import ChangeKind, PendingChange, state_of, submit
 from .page_text import PageText, PageTextError, Stray, TextEntry, TextIntervention, TextNote
 from .textdiff import word_diff
@@ -161,7 +171,9 @@ def entry_changes(live: PageText, new: PageText) -> list[EntryChange]:
     changes = []
     for entry, j in zip(new.entries, found, strict=True):
         if j is None:
-            changes.append(EntryChange("Added", entry.rationale, "", _entry_words(entry)))
+            changes.append(
+                EntryChange("Added", entry.rationale, *word_diff("", _entry_words(entry)))
+            )
             continue
         old = live.entries[j]
         same = _content(old) == _content(entry)
@@ -173,7 +185,7 @@ def entry_changes(live: PageText, new: PageText) -> list[EntryChange]:
         changes.append(EntryChange(what, entry.rationale, before, after))
     for j, old in enumerate(live.entries):
         if j not in rank_in_new:
-            changes.append(EntryChange("Removed", old.rationale, _entry_words(old), ""))
+            changes.append(EntryChange("Removed", old.rationale, *word_diff(_entry_words(old), "")))
     return changes
 
 
@@ -398,9 +410,7 @@ def propose_import(
 ) -> PendingChange:
     """Keeps the import as the pathway's pending import (a new pathway's: with no object).
     Raises PageTextError when the text cannot be kept, proposing nothing."""
-    problems = check_page_text(page)
-    if problems:
-        raise PageTextError(problems=problems)
+    preview_cards(page, slug, links, render=False)  # applies, rolled back: it would fit
     live = Pathway.objects.filter(slug=slug).first()
     proposed = {
         "title": page.title,
@@ -516,3 +526,63 @@ def decode_text(data: bytes) -> str:
 def proposed_links(page: PageText) -> list[int]:
     """The entries whose "as above" the reader proposes as a link (indexes)."""
     return [i for i, entry in enumerate(page.entries) if entry.repeats is not None]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def preview_cards(page: PageText, slug: str, links=(), *, render: bool = True) -> list[str]:
+    """The import's entries as practitioners will see them: the pathway page's own card
+    template, rendered from the import applied inside a savepoint that is rolled back.
+    Raises ValidationError or PageTextError when it would not apply (all `render=False`
+    checks)."""
+    from django.template.loader import get_template
+
+    from ..browsing.views import BROWSER
+    from ..templatetags.pathways import Abbreviations
+
+    template = get_template(f"{BROWSER}#card")
+    cards: list[str] = []
+    try:
+        with transaction.atomic():
+            pathway = apply_page_text(page, slug, links=links, stamp=Stamp("Preview"))
+            if not render:
+                raise _Rollback
+            entries = (
+                Entry.objects.for_browser(pathway)
+                .filter(status=Status.PUBLISHED)
+                .with_stages_overlapped(Stage.objects.all())
+            )
+            terms = GlossaryTerm.objects.published()
+            context = {"pathway": pathway, "all_cards": False}
+            for entry in entries:
+                words = Abbreviations([(term.term, term.title) for term in terms])
+                cards.append(template.render({**context, "entry": entry, "abbreviations": words}))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return cards
+
+
+def import_rows(change: PendingChange) -> list[dict]:
+    """A pending import as the pending change page's rows: one per entry it adds, changes,
+    moves or removes, with the words diffed, the title and reading notes first."""
+    new = page_from_json(change.proposed["page"])
+    old = page_from_json(change.base["page"]) if change.base.get("page") else PageText("")
+    rows = []
+    if old.title != new.title:
+        rows.append(
+            {
+                "field": "Title",
+                **dict(zip(("old", "new"), word_diff(old.title, new.title), strict=True)),
+            }
+        )
+    notes = ["\n".join(n.text for n in page.notes) for page in (old, new)]
+    if notes[0] != notes[1]:
+        rows.append(
+            {"field": "Reading notes", **dict(zip(("old", "new"), word_diff(*notes), strict=True))}
+        )
+    for item in entry_changes(old, new):
+        rows.append({"field": f"{item.what}: {item.rationale}", "old": item.old, "new": item.new})
+    return rows

@@ -2,9 +2,12 @@
 that goes live only once a publisher who did not make it approves it."""
 
 import copy
+import re
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pathways.editing.importing import (
     BOOTSTRAP_REASON,
@@ -178,3 +181,123 @@ def test_confirmed_as_above_links_only(imh):
     page.title = "Unlinked copy"
     unlinked = apply_page_text(page, "unlinked", links=[], stamp=Stamp("test"))
     assert all(e.repeats is None for e in page_text_of(unlinked).entries)
+
+
+# The admin: paste, preview, save as a pending import; another publisher approves.
+
+SEED = Path(__file__).parent.parent / "data" / "000_daf425ab71d75f66.txt"
+IMPORT_URL = "/admin/pathways/pathway/import-text/"
+TYPO, FIXED = "Mental health admisisons", "Mental health admissions"
+
+
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def post(client, text, slug="infant-mental-health", action="preview", **more):
+    return client.post(IMPORT_URL, {"text": text, "slug": slug, "action": action, **more})
+
+
+def test_the_changelist_links_to_the_import(client, imh, editor):
+    client.force_login(editor)
+    page = client.get("/admin/pathways/pathway/").content.decode()
+    assert IMPORT_URL in page
+    assert client.get(IMPORT_URL).status_code == 200
+
+
+def test_preview_shows_the_cards_the_diff_and_the_links_then_save_waits(
+    client, imh, editor, publisher
+):
+    anonymous = visible_lines(client.get(IMH_URL).content.decode())
+    client.force_login(editor)
+    preview = post(client, seed_text().replace(TYPO, FIXED))
+    html = preview.content.decode()
+    lines = visible_lines(html)
+    assert "Preview: Infant Mental Health (19 entries)" in lines
+    assert any(line.startswith("Changed: Ensure appropriate care pathways") for line in lines)
+    assert '<ins><span class="visually-hidden">added: </span>admissions</ins>' in html
+    as_above = re.findall(r'name="links" value="(\d+)"', html)  # the link, to confirm
+    assert len(as_above) == 1
+    assert any(FIXED in line for line in lines)  # the card, as practitioners will see it
+    assert not PendingChange.objects.exists()
+    saved = post(client, seed_text().replace(TYPO, FIXED), action="save", links=as_above)
+    change = PendingChange.objects.get()
+    assert saved.status_code == 302 and change.kind == ChangeKind.IMPORT
+    assert change.proposed["links"] == [int(as_above[0])]
+    client.logout()
+    assert visible_lines(client.get(IMH_URL).content.decode()) == anonymous
+    client.force_login(publisher)
+    shown = client.get(f"/admin/pathways/pendingchange/{change.pk}/change/").content.decode()
+    assert "admissions</ins>" in shown and "Approve: practitioners will see it" in shown
+    client.post(f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "approve"})
+    client.logout()
+    assert FIXED in client.get(IMH_URL).content.decode()
+
+
+def test_the_proposer_cannot_approve_their_import(client, imh, publisher):
+    client.force_login(publisher)
+    post(client, seed_text().replace(TYPO, FIXED), action="save")
+    change = PendingChange.objects.get()
+    shown = client.get(f"/admin/pathways/pendingchange/{change.pk}/change/").content.decode()
+    assert "Approve: practitioners" not in shown
+    client.post(f"/admin/pathways/pendingchange/{change.pk}/change/", {"decision": "approve"})
+    change.refresh_from_db()
+    assert change.decision == Decision.PENDING
+    assert TYPO in client.get(IMH_URL).content.decode()
+
+
+def test_a_stale_import_is_refused_at_approval(client, imh, editor, publisher, approver):
+    client.force_login(editor)
+    post(client, seed_text().replace(TYPO, FIXED), action="save")
+    stale = PendingChange.objects.get()
+    propose_import(variant(page_text_of(imh)), imh.slug, user=publisher, text="")
+    stale.refresh_from_db()  # the second import joined the first: one import waits
+    entry = Entry.objects.get(pathway=imh, position=140)
+    proposed = state_of(entry)
+    proposed["fields"]["rationale"] = "Reworded meanwhile."
+    submit(entry, proposed, user=editor).approve(approver)
+    client.force_login(approver)
+    response = client.post(
+        f"/admin/pathways/pendingchange/{stale.pk}/change/", {"decision": "approve"}
+    )
+    assert response.status_code == 302, response.status_code
+    response = client.get(response["Location"])
+    assert "changed after this import was made" in response.content.decode(), [
+        str(m) for m in response.context["messages"]
+    ]
+    assert TYPO in client.get(IMH_URL).content.decode()
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [b"\xff\xfe\x00binary", b"caf\xe9 latin-1", b"x" * (512 * 1024 + 1)],
+    ids=["binary", "not-utf-8", "too-large"],
+)
+def test_bad_uploads_give_a_message_and_save_nothing(client, imh, editor, upload):
+    client.force_login(editor)
+    file = SimpleUploadedFile("p.txt", upload, content_type="text/plain")
+    for action in ("preview", "save"):
+        response = client.post(IMPORT_URL, {"upload": file, "slug": "new-one", "action": action})
+        file.seek(0)
+        assert response.status_code == 200
+        assert "nothing was saved" in response.content.decode()
+    assert not PendingChange.objects.exists()
+
+
+def test_bad_text_gives_line_numbered_errors_and_saves_nothing(client, imh, editor):
+    client.force_login(editor)
+    bad = seed_text().replace("\nHealth Visiting\n", "\n", 1)
+    for action in ("preview", "save"):  # a crafted save too
+        lines = visible_lines(post(client, bad, action=action).content.decode())
+        assert any(line.startswith("Line 22: expected the service") for line in lines)
+    for crafted in ({"slug": "Not a slug!"}, {"links": ["x"]}, {"text": ""}):
+        data = {"text": seed_text(), "slug": "new-one", "action": "save", **crafted}
+        assert client.post(IMPORT_URL, data).status_code == 200
+    assert not PendingChange.objects.exists() and not Pathway.objects.filter(slug="new-one")
+
+
+def test_only_staff_who_edit_pathways_import(client, imh, practitioner):
+    assert client.get(IMPORT_URL).status_code == 302  # to sign in
+    client.force_login(practitioner)
+    assert client.post(IMPORT_URL, {"text": seed_text(), "slug": "x"}).status_code in (302, 403)
+    assert not PendingChange.objects.exists()
