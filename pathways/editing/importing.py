@@ -31,7 +31,7 @@ from ..models import (
     Status,
     Tag,
 )
-from ..publishing import ChangeKind, PendingChange, state_of, submit
+from ..publishing import APPLIED_BY_KIND, ChangeKind, PendingChange, state_of, submit
 from .page_text import PageText, PageTextError, Stray, TextEntry, TextIntervention, TextNote
 from .textdiff import word_diff
 
@@ -459,6 +459,11 @@ def apply_import(change: PendingChange, live: Pathway | None, reason: str) -> Pa
         change.object_id = pathway.pk
         change.save(update_fields=["object_id"])
     return pathway
+
+
+def connect() -> None:
+    """The gate applies an approved import through `apply_import` (from AppConfig.ready)."""
+    APPLIED_BY_KIND[ChangeKind.IMPORT] = apply_import
 
 
 def bootstrap(page: PageText, slug: str, *, source: str, links=()) -> Pathway:
