@@ -483,3 +483,41 @@ def read_page_text(
         raise PageTextError(sorted(set(reader.problems)))
     propose_repeats(entries)
     return PageText(title=title, notes=notes, entries=entries, stray=stray)
+
+
+def _note_blocks(notes: list[TextNote]) -> list[list[str]]:
+    """Each paragraph a block; consecutive bullets one block, as the page lists them."""
+    blocks: list[list[str]] = []
+    for index, note in enumerate(notes):
+        if note.is_bullet and index and notes[index - 1].is_bullet:
+            blocks[-1].append(BULLET + note.text)
+        else:
+            blocks.append([BULLET + note.text] if note.is_bullet else [note.text])
+    return blocks
+
+
+def _entry_blocks(entry: TextEntry) -> list[list[str]]:
+    lines = [entry.band, entry.tag, entry.rationale, entry.criteria, entry.service]
+    blocks = [[line] for line in lines if line]
+    for intervention in entry.interventions:
+        if intervention.text:
+            blocks.append([intervention.text])
+        if intervention.bullets:
+            blocks.append([BULLET + bullet for bullet in intervention.bullets])
+    return blocks
+
+
+def write_page_text(page: PageText) -> str:
+    """The page text a browser copy of the pathway's page gives: the page's controls, the
+    title, the notes, the empty state, each stage's heading once, then its entries; a blank
+    line between blocks. Non-breaking spaces are written as the spaces they read as."""
+    blocks = [list(PAGE_CONTROLS), [page.title], *_note_blocks(page.notes)]
+    blocks += [[sentence] for sentence in NO_MATCHES]
+    stage = None
+    for entry in page.entries:
+        if entry.stage != stage:
+            blocks.append([entry.stage])
+            stage = entry.stage
+        blocks += _entry_blocks(entry)
+    text = "\n\n".join("\n".join(block) for block in blocks) + "\n"
+    return text.replace(NBSP, " ")
