@@ -571,23 +571,21 @@ def preview_cards(page: PageText, slug: str, links=(), *, render: bool = True) -
 
 
 def import_rows(change: PendingChange) -> list[dict]:
-    """A pending import as the pending change page's rows: one per entry it adds, changes,
-    moves or removes, with the words diffed, the title and reading notes first."""
+    """A pending import as the pending change page's rows (`diff_rows`)."""
     new = page_from_json(change.proposed["page"])
     old = page_from_json(change.base["page"]) if change.base.get("page") else PageText("")
+    return diff_rows(old, new)
+
+
+def diff_rows(old: PageText, new: PageText) -> list[dict]:
+    """What `new` changes in `old` as word-diff rows {field, old, new}: the title and the
+    reading notes, then one row per entry added, changed, moved or removed."""
     rows = []
-    if old.title != new.title:
-        rows.append(
-            {
-                "field": "Title",
-                **dict(zip(("old", "new"), word_diff(old.title, new.title), strict=True)),
-            }
-        )
     notes = ["\n".join(n.text for n in page.notes) for page in (old, new)]
-    if notes[0] != notes[1]:
-        rows.append(
-            {"field": "Reading notes", **dict(zip(("old", "new"), word_diff(*notes), strict=True))}
-        )
+    for field, before, after in (("Title", old.title, new.title), ("Reading notes", *notes)):
+        if before != after:
+            shown_old, shown_new = word_diff(before, after)
+            rows.append({"field": field, "old": shown_old, "new": shown_new})
     for item in entry_changes(old, new):
         rows.append({"field": f"{item.what}: {item.rationale}", "old": item.old, "new": item.new})
     return rows

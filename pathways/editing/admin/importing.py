@@ -16,7 +16,7 @@ from ..importing import (
     MAX_TEXT_BYTES,
     decode_text,
     describe_error,
-    entry_changes,
+    diff_rows,
     page_text_of,
     preview_cards,
     propose_import,
@@ -97,7 +97,7 @@ def import_text_view(request, admin_site):
 def _preview(page: PageText, slug: str, text: str, offered, links) -> dict:
     live = Pathway.objects.filter(slug=slug).first()
     cards = preview_cards(page, slug, links)
-    changes = entry_changes(page_text_of(live), page) if live is not None else None
+    changes = diff_rows(page_text_of(live), page) if live is not None else None
     as_above = [
         {
             "index": i,
