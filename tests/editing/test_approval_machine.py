@@ -300,6 +300,9 @@ class ApprovalMachine(RuleBasedStateMachine):
         term, document = self.things["term"], self.things["document"]
         glossary = {term.content["expansion"]} if term.live and rationales else set()
         plan_title = {document.content["title"]} if document.live else set()
+        # A pathway with no published entry has no page (nor API document): its link to the
+        # plan goes with it. Two unpublishings reach it; an import that drops an entry sooner.
+        pathway_plan = plan_title if rationales else set()
         plan_text = {document.content["section"]} if document.live else set()
         tags = {t.content["name"] for t in self.things.values() if t.kind == "tag" and t.live}
         return {
@@ -308,6 +311,7 @@ class ApprovalMachine(RuleBasedStateMachine):
             "own_interventions": own,
             "glossary": glossary,
             "plan_title": plan_title,
+            "pathway_plan": pathway_plan,
             "plan_text": plan_text,
             "tags": tags,
         }
@@ -1024,12 +1028,12 @@ class ApprovalMachine(RuleBasedStateMachine):
         live = set().union(*shown.values())
         self.ever_live |= live
         expected = {
-            "page": ["rationales", "interventions", "glossary", "plan_title"],
+            "page": ["rationales", "interventions", "glossary", "pathway_plan"],
             "fragment": ["rationales", "interventions", "glossary"],
             "checklist": ["rationales", "interventions"],
             "CSV": ["rationales", "interventions"],
             "API": ["rationales", "interventions"],
-            "API pathway": ["plan_title"],
+            "API pathway": ["pathway_plan"],
             "FHIR PlanDefinition": ["rationales", "own_interventions"],
             "FHIR CodeSystem": [],
             "CDS card": ["rationales"],

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pathways.editing.importing import (
-    BOOTSTRAP_REASON,
     Stamp,
     apply_page_text,
     entry_changes,
@@ -61,10 +60,6 @@ def test_a_pathway_applied_to_another_slug_reads_back_the_same(imh):
     assert copied.status == "published"
     record = copied.history.get()
     assert record.history_user is None and record.history_change_reason.startswith("Operator")
-
-
-def test_the_bootstrap_reason_names_the_file():
-    assert BOOTSTRAP_REASON.format(source="000.txt").endswith("imported from page text 000.txt")
 
 
 def test_an_import_waits_for_another_publisher_then_is_what_readers_get(
@@ -141,6 +136,12 @@ def test_a_new_pathway_is_created_published_on_approval_only(client, imh, editor
     change = propose_import(page, "second", user=editor, text="")
     assert change.object_id is None and not Pathway.objects.filter(slug="second").exists()
     assert client.get("/pathways/second/").status_code == 404
+    client.force_login(publisher)
+    shown = visible_lines(
+        client.get(f"/admin/pathways/pendingchange/{change.pk}/change/").content.decode()
+    )
+    assert shown.count(f"Added: {NEW_WORDS}") == 1 and NEW_WORDS in shown  # diff, card
+    client.logout()
     change.approve(publisher)
     change.refresh_from_db()
     second = Pathway.objects.get(slug="second")
