@@ -27,12 +27,14 @@ How the reader tells the lines apart (each rule is a named function below):
   is a block of its own, except that a bullet point belongs to the paragraph above it.
 - Refused outright: more than MAX_TEXT_LENGTH characters, MAX_LINES lines or MAX_ENTRIES
   entries, a line over MAX_LINE_LENGTH characters, a control character
-  (`pathways.characters`), markup (an HTML tag such as "<script>").
+  (`pathways.characters`), markup (an HTML tag such as "<script>"). Reading stops after
+  MAX_PROBLEMS problems.
 - A band label is a line `pathways.ages.parse_band_label` reads. A stage heading is a band
   label immediately followed by another band label (the first entry's own). A line shaped
   like a band label that the rule cannot read ("1 - 3 yrs") is an error, not content.
-- A bullet point starts with one of BULLET_MARKS ("•", "·", "◦", "▪", "‣"; "-" and "*" only
-  when a space follows). Numbered lines ("1. ...") are paragraphs: the number may be content.
+- A bullet point starts with one of BULLET_MARKS ("•", "·", "◦", "▪", "‣") or, when a space
+  follows, SPACED_BULLET_MARKS ("-", "*"). Numbered lines ("1. ...") are paragraphs: the
+  number may be content.
 - A name (a service or a tag) is one the caller knows, or, for a new one, name-shaped: at
   most NAME_SHAPE_LENGTH characters with no end punctuation (`looks_like_name`).
 - The tag is the line after the band label when it is a known tag, or when it is
@@ -40,16 +42,20 @@ How the reader tells the lines apart (each rule is a named function below):
   line would be the service and this one the rationale).
 - The service is the first or second line after the rationale (a known service first, then a
   name-shaped one); a line between them is the criteria. The same line again straight after
-  the service is the service written twice, read once.
+  the service is the service written twice, read once (so a first intervention whose
+  paragraph is exactly the service's name cannot be told from it: the one ambiguity).
 - Interventions run to the next band label: a paragraph starts one; bullets join it; a bullet
-  list after a blank line that follows another bullet list starts one with no paragraph.
+  list after a blank line that follows another bullet list starts one with no paragraph (one
+  with no paragraph after a paragraph with no bullets joins that paragraph: the page shows
+  the two alike).
 - Page furniture (PAGE_CONTROLS before the title, the empty-state sentences before the first
   stage) is read and dropped; FURNITURE lines ("Back to top if required.") anywhere are
   `Stray`: reported, not imported. Any other line is content where the grammar has a place
   for it, and an error where it has none.
 - "As above" (`propose_repeats`): an intervention beginning "As above" that names an age range
   proposes `repeats`: the nearest earlier entry with the same rationale and service whose band
-  or stage covers the range named. None when no entry fits (the editor chooses).
+  or stage is the range named (by the band rule, so "1-3 years" names "1 - 3 years"). None
+  when no entry fits: the editor chooses.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..ages import parse_band_label
 from ..browsing.views import NO_MATCHES
@@ -126,9 +133,15 @@ class PageTextError(Exception):
 # Limits: a pathway's page text is a few hundred lines (seed 000 has 320, 19 entries); these
 # leave room for the largest real pathway many times over and refuse the rest quickly.
 MAX_TEXT_LENGTH = 999_999  # characters: a text of 1,000,000 is refused
-MAX_LINES = 50_000
+# Entries: twenty-five times seed 000's 19. Lines: room for them as a browser copies them (about
+# 17 lines an entry, blank ones included); each line is read against the band rule once, so
+# these bound the time a hostile text takes (a third of a second on a busy two-core machine).
+MAX_ENTRIES = 500
+MAX_LINES = 10_000
 MAX_LINE_LENGTH = 5_000  # a rationale, criteria or intervention is one paragraph
-MAX_ENTRIES = 2_000
+# Past this many problems reading stops: the first ones say what is wrong.
+MAX_PROBLEMS = 50
+STOPPED = f"stopped reading after {MAX_PROBLEMS} problems: correct these and try again"
 # A new service's or tag's name, read without the caller's names: short and unpunctuated.
 # The fixtures' longest is "Childrens Centres & EYFS" (24); the model allows 100.
 NAME_SHAPE_LENGTH = 60
@@ -143,8 +156,13 @@ PAGE_CONTROLS = ("Show…", "Filter by…")
 FURNITURE = ("back to top", "back to top if required", "skip to main content", "print this page")
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_BULLET_MARK = re.compile(r"(?:[•·◦▪‣]\s*|[-*]\s+)(?P<text>.*)")
-BULLET_MARKS = "•·◦▪‣-*"
+# Bullet marks: these alone, or "-" and "*" followed by a space (so "-use" is not a bullet).
+# A numbered line ("1. ...") is a paragraph: its number may be content.
+BULLET_MARKS = "•·◦▪‣"
+SPACED_BULLET_MARKS = "-*"
+_BULLET_MARK = re.compile(
+    rf"(?:[{re.escape(BULLET_MARKS)}]\s*|[{re.escape(SPACED_BULLET_MARKS)}]\s+)(?P<text>.*)"
+)
 # An HTML tag or comment: page text is plain text as the page shows it.
 _MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![A-Za-z]")
 # A line shaped like an age range ("1 - 3 yrs", "Birth – 6 weeks"), read by parse_band_label
@@ -158,6 +176,13 @@ class _Line:
     number: int  # 1-based, in the text as given
     text: str  # stripped, non-breaking spaces read as spaces
     after_blank: bool = False  # a blank line comes straight before it
+    # Read once per line, as every rule asks of them again and again.
+    band: tuple[int, int] | None = field(init=False)  # the days it names, if an age range
+    bullet: str | None = field(init=False)  # its text, if a bullet point
+
+    def __post_init__(self):
+        self.band = band_range(self.text)
+        self.bullet = bullet_text(self.text)
 
 
 class _Problem(Exception):
@@ -168,6 +193,7 @@ class _Problem(Exception):
         self.line, self.what = line, what
 
 
+@lru_cache(maxsize=1024)
 def band_range(text: str) -> tuple[int, int] | None:
     """The days an age range label names ("1 - 3 years"), or None when it is not one."""
     try:
@@ -248,6 +274,9 @@ def _lines(text: str) -> tuple[list[_Line], list[Stray]]:
     for number, raw in enumerate(text.split("\n"), start=1):
         if problem := _line_problem(raw):
             problems.append((number, problem))
+            if len(problems) == MAX_PROBLEMS:
+                problems.append((number, STOPPED))
+                break
             continue
         line = _plain(raw)
         if not line:
@@ -286,19 +315,19 @@ class _Reader:
 
     def is_band(self, ahead: int = 0) -> bool:
         line = self.peek(ahead)
-        return line is not None and band_range(line.text) is not None
+        return line is not None and line.band is not None
 
     def is_content(self, ahead: int = 0) -> bool:
         """A line that can be an entry's text: there, neither an age range nor a bullet."""
         line = self.peek(ahead)
-        return line is not None and not self.is_band(ahead) and bullet_text(line.text) is None
+        return line is not None and line.band is None and line.bullet is None
 
     def last_number(self) -> int:
         return self.lines[min(self.at, len(self.lines)) - 1].number
 
     def check_range_shape(self, line: _Line) -> None:
         """A line shaped like an age range that the band rule cannot read is a mistyped label."""
-        if _RANGE_SHAPED.fullmatch(line.text) and band_range(line.text) is None:
+        if line.band is None and _RANGE_SHAPED.fullmatch(line.text):
             raise _Problem(
                 line.number,
                 f"expected an age range label such as “Birth - 6 weeks”, “6-12 months” or "
@@ -319,13 +348,13 @@ class _Reader:
     def notes(self) -> list[TextNote]:
         """Paragraphs and bullets up to the first stage heading, the empty state dropped."""
         notes = []
-        while self.peek() and not self.is_band():
+        while self.peek() and not self.is_band() and not self.stopped():
             line = self.take()
             try:
                 self.check_range_shape(line)
             except _Problem as problem:
                 self.problems.append((problem.line, problem.what))
-            bullet = bullet_text(line.text)
+            bullet = line.bullet
             if line.text in NO_MATCHES:
                 continue
             notes.append(TextNote(line.text) if bullet is None else TextNote(bullet, True))
@@ -335,7 +364,7 @@ class _Reader:
         """Stages and their entries to the end of the text."""
         entries: list[TextEntry] = []
         stage = ""
-        while self.peek():
+        while self.peek() and not self.stopped():
             if self.is_band() and self.is_band(1):
                 stage = self.take().text
                 continue
@@ -356,6 +385,13 @@ class _Reader:
                 )
                 break
         return entries
+
+    def stopped(self) -> bool:
+        """Whether so many problems are found that reading stops (MAX_PROBLEMS)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            return False
+        self.problems.append((self.where_next(), STOPPED))
+        return True
 
     def skip_to_band(self) -> None:
         self.at += 1
@@ -425,7 +461,7 @@ class _Reader:
         while self.peek() and not self.is_band():
             line = self.take()
             self.check_range_shape(line)
-            bullet = bullet_text(line.text)
+            bullet = line.bullet
             if bullet is None:
                 interventions.append(TextIntervention(line.text))
             elif not bullet:
@@ -480,7 +516,7 @@ def read_page_text(
     notes = reader.notes()
     entries = reader.entries()
     if reader.problems:
-        raise PageTextError(sorted(set(reader.problems)))
+        raise PageTextError(list(dict.fromkeys(reader.problems)))
     propose_repeats(entries)
     return PageText(title=title, notes=notes, entries=entries, stray=stray)
 
