@@ -32,7 +32,15 @@ from ..models import (
     Tag,
 )
 from ..publishing import APPLIED_BY_KIND, ChangeKind, PendingChange, state_of, submit
-from .page_text import PageText, PageTextError, Stray, TextEntry, TextIntervention, TextNote
+from .page_text import (
+    MAX_TEXT_LENGTH,
+    PageText,
+    PageTextError,
+    Stray,
+    TextEntry,
+    TextIntervention,
+    TextNote,
+)
 from .textdiff import word_diff
 
 # What the bootstrap's history says: an operator's load, like fixtures, not anyone's change.
@@ -490,7 +498,9 @@ def describe_error(error: Exception) -> list[tuple[int, str]]:
 
 # Reading text from people: the reader with the options we know, and files checked first.
 
-MAX_TEXT_BYTES = 512 * 1024  # seed 000 is 30 KB; a pathway ten times its size still fits
+# The reader's limit is in characters (page_text.MAX_TEXT_LENGTH); a file's bytes are checked
+# only so far as no file of more bytes than that many characters could ever take is read.
+MAX_TEXT_BYTES = 4 * MAX_TEXT_LENGTH
 
 
 def read_text(text: str) -> PageText:
@@ -513,11 +523,8 @@ def decode_text(data: bytes) -> str:
     """A file's bytes as text, or PageTextError saying why not (too large, binary, not
     UTF-8), on line 0: the file as a whole."""
     if len(data) > MAX_TEXT_BYTES:
-        raise PageTextError(
-            problems=[
-                (0, f"expected a file of at most {MAX_TEXT_BYTES // 1024} KB (this is larger)")
-            ]
-        )
+        limit = f"{MAX_TEXT_LENGTH + 1:,}"
+        raise PageTextError(problems=[(0, f"expected a text of fewer than {limit} characters")])
     if b"\x00" in data:
         raise PageTextError(problems=[(0, "expected a text file (this one is binary)")])
     try:

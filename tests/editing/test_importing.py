@@ -16,7 +16,7 @@ from pathways.editing.importing import (
     page_text_of,
     propose_import,
 )
-from pathways.editing.page_text import PageTextError, TextEntry, TextIntervention
+from pathways.editing.page_text import MAX_TEXT_LENGTH, PageTextError, TextEntry, TextIntervention
 from pathways.models import Entry, Pathway, Stage
 from pathways.publishing import ChangeKind, Decision, PendingChange, state_of, submit
 
@@ -271,8 +271,8 @@ def test_a_stale_import_is_refused_at_approval(client, imh, editor, publisher, a
 
 @pytest.mark.parametrize(
     "upload",
-    [b"\xff\xfe\x00binary", b"caf\xe9 latin-1", b"x" * (512 * 1024 + 1)],
-    ids=["binary", "not-utf-8", "too-large"],
+    [b"\xff\xfe\x00binary", b"caf\xe9 latin-1", b"x" * (4 * MAX_TEXT_LENGTH + 1), b"x" * 10**6],
+    ids=["binary", "not-utf-8", "too-large-to-read", "too-long"],
 )
 def test_bad_uploads_give_a_message_and_save_nothing(client, imh, editor, upload):
     client.force_login(editor)
@@ -282,6 +282,40 @@ def test_bad_uploads_give_a_message_and_save_nothing(client, imh, editor, upload
         file.seek(0)
         assert response.status_code == 200
         assert "nothing was saved" in response.content.decode()
+    assert not PendingChange.objects.exists()
+
+
+def hostile_texts() -> list[str]:
+    seed = seed_text()
+    entry = seed[seed.index("Birth - 6 weeks\n\nBirth - 6 weeks") :]
+    entry = entry[: entry.index("3 - 8 weeks")].split("\n\n", 1)[1]  # one stage's entries
+    return [
+        seed + "x" * MAX_TEXT_LENGTH,  # 1 MB
+        seed.replace("Health Visiting", "Health\x07Visiting", 1),  # a control character
+        seed.replace("Ensure appropriate", "<script>alert(1)</script> Ensure", 1),  # markup
+        seed[: seed.index("3 - 8 weeks")] + entry * 2500,  # 10,000 entries
+    ]
+
+
+@pytest.mark.parametrize("which", range(4), ids=["1MB", "control", "markup", "10000-entries"])
+def test_hostile_text_is_refused_and_nothing_is_saved(client, imh, editor, which):
+    client.force_login(editor)
+    text = hostile_texts()[which]
+    for action in ("preview", "save"):
+        response = post(client, text, action=action)
+        html = response.content.decode()
+        assert "<script>alert" not in html
+        if which == 1:  # the site refuses a control character in any form (operations.guard)
+            assert response.status_code == 400 and "control character" in html
+        else:
+            assert response.status_code == 200 and "nothing was saved" in html
+        # Uploaded, the file's text is the reader's to refuse: the guard reads forms only.
+        file = SimpleUploadedFile("p.txt", text.encode(), content_type="text/plain")
+        data = {"upload": file, "slug": "infant-mental-health", "action": action}
+        response = client.post(IMPORT_URL, data)
+        html = response.content.decode()
+        assert response.status_code == 200 and "<script>alert" not in html
+        assert "nothing was saved" in html
     assert not PendingChange.objects.exists()
 
 
