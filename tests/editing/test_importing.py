@@ -82,6 +82,9 @@ def test_an_import_waits_for_another_publisher_then_is_what_readers_get(
     added = Entry.objects.get(pathway=imh, rationale=NEW_WORDS)
     record = added.history.get()
     assert record.history_user == editor and record.approval_id == change.pk
+    changes = visible_lines(client.get(f"{IMH_URL}changes/").content.decode())
+    assert any("Imported from page text v.txt" in line for line in changes)
+    assert any(NEW_WORDS in line for line in changes)
     assert Stage.objects.filter(label="5 - 6 years").exists()
 
 
