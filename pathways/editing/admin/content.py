@@ -5,6 +5,7 @@ policy documents with their sections."""
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -40,6 +41,7 @@ from ...publishing import (
 )
 from ..ordering import DOWN, UP, neighbour, swap_places
 from .forms import TEXT_FIELDS
+from .importing import import_text_view
 from .publishing import PublishableAdmin
 from .versions import ContentAdmin, pending_message
 
@@ -142,6 +144,14 @@ class PathwayAdmin(PublishableAdmin):
         ),
         (None, {"fields": ["change_reason"]}),
     ]
+
+    def get_urls(self):
+        importing = path(
+            "import-text/",
+            self.admin_site.admin_view(partial(import_text_view, admin_site=self.admin_site)),
+            name="pathways_pathway_import_text",
+        )
+        return [importing, *super().get_urls()]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         # Tick boxes, each named by its pathway: the few pathways fit, and Django's two-box
