@@ -40,6 +40,7 @@ from .page_text import (
     TextEntry,
     TextIntervention,
     TextNote,
+    read_page_text,
 )
 from .textdiff import word_diff
 
@@ -506,8 +507,6 @@ MAX_TEXT_BYTES = 4 * MAX_TEXT_LENGTH
 def read_text(text: str) -> PageText:
     """The page text read with the services and tags the database knows (the reader tells a
     service line from a rationale by them). Raises PageTextError."""
-    from .page_text import read_page_text  # the reader (engineer P's part)
-
     services = list(Service.objects.values_list("name", flat=True))
     tags = list(Tag.objects.values_list("name", flat=True))
     return read_page_text(text, services=services, tags=tags)
