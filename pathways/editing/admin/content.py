@@ -5,6 +5,7 @@ policy documents with their sections."""
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -39,6 +40,7 @@ from ...publishing import (
     submit,
 )
 from ..ordering import DOWN, UP, neighbour, swap_places
+from .document_import import document_import_view
 from .forms import TEXT_FIELDS
 from .publishing import PublishableAdmin
 from .versions import ContentAdmin, pending_message
@@ -354,6 +356,14 @@ class ContextDocumentAdmin(ContentAdmin):
     search_fields = ["title", "introduction", "sections__title", "sections__body"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DocumentSectionInline]
+
+    def get_urls(self):
+        import_text = path(
+            "import-text/",
+            self.admin_site.admin_view(partial(document_import_view, model_admin=self)),
+            name="pathways_contextdocument_import_text",
+        )
+        return [import_text, *super().get_urls()]
 
 
 @admin.register(GlossaryTerm)
