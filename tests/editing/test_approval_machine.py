@@ -972,6 +972,27 @@ class ApprovalMachine(RuleBasedStateMachine):
                 return True
         return False
 
+    # Steps: the delivery plan imported from its page text (issue 24), in the admin.
+
+    @rule(user=st.sampled_from(USERS))
+    def import_plan_from_text(self, user):
+        url = "/admin/pathways/contextdocument/import-text/"
+        if user != EDITOR:  # publishers read documents; editors change them
+            assert self.clients[user].get(url).status_code == 403
+            return
+        thing = self.things["document"]
+        if not thing.exists:
+            return
+        old, new = thing.current["section"], self.mint()
+        text = (
+            f"Plan {thing.current['title']}\n\nWhy.\n\nAnnex\n\nAims\n\nThe aims.\n\n"
+            f"Area of focus:\n\n1. Focus\n\nWhat we did:\n\nWe did {new}.\n"
+        )
+        data = {"slug": DOCUMENT, "text": text, "action": "save"}
+        self.post(user, url, {"csrfmiddlewaretoken": self.tokens[user], **data})
+        self.touched.add(old)
+        self.edit(thing, user, {**thing.current, "section": new})
+
 
 def offline_words(page: str, rules: dict) -> str:
     """What offline search can find on the saved page: each card's stems (data-stems), the
