@@ -88,6 +88,7 @@ def staff_pages(live_imh, editor, publisher, approver):
         ("erin", f"/admin/pathways/entry/{entry.pk}/history/{version.history_id}/"),
         ("erin", "/admin/pathways/problemreport/"),
         ("erin", f"/admin/pathways/problemreport/{report.pk}/change/"),
+        ("erin", "/admin/pathways/contextdocument/import-text/"),
     ]
     for model in (Pathway, Entry, Stage, AgeBand, Service, Tag, ContextDocument, GlossaryTerm):
         opts = model._meta
