@@ -7,18 +7,23 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pathways.models import ContextDocument, DocumentSection
+from pathways.editing.admin.pending import change_rows
+from pathways.models import ContextDocument
 from pathways.publishing import ChangeKind, Decision, PendingChange
 
-from ..conftest import ROOT, staff_group
+from ..conftest import staff_group
+from ..management.test_document_text_commands import (
+    NEW_WORDS,
+    SEED_TEXT,
+    SLUG,
+    changed_seed,
+    stored,
+)
 from ..pagetext import element, elements, visible_lines
 from .htmlforms import the_form
 
 URL = "/admin/pathways/contextdocument/import-text/"
-SLUG = "pimh-delivery-plan-2021-2022"
-SEED_TEXT = (ROOT / "tests" / "data" / "004_45ee33944793d219.txt").read_text(encoding="utf-8")
-NEW_WORDS = "Family Nurses across Scotland are supporting"
-CHANGED = SEED_TEXT.replace("Family Nurses are supporting", NEW_WORDS)
+CHANGED = changed_seed()
 
 
 @pytest.fixture
@@ -27,15 +32,6 @@ def editor_and_publisher(db):
     user = User.objects.create_user("pat", "pat@example.nhs.uk", "a-long-password", is_staff=True)
     user.groups.add(staff_group("Editors"), staff_group("Publishers"))
     return user
-
-
-def stored() -> tuple:
-    return (
-        list(ContextDocument.objects.values()),
-        list(DocumentSection.objects.values()),
-        ContextDocument.history.count(),
-        PendingChange.objects.count(),
-    )
 
 
 def html(response) -> str:
@@ -232,3 +228,20 @@ def test_people_who_may_not_edit_documents_are_refused(client, imh, practitioner
 def test_other_methods_are_not_allowed(client, imh, editor):
     client.force_login(editor)
     assert client.put(URL).status_code == 405
+
+
+def test_saving_over_a_waiting_change_says_so_first_and_joins_it(client, imh, editor, approver):
+    client.force_login(editor)
+    client.post(URL, {"slug": SLUG, "text": CHANGED, "action": "save"})
+    first = PendingChange.objects.pending().get()
+    client.force_login(approver)
+    approver.groups.add(staff_group("Editors"))
+    page = " ".join(visible_lines(preview(client, SEED_TEXT.replace("Innovation", "Ideas"))))
+    assert "A change to this document already waits for approval" in page
+    client.post(
+        URL, {"slug": SLUG, "text": CHANGED.replace("Innovation", "Ideas"), "action": "save"}
+    )
+    change = PendingChange.objects.pending().get()
+    assert change.pk == first.pk
+    assert set(change.proposers.all()) == {editor, approver}
+    assert "10 title" in " ".join(r["field"] for r in change_rows(change))

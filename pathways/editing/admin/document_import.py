@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 
 from ...errors import error_text
 from ...models import ContextDocument
-from ...publishing import ChangeKind, PendingChange, state_of
+from ...publishing import ChangeKind, PendingChange, pending_change_of, state_of
 from ..document_importing import check_document, propose_document, proposed_state
 from ..document_text import MAX_BYTES, DocumentTextError, describe, read_document_text
 from .forms import CHANGE_REASON_HELP
@@ -95,7 +95,14 @@ def _preview(form: DocumentImportForm) -> dict:
             proposed=proposed_state(text, slug, live),
         )
         rows = change_rows(change)
-    return {"document": text, "sections": text.sections, "live": live, "rows": rows}
+    waiting = pending_change_of(live)
+    return {
+        "document": text,
+        "sections": text.sections,
+        "live": live,
+        "rows": rows,
+        "waiting": waiting,
+    }
 
 
 def document_import_view(request, *, model_admin):
