@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Under /fhir/, any error the layers below answer (404, CSRF, guard, outage, 500) is an
+    # OperationOutcome, keeping their status and headers.
+    "pathways.integration.fhir_server.errors_as_operation_outcomes",
     # Before anything reads the database: a NUL in an address or a form is refused with a
     # 400 here, never passed on to a query (PostgreSQL raises on it) or stored (SQLite would).
     "pathways.operations.guard.refuse_control_characters",

@@ -4,7 +4,7 @@ The JSON API is mounted in config/urls.py; the admin too."""
 from django.urls import path
 
 from .browsing import views
-from .integration import cds_hooks, exports, fhir
+from .integration import cds_hooks, exports, fhir, fhir_server
 from .offline import views as offline
 from .operations import health
 from .problem_reports import views as problem_reports
@@ -20,12 +20,17 @@ urlpatterns = [
     path("documents/<slug:slug>/", views.document_detail, name="document"),
     # Other systems: the same entries as a spreadsheet (the JSON API is under /api/).
     path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
-    # Electronic records: the codes our FHIR resources use, and CDS Hooks (docs/integration.md).
+    # Electronic records: FHIR R4 (read, search, $apply) and CDS Hooks (docs/integration.md).
+    path("fhir/metadata", fhir_server.metadata, name="fhir_metadata"),
     path(
         f"fhir/CodeSystem/{fhir.CODE_SYSTEM_ID}",
-        fhir.code_system_resource,
+        fhir_server.read,
+        {"resource_type": "CodeSystem", "resource_id": fhir.CODE_SYSTEM_ID},
         name="fhir_code_system",
     ),
+    path("fhir/<str:resource_type>/<str:resource_id>/$apply", fhir_server.apply, name="fhir_apply"),
+    path("fhir/<str:resource_type>/<str:resource_id>", fhir_server.read, name="fhir_read"),
+    path("fhir/<str:resource_type>", fhir_server.search, name="fhir_search"),
     path("cds-services", cds_hooks.discovery, name="cds_discovery"),
     path("cds-services/<str:service_id>", cds_hooks.service, name="cds_service"),
     # Readers' problem reports.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Schema
 from ninja.openapi.docs import Swagger, render_template
@@ -21,6 +21,7 @@ from ..filters import PARAMETER_LIMITS, PARAMETERS, EntryFilter, canonical_query
 from ..models import AgeRange, Entry, Pathway
 from ..public import filter_entries, public_entries, public_pathway
 from .fhir import FHIR_CONTENT_TYPE, plan_definition
+from .fhir_server import FhirError, error_response
 
 
 class ApiDocs(Swagger):
@@ -223,6 +224,23 @@ FHIR_RESPONSE = {
 }
 
 
+FHIR_NOT_FOUND = {
+    "description": "No published pathway has this slug: a FHIR OperationOutcome.",
+    "content": {
+        "application/fhir+json": {
+            "schema": {
+                "type": "object",
+                "required": ["resourceType", "issue"],
+                "properties": {
+                    "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+                    "issue": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+    },
+}
+
+
 # Serialisers: plain dicts, so what the API says about an entry is visible in one place.
 
 
@@ -408,12 +426,15 @@ def pathway_entries(request: HttpRequest, slug: str):
 
 @api.get(
     "/pathways/{slug}/fhir",
-    response={404: NotFound},
     url_name="pathway_fhir",
     summary="A pathway as an HL7 FHIR R4 PlanDefinition",
-    openapi_extra={"responses": {200: FHIR_RESPONSE}},
+    openapi_extra={"responses": {200: FHIR_RESPONSE, 404: FHIR_NOT_FOUND}},
 )
 def pathway_fhir(request: HttpRequest, slug: str):
-    found = public_pathway(slug)
+    try:
+        found = public_pathway(slug)
+    except Http404:
+        # A FHIR client reads a FHIR error, as everywhere under /fhir/.
+        return error_response(FhirError(404, "not-found", f"There is no pathway {slug!r}."))
     resource = plan_definition(found, list(public_entries(found)))
     return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)

@@ -207,7 +207,6 @@ def test_the_browser_page_only_warns_where_the_api_refuses(client, imh):
     [
         f"{API}no-such-pathway/",
         f"{API}no-such-pathway/entries/",
-        f"{API}no-such-pathway/fhir",
         f"{API}parental-mental-health-and-wellbeing/entries/",
     ],
 )
@@ -215,6 +214,16 @@ def test_unknown_or_empty_pathway_is_a_json_404(client, imh, url):
     response = client.get(url)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("slug", ["no-such-pathway", "parental-mental-health-and-wellbeing"])
+def test_an_unknown_or_empty_pathways_fhir_is_a_fhir_404(client, imh, slug):
+    """FHIR's error shape (tests/integration/test_fhir_server.py checks it is valid R4)."""
+    response = client.get(f"{API}{slug}/fhir")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert [issue["code"] for issue in response.json()["issue"]] == ["not-found"]
 
 
 def test_read_only(client, imh):
