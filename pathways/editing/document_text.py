@@ -15,7 +15,10 @@ The shape, one paragraph a line, blank lines between them:
     <number>. <title>         (just the title when the label line gave the number)
     <body label>:             ("What we did:")
     <paragraph>...            (up to the next section label)
-    Back to top               (the page's own link: read and dropped)
+    Back to top               (the page's own link, at the end: read and dropped)
+
+Hostile lines (too long, control characters, tags) are refused by the page text's own rule
+(pathways/editing/page_text.py), so a pathway and a document are held to the same one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..characters import control_character
+from .page_text import _is_furniture as is_furniture
+from .page_text import _line_problem as line_problem
 
 # Limits that keep a pasted page, not a flood, within what the importer reads.
 MAX_BYTES = 1_000_000
@@ -35,8 +39,6 @@ HEADING_LENGTH = 300
 LABEL_LENGTH = 100
 
 HEADER = ["title", "introduction", "annex title", "aims heading", "aims"]
-PAGE_CHROME = {"Back to top"}
-MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
 LABEL = re.compile(r"^(?P<label>[^:]+):(?:\s*(?P<number>\d+)\.)?$")
 NUMBERED_TITLE = re.compile(r"^(?P<number>\d+)\.\s+(?P<title>\S.*)$")
 
@@ -89,26 +91,23 @@ def _refusals(text: str) -> list[tuple[int, str]]:
         return [(0, "it is empty; paste the document's page text")]
     problems = []
     for number, line in enumerate(text.split("\n"), start=1):
-        character = control_character(line)
-        if character is not None:
-            problems.append((number, f"it holds a control character ({character})"))
-        elif MARKUP.search(line):
-            problems.append((number, "it holds markup (a tag or an entity); paste the text only"))
-        elif any(0xD800 <= ord(c) <= 0xDFFF for c in line):
-            problems.append((number, "it holds a character that is not text (a lone surrogate)"))
+        problem = line_problem(line)  # the page text's rule: length, control characters, tags
+        if problem is None and any(0xD800 <= ord(c) <= 0xDFFF for c in line):
+            problem = "it holds a character that is not text (a lone surrogate)"
+        if problem is not None:
+            problems.append((number, problem))
     return problems
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
     """The text's non-blank lines with their numbers, page chrome dropped. Any run of spaces
     (a non-breaking space, a tab) is one plain space, as the page shows it."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = []
     for number, line in enumerate(text.split("\n"), start=1):
         line = _one_line(line)
         if line:
             lines.append((number, line))
-    while lines and lines[-1][1] in PAGE_CHROME:
+    while lines and is_furniture(lines[-1][1]):
         lines.pop()
     return lines
 
@@ -210,6 +209,7 @@ def read_document_text(text: str) -> DocumentText:
     """The document a page text holds. Raises DocumentTextError naming every line it cannot
     read and what it expected there; a hostile text (too long, control characters, markup,
     too many sections) is refused before its shape is read."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     problems = _refusals(text)
     if problems:
         raise DocumentTextError(_capped(problems))

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from pathways.characters import REFUSAL
 from pathways.editing.admin.pending import change_rows
 from pathways.models import ContextDocument
 from pathways.publishing import ChangeKind, Decision, PendingChange
@@ -154,7 +155,10 @@ def test_an_upload_is_read_like_pasted_text(client, imh, editor):
     [
         ("Café".encode("latin-1"), "The file is not UTF-8 text: save it as UTF-8 text."),
         (b"x" * 1_000_001, "The file is over 1,000,000 bytes: upload the page text."),
-        (b"\x00\x01binary", "line 1: it holds a control character (U+0000)"),
+        (
+            b"\x00\x01binary",
+            f"line 1: {REFUSAL} (U+0000)",
+        ),
     ],
 )
 def test_bad_uploads_are_told_and_nothing_is_saved(client, imh, editor, content, expected):
@@ -171,7 +175,7 @@ def test_bad_uploads_are_told_and_nothing_is_saved(client, imh, editor, content,
     [
         ("", "Paste the document's page text, or upload it as a file."),
         (SEED_TEXT.replace("2. Raise", "1. Raise"), "line 22: section 1 is numbered twice"),
-        (SEED_TEXT.replace("Innovation", "<b>Innovation</b>"), "line 90: it holds markup"),
+        (SEED_TEXT.replace("Innovation", "<b>Innovation</b>"), "line 90: contains markup (<b>)"),
         ("x" * 1_000_001, "the text: it is over 1,000,000 bytes"),
     ],
 )
