@@ -5,6 +5,7 @@ policy documents with their sections."""
 from __future__ import annotations
 
 import copy
+from bisect import bisect_left
 from functools import partial
 
 from django import forms
@@ -257,8 +258,13 @@ class EntryAdmin(PublishableAdmin):
         place = state["fields"]["position"]
         others = Entry.objects.filter(pathway_id=entry.pathway_id).exclude(pk=entry.pk)
         slots = sorted([entry.position, *others.values_list("position", flat=True)])
-        index = slots.index(place)
-        target = index - 1 if direction == UP else index + 1
+        # The place a pending move proposes may be no entry's any more (a draft deleted since):
+        # the move goes from between its neighbours.
+        below = bisect_left(slots, place)
+        if below < len(slots) and slots[below] == place:
+            target = below - 1 if direction == UP else below + 1
+        else:
+            target = below - 1 if direction == UP else below
         if not 0 <= target < len(slots):
             where = "first" if direction == UP else "last"
             messages.info(request, f"“{entry.rationale}” is already {where}.")
