@@ -26,6 +26,7 @@ import os
 import re
 import time
 import uuid
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -599,7 +600,13 @@ class ApprovalMachine(RuleBasedStateMachine):
             key=lambda t: t.content["position"],
         )
         slots = [t.content["position"] for t in entries]
-        index = slots.index(place) + (-1 if direction == "up" else 1)
+        # A pending move's place may be no entry's any more (a draft deleted since): the move
+        # goes from between its neighbours.
+        below = bisect_left(slots, place)
+        if below < len(slots) and slots[below] == place:
+            index = below + (-1 if direction == "up" else 1)
+        else:
+            index = below - 1 if direction == "up" else below
         if not 0 <= index < len(slots):
             return  # already first or last
         if thing.live or thing.pending is not None:
