@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST_PORT ?= 127.0.0.1:8000
 NHSUK_FRONTEND_VERSION ?=
 
-.PHONY: run serve test test-quick coverage lint check-migrations check-deploy bench bench-search bench-phone \
+.PHONY: run serve test test-quick coverage fhir-validators lint check-migrations check-deploy bench bench-search bench-phone \
 	backup restore vendor-nhsuk-frontend clean
 
 $(PY):
@@ -42,6 +42,15 @@ serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
 	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
 
+# The FHIR validators the tests run (tests/integration/fhir_validation.py), test-only node
+# packages pinned by their package-lock.json: installed again only when that changes. Needs
+# node 20.19 or newer and the npm registry.
+VALIDATORS := tests/integration/validators
+$(VALIDATORS)/node_modules/.package-lock.json: $(VALIDATORS)/package-lock.json
+	cd $(VALIDATORS) && npm ci --no-audit --no-fund
+
+fhir-validators: $(VALIDATORS)/node_modules/.package-lock.json
+
 # Over every core (pytest-xdist): each worker has its own test database. TEST_WORKERS=0 runs
 # in this one process.
 TEST_WORKERS ?= auto
@@ -49,17 +58,17 @@ TEST_WORKERS ?= auto
 # The suite, then the two-person rule's state machine on its own (its two shares side by side:
 # its time is its own, with a budget of 3 minutes a database).
 MACHINE := tests/editing/test_approval_machine.py
-test: $(VENV)/.installed
+test: $(VENV)/.installed fhir-validators
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-full} $(BIN)/pytest -n $(TEST_WORKERS) --ignore=$(MACHINE)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-full} $(BIN)/pytest -n $(TEST_WORKERS) $(MACHINE)
 
 # Everything but the browser tests, with a few examples per property test, for a quick loop
 # while working.
-test-quick: $(VENV)/.installed
+test-quick: $(VENV)/.installed fhir-validators
 	HYPOTHESIS_PROFILE=quick APPROVAL_MACHINE_EXAMPLES=10 $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
 
 # Line coverage of pathways/ and config/ over the whole suite, workers combined.
-coverage: $(VENV)/.installed
+coverage: $(VENV)/.installed fhir-validators
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-full} $(BIN)/pytest -n $(TEST_WORKERS) \
 	  --cov --cov-report=term:skip-covered
 

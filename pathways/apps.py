@@ -10,7 +10,7 @@ class PathwaysConfig(AppConfig):
         # never changes behaviour. The admin registrations live with the editors' and the
         # problem reports' code, not in a pathways/admin.py.
         from . import history
-        from .editing import admin, notifications  # noqa: F401
+        from .editing import admin, importing, notifications  # noqa: F401
         from .operations import accounts, caching
         from .problem_reports import admin as reports_admin  # noqa: F401
 
@@ -18,3 +18,4 @@ class PathwaysConfig(AppConfig):
         accounts.connect_signals()
         caching.watch_content()
         notifications.connect_signals()
+        importing.connect()

@@ -163,11 +163,12 @@ def describe_version(record) -> str:
 
 
 def restore_parts(
-    obj: models.Model, snapshot: dict[str, Any], reason: str | None, user=None
+    obj: models.Model, snapshot: dict[str, Any], reason: str | None, user=None, approval=None
 ) -> None:
     """Makes the object's parts exactly those of the snapshot: same ids, same fields, same
     order; parts added since are deleted, parts deleted since are recreated. Each part's own
-    record names `user` when given (the proposer of an approved change)."""
+    record names `user` when given (the proposer of an approved change), and `approval`, the
+    pending change it went live through, when given."""
     for name in parts_of(type(obj)):
         if name not in snapshot:
             continue
@@ -187,9 +188,7 @@ def restore_parts(
         current = {child.pk: child for child in manager.all()}
         for pk, child in current.items():
             if pk not in wanted_ids:
-                child._change_reason = reason
-                if user is not None:
-                    child._history_user = user
+                _stamp(child, reason, user, approval)
                 child.delete()
         # An id now used by another parent's child cannot be taken back: that part is
         # recreated with a new id instead.
@@ -214,10 +213,16 @@ def restore_parts(
                 continue
             for attname, value in values.items():
                 setattr(child, attname, value)
-            child._change_reason = reason
-            if user is not None:
-                child._history_user = user
+            _stamp(child, reason, user, approval)
             child.save()
+
+
+def _stamp(obj: models.Model, reason: str | None, user, approval) -> None:
+    obj._change_reason = reason
+    if user is not None:
+        obj._history_user = user
+    if approval is not None:
+        obj._approval = approval
 
 
 def field_values(obj: models.Model) -> dict[str, Any]:

@@ -293,18 +293,17 @@ class PathwayQuerySet(PublishableQuerySet):
         return self.visible_to(user).with_has_entries(user)
 
     def for_browser(self, user=None) -> PathwayQuerySet:
-        """The pathway browser's pathway, with its notes, related pathways and policy context."""
+        """The pathway browser's pathway, with its notes and policy context."""
         return (
-            self.visible_to(user)
-            .select_related("policy_context")
-            .prefetch_related(
-                "reading_notes",
-                Prefetch(
-                    "related_pathways",
-                    queryset=Pathway.objects.visible_to(user).with_has_entries(user),
-                ),
-            )
+            self.visible_to(user).select_related("policy_context").prefetch_related("reading_notes")
         )
+
+    def related_both_ways(self, pathway: Pathway, user=None) -> PathwayQuerySet:
+        """The pathway page's related pathways: those `pathway` lists and those listing it,
+        once each, as far as `user` may see them, in the home page's order."""
+        either = Q(related_pathways=pathway.pk) | Q(pathway=pathway.pk)
+        found = self.visible_to(user).with_has_entries(user).filter(either)
+        return found.exclude(pk=pathway.pk).distinct().order_by("position", "title")
 
 
 class PathwayManager(SlugNaturalKeyManager.from_queryset(PathwayQuerySet)):

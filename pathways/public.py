@@ -19,7 +19,9 @@ reference):
   CodeSystem: `...objects.in_published_entries()`. No option only drafts use is named.
 - The glossary (search's other names, the cards' <abbr>, the offline table):
   `GlossaryTerm.objects.published()`, read by `search.load_glossary` and the page.
-- Search: `SearchableQuerySet.search` over the entries above, with that glossary.
+- Search: `SearchableQuerySet.search` over the entries above, with that glossary; across every
+  pathway (the home page): the same, for each of `Pathway.objects.public()`.
+- A pathway named in a reading note, or related: linked only if `linkable_pathways()` has it.
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ def search_glossary(version: str | None, terms=None, request=None) -> Glossary:
         return load_glossary(terms=read, compounds=compounds)
 
     return kept("glossary-names", build, version)
+
+
+def linkable_pathways() -> list[tuple[str, str]]:
+    """The (title, address) of each public pathway: those a reading note or a related pathway
+    may link to by name. A draft or a pathway without published entries is never linked."""
+    return [(p.title, p.get_absolute_url()) for p in Pathway.objects.public().only("title", "slug")]
 
 
 def options_key(pathway: Pathway) -> str:

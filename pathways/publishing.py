@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -159,6 +160,7 @@ def pending_change_of(obj: models.Model | None) -> PendingChange | None:
     content_type = ContentType.objects.get_for_model(obj)
     return (
         PendingChange.objects.pending()
+        .of_versions()
         .filter(content_type=content_type, object_id=obj.pk)
         .select_related("proposed_by")
         .first()
@@ -204,6 +206,16 @@ class ChangeKind(models.TextChoices):
     DELETE = "delete", "Deletion"
     PUBLISH = "publish", "Publishing"
     UNPUBLISH = "unpublish", "Unpublishing"
+    # A pathway's page text, whole (pathways/editing/importing.py): on the Pathway model, its
+    # own kind of change, so it waits beside a change of the pathway's fields, not merged in.
+    IMPORT = "import", "Import"
+
+
+# How a change that holds no version of one object is applied on approval, by kind: an import
+# of page text (pathways/editing/importing.py, connected from AppConfig.ready, as it is built
+# on the content models this module lies under). Called inside the approval's transaction
+# with (change, live object or None, reason); returns the object now live.
+APPLIED_BY_KIND: dict[str, Callable] = {}
 
 
 class PendingChangeQuerySet(models.QuerySet):
@@ -211,10 +223,16 @@ class PendingChangeQuerySet(models.QuerySet):
         """Changes still waiting for a publisher."""
         return self.filter(decision=Decision.PENDING)
 
+    def of_versions(self) -> PendingChangeQuerySet:
+        """Changes that hold a version of one object (all but imports, which hold page text)."""
+        return self.exclude(kind=ChangeKind.IMPORT)
+
     def for_objects(self, model: type[models.Model], ids) -> PendingChangeQuerySet:
         """Pending changes of some objects of one model (the pathway page's preview)."""
         content_type = ContentType.objects.get_for_model(model)
-        return self.pending().filter(content_type=content_type, object_id__in=list(ids))
+        return (
+            self.pending().of_versions().filter(content_type=content_type, object_id__in=list(ids))
+        )
 
     def waiting_for(self, user) -> PendingChangeQuerySet:
         """Pending changes `user` may approve: those they proposed no part of."""
@@ -272,9 +290,15 @@ class PendingChange(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id"],
-                condition=models.Q(decision="pending"),
+                condition=models.Q(decision="pending") & ~models.Q(kind="import"),
                 name="one_pending_change_per_object",
-            )
+            ),
+            # An import waits beside the pathway's other pending change, one at a time.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(decision="pending", kind="import"),
+                name="one_pending_import_per_object",
+            ),
         ]
         permissions = [("approve_pendingchange", "Can approve or reject pending changes")]
 
@@ -392,35 +416,40 @@ class PendingChange(models.Model):
                     "Nobody approves a change they wrote part of: another publisher must."
                 )
             reason = self.reason or f"{self.get_kind_display()} approved"
-            proposer = self.proposed_by
             if self.kind == ChangeKind.CREATE:
                 live = self._create(reason)
             elif self.kind == ChangeKind.DELETE:
                 self._delete(live, reason)
+            elif self.kind in APPLIED_BY_KIND:
+                live = APPLIED_BY_KIND[self.kind](self, live, reason)
             else:
-                clashes = self.conflicts(live)
-                if clashes:
-                    raise ValidationError(
-                        "The live version changed after this change was proposed (another "
-                        f"change was approved: {', '.join(sorted(clashes))}). Reject this one "
-                        "and make the change again."
-                    )
-                self._make_room(live)
-                self._set_fields(live, only=self.changed_fields())
-                live.full_clean()
-                check_references(live)
-                live._history_user = proposer
-                live._change_reason = reason
-                live._approval = self
-                if parts_of(self.model):
-                    live.save_without_historical_record()
-                    parts = {name: self.proposed["parts"][name] for name in self.changed_parts()}
-                    restore_parts(live, parts, reason, user=proposer)
-                    record_version(live)
-                else:
-                    live.save()
+                self._apply(live, reason)
             self._decide(user, Decision.APPROVED, comment)
         return live
+
+    def _apply(self, live: models.Model, reason: str) -> None:
+        clashes = self.conflicts(live)
+        if clashes:
+            raise ValidationError(
+                "The live version changed after this change was proposed (another "
+                f"change was approved: {', '.join(sorted(clashes))}). Reject this one "
+                "and make the change again."
+            )
+        proposer = self.proposed_by
+        self._make_room(live)
+        self._set_fields(live, only=self.changed_fields())
+        live.full_clean()
+        check_references(live)
+        live._history_user = proposer
+        live._change_reason = reason
+        live._approval = self
+        if parts_of(self.model):
+            live.save_without_historical_record()
+            parts = {name: self.proposed["parts"][name] for name in self.changed_parts()}
+            restore_parts(live, parts, reason, user=proposer)
+            record_version(live)
+        else:
+            live.save()
 
     def _create(self, reason: str) -> models.Model:
         obj = self.model()
@@ -542,10 +571,12 @@ def submit(
     user,
     reason: str = "",
     kind: str = ChangeKind.CHANGE,
+    base: dict | None = None,
 ) -> PendingChange:
     """The gate's one way in: keeps `proposed` for approval, as the object's pending change
     (updated, with `user` added to its proposers, when it already has one) or a new one.
-    `target` is the live object, or the model for content that does not exist yet."""
+    `target` is the live object, or the model for content that does not exist yet. `base`, the
+    version it is made from, is the live object's (`state_of`) unless given (an import's)."""
     with transaction.atomic():
         if isinstance(target, models.Model):
             live, model = target, type(target)
@@ -554,14 +585,15 @@ def submit(
         content_type = ContentType.objects.get_for_model(model)
         change = None
         if live is not None:
-            change = (
-                PendingChange.objects.select_for_update()
-                .pending()
-                .filter(content_type=content_type, object_id=live.pk)
-                .first()
-            )
+            waiting = PendingChange.objects.select_for_update().pending()
+            if kind == ChangeKind.IMPORT:
+                waiting = waiting.filter(kind=ChangeKind.IMPORT)
+            else:
+                waiting = waiting.of_versions()
+            change = waiting.filter(content_type=content_type, object_id=live.pk).first()
         if change is None:
-            base = state_of(live) if live is not None else {"fields": {}, "parts": {}}
+            if base is None:
+                base = state_of(live) if live is not None else {"fields": {}, "parts": {}}
             change = PendingChange.objects.create(
                 content_type=content_type,
                 object_id=live.pk if live is not None else None,
@@ -591,7 +623,7 @@ def submit(
 
 
 def _named(model, proposed: dict) -> str:
-    fields = proposed.get("fields", {})
+    fields = proposed.get("fields", proposed)  # an import's proposal names its title itself
     for name in ("title", "name", "label", "term", "rationale"):
         if fields.get(name):
             return f"{model._meta.verbose_name} “{fields[name]}”"

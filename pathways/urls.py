@@ -3,7 +3,7 @@ The JSON API is mounted in config/urls.py; the admin too."""
 
 from django.urls import path
 
-from .browsing import views
+from .browsing import feeds, views
 from .integration import cds_hooks, exports, fhir, fhir_server
 from .offline import views as offline
 from .operations import health
@@ -17,6 +17,7 @@ urlpatterns = [
     path("pathways/<slug:slug>/", views.pathway_browser, name="browser"),
     path("pathways/<slug:slug>/checklist/", views.pathway_checklist, name="checklist"),
     path("pathways/<slug:slug>/changes/", views.pathway_changes, name="changes"),
+    path("pathways/<slug:slug>/changes/feed/", feeds.pathway_changes_feed, name="changes_feed"),
     path("documents/<slug:slug>/", views.document_detail, name="document"),
     # Other systems: the same entries as a spreadsheet (the JSON API is under /api/).
     path("pathways/<slug:slug>/export.csv", exports.export_csv, name="export_csv"),
@@ -28,11 +29,18 @@ urlpatterns = [
         {"resource_type": "CodeSystem", "resource_id": fhir.CODE_SYSTEM_ID},
         name="fhir_code_system",
     ),
+    path(
+        "fhir/Library/<str:resource_id>",
+        fhir_server.read,
+        {"resource_type": "Library"},
+        name="fhir_library",
+    ),
     path("fhir/<str:resource_type>/<str:resource_id>/$apply", fhir_server.apply, name="fhir_apply"),
     path("fhir/<str:resource_type>/<str:resource_id>", fhir_server.read, name="fhir_read"),
     path("fhir/<str:resource_type>", fhir_server.search, name="fhir_search"),
     path("cds-services", cds_hooks.discovery, name="cds_discovery"),
     path("cds-services/<str:service_id>", cds_hooks.service, name="cds_service"),
+    path("cds-services/<str:service_id>/feedback", cds_hooks.feedback, name="cds_feedback"),
     # Readers' problem reports.
     path(
         "pathways/<slug:slug>/entries/<int:number>/report/",

@@ -2,10 +2,17 @@
 
     .venv/bin/python scripts/docs_screenshots.py http://127.0.0.1:8000
 
-The phone page after entering an age, the pathway in one picture at 375 and 1280 px, and the
+The phone page after entering an age, the pathway in one picture at 375 and 1280 px, the
 printed visit checklist's first page: its picture, then the first rationales (page.pdf, then
-pdftoppm)."""
+pdftoppm), and the admin's import of a pathway's page text: its word diff and its preview.
+The import needs an editor's sign-in, from DOCS_EDITOR and DOCS_EDITOR_PASSWORD (without them
+it is left out):
 
+    DOCS_EDITOR_PASSWORD=... .venv/bin/python manage.py createstaff --editor docs \
+        --password-from-env DOCS_EDITOR_PASSWORD
+    DOCS_EDITOR=docs DOCS_EDITOR_PASSWORD=... .venv/bin/python scripts/docs_screenshots.py URL"""
+
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,6 +32,9 @@ def main(server: str) -> None:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
+        if os.environ.get("DOCS_IMPORT_ONLY"):  # the import's pictures alone
+            import_preview(browser, server.rstrip("/"))
+            return
         phone = browser.new_page(viewport={"width": 375, "height": 812})
         phone.goto(pathway)
         phone.get_by_label("Child's age").fill("10 weeks")
@@ -59,7 +69,33 @@ def main(server: str) -> None:
                 ],
                 check=True,
             )
+        if os.environ.get("DOCS_EDITOR"):
+            import_preview(browser, server.rstrip("/"))
         browser.close()
+
+
+def import_preview(browser, server: str) -> None:
+    """The import of seed 000 with a typo corrected and an entry left out, previewed over the
+    live pathway: the word diff per entry, and the cards as practitioners will see them."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/admin/login/")
+    page.get_by_label("Username").fill(os.environ["DOCS_EDITOR"])
+    page.get_by_label("Password").fill(os.environ["DOCS_EDITOR_PASSWORD"])
+    page.get_by_role("button", name="Log in").click()
+    seed = (ROOT / "tests" / "data" / "000_daf425ab71d75f66.txt").read_text(encoding="utf-8")
+    text = seed.replace("admisisons", "admissions").replace(
+        "Discharge home notification to GP and HV.\n\n", ""
+    )
+    page.goto(f"{server}/admin/pathways/pathway/import-text/")
+    page.get_by_label("Page text").fill(text)
+    page.get_by_label("Pathway slug").fill("infant-mental-health")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="What changes in")).to_be_visible()
+    page.locator(".import-text__diff").screenshot(path=IMAGES / "import-diff.png")
+    cards = page.locator(".import-text__cards")
+    box = cards.bounding_box()  # the first cards: the rest look the same
+    clip = {**box, "height": min(box["height"], 700)}
+    page.screenshot(path=IMAGES / "import-preview.png", clip=clip, full_page=True)
 
 
 if __name__ == "__main__":

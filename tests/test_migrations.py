@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from .conftest import FIXTURES
@@ -102,5 +102,29 @@ def test_a_database_of_the_last_release_migrates_and_loses_nothing(django_user_m
         assert by_pk[decided.pk].decision == "approved"
         assert by_pk[older.pk].decision == "withdrawn"
         assert "replaces it" in by_pk[older.pk].comment
+        # 0019: an import of a pathway's page text waits beside the pathway's own pending
+        # change (one of each); a second change of either kind is still refused.
+        Pathway = new.get_model("pathways", "Pathway")
+        pathway_type = new.get_model("contenttypes", "ContentType").objects.get(
+            app_label="pathways", model="pathway"
+        )
+        pathway = Pathway.objects.get(slug="infant-mental-health")
+
+        def waiting(kind):
+            return PendingChange.objects.create(
+                content_type_id=pathway_type.pk,
+                object_id=pathway.pk,
+                object_repr=kind,
+                kind=kind,
+                base={"page": None},
+                proposed={"text": kind},
+                proposed_by_id=editor.pk,
+            )
+
+        waiting("change")
+        waiting("import")
+        for kind in ("change", "import"):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                waiting(kind)
     finally:
         migrate(latest)

@@ -24,6 +24,7 @@ from pathways.models import (
 from pathways.search import entry_words
 
 from .conftest import HTMX, IMH_URL
+from .integration.test_fhir import entry_like
 from .offline.test_cards import tables as offline_tables
 
 API_ENTRIES = "/api/pathways/infant-mental-health/entries/"
@@ -123,7 +124,7 @@ def test_fhir_and_cds_cards_show_no_draft_through_a_reference(client, settings, 
     body = {
         "hook": "patient-view",
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-        "context": {"patientId": "child-1"},
+        "context": {"userId": "Practitioner/hv-1", "patientId": "child-1"},
         "prefetch": {
             "patient": {"resourceType": "Patient", "id": "child-1", "birthDate": born.isoformat()}
         },
@@ -140,6 +141,9 @@ def test_fhir_names_no_draft_related_pathway(client, imh):
         return {a["display"] for a in artifacts if a["label"] == "Related pathway"}
 
     related = imh.related_pathways.get()
+    # Only a pathway with a page has a plan to link to: give the related one a published entry.
+    source = imh.entries.get(position=10)
+    entry_like(source, related, 10, "A published entry.", status=Status.PUBLISHED)
     assert related_named() == {related.title}
     related.status = Status.DRAFT
     related.save()

@@ -6,6 +6,7 @@ that was published at that moment. Edits to drafts are never listed."""
 from __future__ import annotations
 
 import bisect
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,6 +62,13 @@ class Change:
     details: tuple[Detail, ...] = field(default=())
     url: str | None = None
     approval: Approval | None = None
+
+    @property
+    def anchor(self) -> str:
+        """Its id on the "What changed" page (a feed links to it): the same for the same
+        change however many come after it."""
+        said = f"{self.when.isoformat()}\n{self.text}".encode()
+        return "change-" + hashlib.sha256(said).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import hashlib
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import caches
@@ -35,11 +36,12 @@ from ..models import (
 from ..offline import rules as offline_rules
 from ..operations.caching import PAGES_CACHE, content_version, kept
 from ..operations.http_caching import shared_when_anonymous
-from ..public import options_key, search_glossary
+from ..public import linkable_pathways, options_key, search_glossary
 from ..publishing import with_pending_versions
 from ..search import mark_matches
 from ..templatetags.pathways import Abbreviations
 from .changes import published_changes
+from .home import search_pathways
 from .timeline import build_timeline, draw, draw_lanes, linked
 
 BROWSER = "pathways/pathway_browser.html"
@@ -68,8 +70,10 @@ def render_page_or_partial(
 @require_safe
 @shared_when_anonymous
 def home(request: HttpRequest) -> HttpResponse:
+    """The pathways, and with `q` what each published one holds that matches it."""
     pathways = Pathway.objects.for_home(request.user)
-    return render(request, "pathways/home.html", {"pathways": pathways})
+    context = {"pathways": pathways, **search_pathways(request.GET)}
+    return render(request, "pathways/home.html", context)
 
 
 def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
@@ -351,6 +355,10 @@ class PathwayPage:
             # is shown.
             "timeline_figure": lambda: self.timeline_figure({e.number for e in entries}),
             "pathway": pathway,
+            # The published pathways its notes may name, read only where a note is rendered.
+            "pathway_names": lambda: self.other_pathways,
+            # Read only where the related pathways are rendered (not kept as a fragment).
+            "related_pathways": self.related_pathways,
             "preview": self.preview,
             "filter": filters,
             # As text: the template writes them as they are (no number formatting per request).
@@ -374,6 +382,18 @@ class PathwayPage:
             **self.form_context(),
             **self.links(),
         }
+
+    @cached_property
+    def other_pathways(self) -> list[tuple[str, str]]:
+        """The other pathways a reading note may link to by name, for this content version."""
+        names = self.kept("pathway-names", linkable_pathways)
+        own = self.pathway.get_absolute_url()
+        return [(title, url) for title, url in names if url != own]
+
+    def related_pathways(self) -> list[Pathway]:
+        """Its related pathways, both ways, for this content version."""
+        related = Pathway.objects.related_both_ways(self.pathway, self.request.user)
+        return self.kept(f"related:{self.pathway.pk}", lambda: list(related))
 
     def form_context(self) -> dict:
         """What was typed in each text field, and its errors, as the form's fields show them."""

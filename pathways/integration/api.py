@@ -20,7 +20,7 @@ from ..ages import ChildAge
 from ..filters import PARAMETER_LIMITS, PARAMETERS, EntryFilter, canonical_query
 from ..models import AgeRange, Entry, Pathway
 from ..public import filter_entries, public_entries, public_pathway
-from .fhir import FHIR_CONTENT_TYPE, plan_definition
+from .fhir import fhir_response, plan_definition
 from .fhir_server import FhirError, error_response
 
 
@@ -436,5 +436,4 @@ def pathway_fhir(request: HttpRequest, slug: str):
     except Http404:
         # A FHIR client reads a FHIR error, as everywhere under /fhir/.
         return error_response(FhirError(404, "not-found", f"There is no pathway {slug!r}."))
-    resource = plan_definition(found, list(public_entries(found)))
-    return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)
+    return fhir_response(plan_definition(found))

@@ -18,9 +18,8 @@ import logging
 import re
 import urllib.error
 import urllib.request
-import uuid
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -39,17 +38,16 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ..ages import APPLIES_AT
-from ..models import Entry, Pathway
+from ..models import Pathway
 from ..public import filter_entries, public_pathway
+from .cds_cards import card
+from .cql import GESTATION_AT_BIRTH, LOINC
 from .fhir import absolute_url
 from .models import IssuerKeySet, UsedJwt
 
 logger = logging.getLogger("pathways.cds_hooks")
 
 HOOK = "patient-view"
-LOINC = "http://loinc.org"
-GESTATION_AT_BIRTH = "76516-4"
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "gestation": f"Observation?patient={{{{context.patientId}}}}&code={LOINC}|{GESTATION_AT_BIRTH}",
@@ -78,14 +76,19 @@ MAX_ID_LENGTH = 255
 KEY_FETCH_INTERVAL_SECONDS = 60
 KEY_SET_LIFETIME_SECONDS = 5 * 60
 MAX_JWKS_BYTES = 100_000
-SUMMARY_LIMIT = 140
 # Born at 37 weeks or later is at term: there is nothing to correct for.
 TERM_DAYS = 37 * 7
 # The most we read from an EHR's FHIR server for one resource: a Patient is a few kilobytes.
 MAX_FHIR_RESPONSE_BYTES = 1_000_000
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+UUID_TEXT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
+# FHIR's instant: a date and time to the second or finer, with its time zone.
+INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})", re.IGNORECASE
+)
 
 
 class CdsError(Exception):
@@ -166,27 +169,58 @@ def service(request: HttpRequest, service_id: str) -> HttpResponse:
     caller: dict[str, object] = {}
     try:
         authenticate(request, service_id, caller)
-        try:
-            pathway = public_pathway(service_id)
-        except Http404:
-            raise CdsError(404, f"There is no CDS service {service_id!r}.") from None
+        pathway = service_pathway(service_id)
         hook_request = read_request(request)
         born, gestation_days = child_details(hook_request)
-        return answer(request, {"cards": cards(pathway, born, gestation_days)})
+        found = cards(pathway, born, gestation_days, hook_request["hookInstance"])
+        return answer(request, {"cards": found})
     except CdsError as error:
-        # The reason and who asked, never the token: a logged token could be replayed.
-        logger.warning(
-            "CDS Hooks: refused a call to %s with %s: %s (issuer %s, kid %s)",
-            shown(service_id),
-            error.status,
-            error.message,
-            shown(caller.get("issuer")),
-            shown(caller.get("kid")),
-        )
-        response = answer(request, {"error": error.message}, status=error.status)
-        if error.status == 401:
-            response["WWW-Authenticate"] = 'Bearer realm="cds-services"'
-        return response
+        return refusal(request, service_id, caller, error)
+
+
+@csrf_exempt
+@require_http_methods(["POST", "OPTIONS"])
+def feedback(request: HttpRequest, service_id: str) -> HttpResponse:
+    """What the practitioner did with our cards (CDS Hooks 2.0, "Feedback"): checked, and
+    logged as one JSON line on the `pathways.cds_hooks` logger (no model holds it)."""
+    if request.method == "OPTIONS":
+        return preflight(request)
+    caller: dict[str, object] = {}
+    try:
+        feedback_url = absolute_url(reverse("pathways:cds_feedback", args=[service_id]))
+        authenticate(request, service_id, caller, also_audience=feedback_url)
+        service_pathway(service_id)
+        items = read_feedback(read_json(request))
+    except CdsError as error:
+        return refusal(request, service_id, caller, error)
+    for item in items:
+        record = {"service": service_id, "issuer": caller.get("issuer"), **item}
+        logger.info("CDS Hooks feedback: %s", json.dumps(record, sort_keys=True))
+    return answer(request, {"received": len(items)})
+
+
+def service_pathway(service_id: str) -> Pathway:
+    try:
+        return public_pathway(service_id)
+    except Http404:
+        raise CdsError(404, f"There is no CDS service {service_id!r}.") from None
+
+
+def refusal(request: HttpRequest, service_id: str, caller: dict, error: CdsError) -> HttpResponse:
+    """The JSON error for a refused call, logged with the reason and who asked, never the
+    token: a logged token could be replayed."""
+    logger.warning(
+        "CDS Hooks: refused a call to %s with %s: %s (issuer %s, kid %s)",
+        shown(service_id),
+        error.status,
+        error.message,
+        shown(caller.get("issuer")),
+        shown(caller.get("kid")),
+    )
+    response = answer(request, {"error": error.message}, status=error.status)
+    if error.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="cds-services"'
+    return response
 
 
 def shown(value: object) -> str:
@@ -194,7 +228,8 @@ def shown(value: object) -> str:
     return "unknown" if value is None else repr(value)[:100]
 
 
-def read_request(request: HttpRequest) -> dict:
+def read_json(request: HttpRequest) -> dict:
+    """The request's body, a JSON object."""
     try:
         data = json.loads(request.body)
     except RequestDataTooBig:
@@ -205,14 +240,26 @@ def read_request(request: HttpRequest) -> dict:
         raise CdsError(400, "The request body is not JSON.") from None
     if not isinstance(data, dict):
         raise CdsError(400, "The request body must be a JSON object.")
+    return data
+
+
+def read_request(request: HttpRequest) -> dict:
+    """A patient-view request by the specification's rules ("HTTP Request", "patient-view")."""
+    data = read_json(request)
     if data.get("hook") != HOOK:
         raise CdsError(400, f'This service answers the "{HOOK}" hook only.')
-    if not isinstance(data.get("hookInstance"), str) or not data["hookInstance"]:
+    instance = data.get("hookInstance")
+    if instance in (None, ""):
         raise CdsError(400, "The request has no hookInstance.")
-    if not isinstance(data.get("context"), dict):
+    if not isinstance(instance, str) or not UUID_TEXT.fullmatch(instance):
+        raise CdsError(400, "The request's hookInstance must be a UUID.")
+    context = data.get("context")
+    if not isinstance(context, dict):
         raise CdsError(400, "The request has no context object.")
-    if data.get("fhirAuthorization") is not None and data.get("fhirServer") is None:
-        raise CdsError(400, "fhirAuthorization is given without a fhirServer.")
+    for name in ("userId", "patientId"):
+        if not isinstance(context.get(name), str) or not context[name]:
+            raise CdsError(400, f"The patient-view context has no {name}.")
+    check_fhir_authorization(data)
     prefetch = data.get("prefetch", {})
     if prefetch is None:
         prefetch = {}
@@ -222,13 +269,102 @@ def read_request(request: HttpRequest) -> dict:
     return data
 
 
+# The specification's fhirAuthorization: an OAuth 2.0 access token for fhirServer.
+FHIR_AUTHORIZATION_FIELDS = {
+    "access_token": str,
+    "token_type": str,
+    "expires_in": int,
+    "scope": str,
+    "subject": str,
+}
+
+
+def check_fhir_authorization(data: dict) -> None:
+    """fhirAuthorization, when given, comes with the fhirServer it is for and has the fields
+    the specification requires."""
+    authorization = data.get("fhirAuthorization")
+    if authorization is None:
+        return
+    if data.get("fhirServer") is None:
+        raise CdsError(400, "fhirAuthorization is given without a fhirServer.")
+    if not isinstance(authorization, dict):
+        raise CdsError(400, "fhirAuthorization must be a JSON object.")
+    for name, kind in FHIR_AUTHORIZATION_FIELDS.items():
+        value = authorization.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool) or value == "":
+            raise CdsError(400, f"fhirAuthorization has no {name}.")
+    if authorization["token_type"] != "Bearer":
+        raise CdsError(400, 'fhirAuthorization.token_type must be "Bearer".')
+
+
+def read_feedback(data: dict) -> list[dict]:
+    """The feedback entries of a feedback request ("Feedback" in the specification), as they
+    are logged: the override's coded reason, but of its free-text comment only whether there
+    is one (a practitioner may write about the child there)."""
+    entries = data.get("feedback")
+    if not isinstance(entries, list) or not entries:
+        raise CdsError(400, "The request has no feedback array.")
+    return [read_feedback_entry(entry, number) for number, entry in enumerate(entries)]
+
+
+def is_instant(value) -> bool:
+    if not isinstance(value, str) or not INSTANT.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def read_feedback_entry(entry, number: int) -> dict:
+    where = f"feedback[{number}]"
+    if not isinstance(entry, dict):
+        raise CdsError(400, f"{where} must be a JSON object.")
+    card, outcome = entry.get("card"), entry.get("outcome")
+    if not isinstance(card, str) or not UUID_TEXT.fullmatch(card):
+        raise CdsError(400, f"{where}.card must be the uuid of one of our cards.")
+    if outcome not in ("accepted", "overridden"):
+        raise CdsError(400, f'{where}.outcome must be "accepted" or "overridden".')
+    if not is_instant(entry.get("outcomeTimestamp")):
+        raise CdsError(400, f"{where}.outcomeTimestamp must be an ISO 8601 date and time.")
+    accepted = entry.get("acceptedSuggestions", [])
+    if not isinstance(accepted, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("id"), str) for s in accepted
+    ):
+        raise CdsError(400, f"{where}.acceptedSuggestions must be a list of {{id}} objects.")
+    reason = entry.get("overrideReason")
+    if reason is not None and (outcome != "overridden" or not isinstance(reason, dict)):
+        raise CdsError(400, f"{where}.overrideReason is an object, for an overridden card only.")
+    reason = reason or {}
+    coding = reason.get("reason")
+    if coding is not None and not isinstance(coding, dict):
+        raise CdsError(400, f"{where}.overrideReason.reason must be a Coding.")
+    comment = reason.get("userComment")
+    if comment is not None and not isinstance(comment, str):
+        raise CdsError(400, f"{where}.overrideReason.userComment must be a string.")
+    return {
+        "card": card.lower(),
+        "outcome": outcome,
+        "outcomeTimestamp": entry["outcomeTimestamp"],
+        "acceptedSuggestions": len(accepted),
+        "overrideReason": {k: str(coding.get(k))[:100] for k in ("system", "code") if k in coding}
+        if coding
+        else None,
+        "userComment": comment is not None,
+    }
+
+
 # Security: the caller's JWT. Everything that can be checked without a key is checked first,
 # so a caller without a trusted key can never make us fetch one.
 
 
-def authenticate(request: HttpRequest, service_id: str, caller: dict | None = None) -> dict | None:
+def authenticate(
+    request: HttpRequest, service_id: str, caller: dict | None = None, also_audience: str = ""
+) -> dict | None:
     """The verified claims of the caller's JWT, or None for an unsigned call where allowed.
-    `caller` is given the JWT's issuer and kid as soon as they are read, for the log."""
+    `caller` is given the JWT's issuer and kid as soon as they are read, for the log. The JWT's
+    aud is the service's URL, or `also_audience` (the feedback endpoint's own URL) if given."""
     # PyJWT loads OpenSSL's bindings, a fifth of a second: only calls to the service need
     # it, not every worker as it starts.
     import jwt
@@ -257,7 +393,8 @@ def authenticate(request: HttpRequest, service_id: str, caller: dict | None = No
         raise CdsError(401, "The JWT is not signed with a public-key algorithm.")
     if not isinstance(key_id, str) or not 0 < len(key_id) <= MAX_ID_LENGTH:
         raise CdsError(401, "The JWT header has no kid naming the key that signed it.")
-    audience = absolute_url(reverse("pathways:cds_service", args=[service_id]))
+    audience = [absolute_url(reverse("pathways:cds_service", args=[service_id]))]
+    audience += [also_audience] if also_audience else []
     expected = {"audience": audience, "issuer": issuer, "leeway": CLOCK_LEEWAY_SECONDS}
     required = {"require": ["iss", "aud", "exp", "iat", "jti"]}
     # PyJWT checks no claim of an unverified JWT unless asked for each.
@@ -584,7 +721,7 @@ def applicable(pathway: Pathway, born: date, gestation: int | None):
     return filter_entries(pathway, params), note
 
 
-def cards(pathway: Pathway, born: date, gestation: int | None) -> list[dict]:
+def cards(pathway: Pathway, born: date, gestation: int | None, hook_instance: str) -> list[dict]:
     filterset, note = applicable(pathway, born, gestation)
     problems = filterset.form.errors.as_data()
     if "dob" in problems:
@@ -595,61 +732,4 @@ def cards(pathway: Pathway, born: date, gestation: int | None) -> list[dict]:
     entries = list(filterset.qs)
     if child_age is None or not entries:
         return []
-    return [card(pathway, filterset, child_age, entries, note)]
-
-
-def markdown(text: str) -> str:
-    """Content as literal text in markdown: no character of it starts formatting."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def summary(pathway: Pathway, count: int, child_age) -> str:
-    rationales = "rationale applies" if count == 1 else "rationales apply"
-    age = child_age.actual_in_words
-    if child_age.is_corrected:
-        corrected = "not yet due" if child_age.before_due_date else child_age.in_words
-        age = f"{age} (corrected age {corrected})"
-    text = f"{count} {pathway.title} {rationales} at {age}"
-    if len(text) >= SUMMARY_LIMIT:
-        text = f"{count} {rationales} at {age}"
-    return text[: SUMMARY_LIMIT - 1]
-
-
-def card(pathway: Pathway, filterset, child_age, entries: list[Entry], note) -> dict:
-    lines = [markdown(sentence) for sentence in child_age.sentences()]
-    if note:
-        lines.append(markdown(note))
-    lines.append("")
-    for entry in entries:
-        band = entry.age_band
-        facts = [band.label, entry.service.name]
-        if entry.tag:
-            facts.append(entry.tag.name)
-        applies_at = child_age.applies_at(band.start_days, band.end_days)
-        if applies_at:
-            facts.append(f"applies at {APPLIES_AT[applies_at]}")
-        lines.append(f"- **{markdown(entry.rationale)}** ({markdown('; '.join(facts))})")
-        if entry.criteria:
-            lines.append(f"  {markdown(entry.criteria)}")
-    overdue = pathway.is_review_overdue
-    if overdue:
-        due = f"{pathway.next_review_due.day} {pathway.next_review_due:%B %Y}"
-        lines += ["", f"This pathway's review was due on {due}: check it against current practice."]
-    page = pathway.get_absolute_url()
-    query = {"dob": filterset.data["dob"]}
-    if "born_at_weeks" in filterset.data:
-        query["born_at_weeks"] = filterset.data["born_at_weeks"]
-    return {
-        "uuid": str(uuid.uuid4()),
-        "summary": summary(pathway, len(entries), child_age),
-        "detail": "\n".join(lines),
-        "indicator": "warning" if overdue else "info",
-        "source": {"label": f"Pathway Navigator: {pathway.title}", "url": absolute_url(page)},
-        "links": [
-            {
-                "label": f"{pathway.title}: what applies to this child",
-                "url": absolute_url(f"{page}?{urlencode(query)}"),
-                "type": "absolute",
-            }
-        ],
-    }
+    return [card(pathway, filterset, entries, note, hook_instance)]

@@ -1,10 +1,15 @@
-"""A pathway as an HL7 FHIR R4 PlanDefinition following the CPG-on-FHIR computable plan
-profile (cpg-computableplandefinition), and the CodeSystem of our stages, tags and services.
+"""A pathway as an HL7 FHIR R4 PlanDefinition of the CPG-on-FHIR guide (2.0.0: its shareable
+and computable plan definition profiles), the Library holding the CQL its conditions name,
+and the CodeSystem of our stages, tags and services. `plan_definition(pathway)`,
+`library(pathway)` and `code_system()` are plain functions: the views serve what they build.
 
-The age an action is for is the child's age, stated twice in a way software can read: the plan
-has a `useContext` of type age, and every action with an age has an applicability condition in
-CQL, `AgeInDays() >= 42 and AgeInDays() < 365`, where AgeInDays() is the patient's age. The
-same range is kept as `timingRange`, inclusive days from birth, for readers that only show it.
+The age an action is for is the child's age, stated three ways software can read: the plan
+has a `useContext` of type age; every action with an age has an applicability condition in
+CQL naming a definition of the Library (`"Aged 6 weeks - 1 year"`: any of the ages the
+pathway is read at, the actual age and, for a baby born early, the corrected age, is within
+the range; pathways/integration/cql.py); and the same range is the action's `timingRange`,
+inclusive days from the patient's birth date (a reader without a CQL engine compares the
+child's actual age and, when corrected, the corrected age with it).
 
 An action is nested only under a parent whose age range contains its own, so a FHIR engine
 that applies a parent's condition before its children's never hides an entry. An entry whose
@@ -18,24 +23,50 @@ only: 6 months is 182.625 days, rounded to 183).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Max
+from django.http import HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils.html import format_html, format_html_join
 
 from ..models import AgeRange, Entry, Pathway, Service, Stage, Status, Tag
+from ..public import public_entries
+from . import cql
 
 FHIR_CONTENT_TYPE = "application/fhir+json; fhirVersion=4.0"
 UCUM = "http://unitsofmeasure.org"
 PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 USAGE_CONTEXT_TYPE = "http://terminology.hl7.org/CodeSystem/usage-context-type"
+LIBRARY_TYPE = "http://terminology.hl7.org/CodeSystem/library-type"
 CPG = "http://hl7.org/fhir/uv/cpg/StructureDefinition"
-PROFILE = f"{CPG}/cpg-computableplandefinition"
-CQL_EXPRESSION = "text/cql-expression"
+# The CPG-on-FHIR release whose profiles we claim (docs/integration.md says why these).
+CPG_VERSION = "2.0.0"
+PLAN_PROFILES = [
+    f"{CPG}/cpg-shareableplandefinition|{CPG_VERSION}",
+    f"{CPG}/cpg-computableplandefinition|{CPG_VERSION}",
+]
+LIBRARY_PROFILES = [
+    f"{CPG}/cpg-shareablelibrary|{CPG_VERSION}",
+    f"{CPG}/cpg-computablelibrary|{CPG_VERSION}",
+]
+CODE_SYSTEM_PROFILES = ["http://hl7.org/fhir/StructureDefinition/shareablecodesystem|4.0.1"]
+# What CPG's knowledge extensions say of the plan and its library: shareable (canonical URL,
+# version, publisher, description) and computable (structured, its logic in CQL), at the
+# structured level (CQL source, not the compiled ELM an engine executes).
+KNOWLEDGE_EXTENSIONS = [
+    {"url": f"{CPG}/cpg-knowledgeCapability", "valueCode": "shareable"},
+    {"url": f"{CPG}/cpg-knowledgeCapability", "valueCode": "computable"},
+    {"url": f"{CPG}/cpg-knowledgeRepresentationLevel", "valueCode": "structured"},
+]
+# An R4 Expression language (its value set allows text/cql, text/fhirpath and
+# application/x-fhir-query): the expression is a definition of the plan's Library.
+CQL = "text/cql"
+XHTML = "http://www.w3.org/1999/xhtml"
 PUBLISHER = "Pathway Navigator"
 CODE_SYSTEM_ID = "pathway-navigator"
 # What publishing means to a FHIR reader: a published pathway is in use, a draft is not yet.
@@ -57,6 +88,11 @@ def plan_definition_url(pathway: Pathway) -> str:
     return absolute_url(reverse("api:pathway_fhir", args=[pathway.slug]))
 
 
+def library_url(pathway: Pathway) -> str:
+    """The canonical URL of a pathway's Library, where it is also served."""
+    return absolute_url(reverse("pathways:fhir_library", args=[pathway.slug]))
+
+
 # Codes: each kind of thing its own prefix, so a stage and a tag can never share a code.
 
 
@@ -76,12 +112,6 @@ def coding(code: str, display: str) -> dict:
     return {"system": code_system_url(), "code": code, "display": display}
 
 
-# FHIR has no element for "overdue" or for a review never recorded: two extensions of ours,
-# named under the site's own address, say them.
-REVIEW_OVERDUE = "/fhir/StructureDefinition/review-overdue"
-REVIEW_STATUS = "/fhir/StructureDefinition/review-status"
-
-
 def days(value: int) -> dict:
     """A quantity of whole days, as UCUM writes it."""
     return {"value": value, "unit": "day" if value == 1 else "days", "system": UCUM, "code": "d"}
@@ -93,14 +123,14 @@ def age_range(age_range: AgeRange) -> dict:
 
 
 def age_condition(age_range: AgeRange) -> dict:
-    """The applicability condition saying the child's age is within the range."""
-    start, end = age_range.start_days, age_range.end_days
+    """The applicability condition saying the child's age (actual, or corrected when
+    corrected) is within the range: the Library's definition for the range."""
     return {
         "kind": "applicability",
         "expression": {
             "description": f"The child is aged {age_range.label}",
-            "language": CQL_EXPRESSION,
-            "expression": f"AgeInDays() >= {start} and AgeInDays() < {end}",
+            "language": CQL,
+            "expression": cql.quoted(cql.range_define(age_range)),
         },
     }
 
@@ -207,38 +237,102 @@ def pathway_actions(entries: list[Entry]) -> list[dict]:
     return actions
 
 
-def content_version(actions: list[dict], pathway: Pathway) -> str:
-    """A version that changes exactly when what the plan says changes: a digest of it, the
-    same wherever the site is served from."""
-    content = json.dumps([pathway.title, pathway.summary, actions], sort_keys=True)
-    content = content.replace(settings.SITE_URL, "")
-    return hashlib.sha256(content.encode()).hexdigest()[:12]
+def age_ranges(entries: list[Entry]) -> list[AgeRange]:
+    """The age ranges the actions' conditions use, in page order: stages and age bands."""
+    ranges: list[AgeRange] = []
+    for entry in entries:
+        ranges += [entry.stage, entry.age_band]
+    return ranges
 
 
-def pathway_age_range(entries: list[Entry]) -> tuple[int, int]:
-    return (
-        min(entry.age_band.start_days for entry in entries),
-        max(entry.age_band.end_days for entry in entries),
+class Knowledge:
+    """What a pathway's PlanDefinition and Library are made of: the actions, the CQL and the
+    version they share. `entries` in page order with interventions prefetched (by default the
+    pathway's public entries), at least one: a pathway without entries has no page and no
+    plan."""
+
+    def __init__(self, pathway: Pathway, entries: list[Entry] | None = None):
+        self.pathway = pathway
+        self.entries = list(public_entries(pathway)) if entries is None else entries
+        self.actions = pathway_actions(self.entries)
+        self.ranges = age_ranges(self.entries)
+        self.name = computable_name(pathway.title)
+        self.version = self.content_version()
+        self.cql = cql.cql_text(self.name, self.version, self.ranges)
+
+    def content_version(self) -> str:
+        """A version that changes exactly when what the plan or its logic says changes: a
+        digest of them, the same wherever the site is served from."""
+        logic = cql.cql_text(self.name, "", self.ranges)
+        content = [self.pathway.title, self.pathway.summary, self.actions, logic]
+        text = json.dumps(content, sort_keys=True).replace(settings.SITE_URL, "")
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def age_span(self) -> tuple[int, int]:
+        return (
+            min(entry.age_band.start_days for entry in self.entries),
+            max(entry.age_band.end_days for entry in self.entries),
+        )
+
+    def description(self) -> str:
+        start, end = self.age_span()
+        return self.pathway.summary or (
+            f"What the {self.pathway.title} pathway says to do for a child aged "
+            f"{start} to {end - 1} days, stage by stage, and which service does it."
+        )
+
+
+def last_changed(pathway: Pathway) -> str | None:
+    """PlanDefinition.date: when the pathway or one of its published entries last changed,
+    from their history (an entry's version records its interventions)."""
+    history = [
+        Pathway.history.filter(id=pathway.pk),
+        Entry.history.filter(pathway_id=pathway.pk, status=Status.PUBLISHED),
+    ]
+    dates = [records.aggregate(latest=Max("history_date"))["latest"] for records in history]
+    dates = [date for date in dates if date is not None]
+    return max(dates).isoformat(timespec="seconds") if dates else None
+
+
+def narrative(title: str, paragraphs: list[str], items: list[tuple[str, str]]) -> dict:
+    """A generated Narrative: the title, paragraphs, then items (bold, then plain text)."""
+    listed = format_html_join("", "<li><b>{}</b> {}</li>", items)
+    div = format_html(
+        '<div xmlns="{}"><p><b>{}</b></p>{}{}</div>',
+        XHTML,
+        title,
+        format_html_join("", "<p>{}</p>", ((text,) for text in paragraphs)),
+        format_html("<ul>{}</ul>", listed) if items else "",
     )
+    return {"status": "generated", "div": str(div)}
 
 
-def plan_definition(pathway: Pathway, entries: list[Entry]) -> dict:
-    """The PlanDefinition of `pathway` with `entries` (in page order, interventions prefetched,
-    at least one: a pathway without entries has no page and no plan)."""
-    actions = pathway_actions(entries)
-    start, end = pathway_age_range(entries)
+def plan_narrative(knowledge: Knowledge) -> dict:
+    pathway = knowledge.pathway
+    items = [
+        (entry.rationale, f"({entry.age_band.label}; {entry.service.name})")
+        for entry in knowledge.entries
+    ]
+    paragraphs = [
+        knowledge.description(),
+        "Ages are the child's age from birth; below the second birthday a baby born from "
+        "22+0 to 36+6 weeks is also read at the corrected age (the Library's CQL).",
+        pathway.review_status,
+    ]
+    return narrative(pathway.title, paragraphs, items)
+
+
+def plan_definition(pathway: Pathway, entries: list[Entry] | None = None) -> dict:
+    """The PlanDefinition of `pathway` (see Knowledge for `entries`)."""
+    knowledge = Knowledge(pathway, entries)
+    start, end = knowledge.age_span()
     resource: dict = {
         "resourceType": "PlanDefinition",
         "id": pathway.slug,
-        "meta": {"profile": [PROFILE]},
-        "extension": [
-            {"url": f"{CPG}/cpg-knowledgeCapability", "valueCode": "computable"},
-            {"url": f"{CPG}/cpg-knowledgeRepresentationLevel", "valueCode": "structured"},
-        ],
-        "url": plan_definition_url(pathway),
-        "version": content_version(actions, pathway),
-        "name": computable_name(pathway.title),
-        "title": pathway.title,
+        "meta": {"profile": PLAN_PROFILES},
+        "text": plan_narrative(knowledge),
+        "extension": KNOWLEDGE_EXTENSIONS,
+        **canonical_metadata(knowledge, plan_definition_url(pathway)),
         "type": {
             "coding": [
                 {
@@ -248,14 +342,6 @@ def plan_definition(pathway: Pathway, entries: list[Entry]) -> dict:
                 }
             ]
         },
-        "status": FHIR_STATUS.get(pathway.status, "unknown"),
-        "experimental": False,
-        "publisher": PUBLISHER,
-        "description": pathway.summary
-        or (
-            f"What the {pathway.title} pathway says to do for a child aged "
-            f"{start} to {end - 1} days, stage by stage, and which service does it."
-        ),
         "useContext": [
             {
                 "code": {"system": USAGE_CONTEXT_TYPE, "code": "age", "display": "Age Range"},
@@ -263,18 +349,68 @@ def plan_definition(pathway: Pathway, entries: list[Entry]) -> dict:
             }
         ],
     }
-    resource["extension"] = [
-        {"url": absolute_url(REVIEW_STATUS), "valueString": pathway.review_status},
-        {"url": absolute_url(REVIEW_OVERDUE), "valueBoolean": pathway.is_review_overdue},
-    ]
     resource.update(reading_and_review(pathway))
     resource["relatedArtifact"] = related_artifacts(pathway)
-    resource["action"] = actions
+    resource["library"] = [f"{library_url(pathway)}|{knowledge.version}"]
+    resource["action"] = knowledge.actions
     return resource
 
 
+def canonical_metadata(knowledge: Knowledge, url: str, title: str | None = None) -> dict:
+    """What the shareable profiles require of a knowledge artifact, in R4's order."""
+    pathway = knowledge.pathway
+    fields = {
+        "url": url,
+        "version": knowledge.version,
+        "name": knowledge.name,
+        "title": title or pathway.title,
+        "status": FHIR_STATUS.get(pathway.status, "unknown"),
+        "experimental": False,
+    }
+    changed = last_changed(pathway)
+    if changed:
+        fields["date"] = changed
+    fields["publisher"] = PUBLISHER
+    fields["description"] = knowledge.description()
+    return fields
+
+
+def library(pathway: Pathway, entries: list[Entry] | None = None) -> dict:
+    """The Library of `pathway`'s PlanDefinition: its CQL, as text/cql (see Knowledge)."""
+    knowledge = Knowledge(pathway, entries)
+    title = f"{pathway.title}: who each action is for"
+    defines = [(name, "") for name, _, _ in cql.definitions(knowledge.ranges)]
+    return {
+        "resourceType": "Library",
+        "id": pathway.slug,
+        "meta": {"profile": LIBRARY_PROFILES},
+        "text": narrative(title, ["The CQL definitions of this library:"], defines),
+        "extension": KNOWLEDGE_EXTENSIONS,
+        **canonical_metadata(knowledge, library_url(pathway), title),
+        "type": {
+            "coding": [
+                {"system": LIBRARY_TYPE, "code": "logic-library", "display": "Logic Library"}
+            ]
+        },
+        "relatedArtifact": [
+            {
+                "type": "depends-on",
+                "display": "FHIRHelpers",
+                "resource": f"{cql.FHIR_HELPERS}|{cql.FHIR_HELPERS_VERSION}",
+            }
+        ],
+        "parameter": cql.library_parameters(knowledge.ranges),
+        "dataRequirement": cql.data_requirements(),
+        "content": [
+            {"contentType": CQL, "data": base64.b64encode(knowledge.cql.encode()).decode()}
+        ],
+    }
+
+
 def reading_and_review(pathway: Pathway) -> dict:
-    """Who reviewed the pathway and when, and its reading notes as the plan's usage."""
+    """Who reviewed the pathway and when, and its reading notes as the plan's usage. The
+    review is R4's own elements: overdue when effectivePeriod.end (the next review due) is
+    past; no lastReviewDate when no review was recorded."""
     fields: dict = {}
     if pathway.reviewed_by:
         fields["reviewer"] = [{"name": pathway.reviewed_by}]
@@ -294,7 +430,8 @@ def reading_and_review(pathway: Pathway) -> dict:
 
 
 def related_artifacts(pathway: Pathway) -> list[dict]:
-    """The pathway's page, the policy it is read against and its related pathways."""
+    """The pathway's page, the policy it is read against and its related pathways that have
+    a page (each linked to its page, with its PlanDefinition as the resource)."""
     related = [
         {
             "type": "documentation",
@@ -314,15 +451,17 @@ def related_artifacts(pathway: Pathway) -> list[dict]:
                 "url": absolute_url(policy.get_absolute_url()),
             }
         )
-    public = set(Pathway.objects.public().values_list("pk", flat=True))
-    # A draft is never named: only published related pathways, as the page lists them.
-    for other in pathway.related_pathways.published():
-        artifact = {"type": "documentation", "label": "Related pathway", "display": other.title}
-        if other.pk in public:
-            # Only a pathway with a page has a plan: never a link to nothing.
-            artifact["url"] = absolute_url(other.get_absolute_url())
-            artifact["resource"] = plan_definition_url(other)
-        related.append(artifact)
+    # A draft is never named, nor a pathway without a page: only a plan can be linked to.
+    for other in Pathway.objects.public().filter(pk__in=pathway.related_pathways.all()):
+        related.append(
+            {
+                "type": "documentation",
+                "label": "Related pathway",
+                "display": other.title,
+                "url": absolute_url(other.get_absolute_url()),
+                "resource": plan_definition_url(other),
+            }
+        )
     return related
 
 
@@ -347,12 +486,23 @@ def code_system() -> dict:
                 ],
             }
         )
+    count = sum(len(group["concept"]) for group in concepts) + len(concepts)
+    # The version: a digest of the codes, which change only as published content does.
+    version = hashlib.sha256(json.dumps(concepts, sort_keys=True).encode()).hexdigest()[:12]
+    title = "Pathway Navigator stages, tags and services"
     return {
         "resourceType": "CodeSystem",
         "id": CODE_SYSTEM_ID,
+        "meta": {"profile": CODE_SYSTEM_PROFILES},
+        "text": narrative(
+            title,
+            [f"{count} codes, grouped under stage, tag and service."],
+            [(child["code"], child["display"]) for group in concepts for child in group["concept"]],
+        ),
         "url": code_system_url(),
+        "version": version,
         "name": "PathwayNavigator",
-        "title": "Pathway Navigator stages, tags and services",
+        "title": title,
         "status": "active",
         "experimental": False,
         "publisher": PUBLISHER,
@@ -363,13 +513,10 @@ def code_system() -> dict:
         "caseSensitive": True,
         "hierarchyMeaning": "grouped-by",
         "content": "complete",
-        "count": sum(len(group["concept"]) for group in concepts) + len(concepts),
+        "count": count,
         "concept": concepts,
     }
 
 
-@require_GET
-def code_system_resource(request: HttpRequest) -> HttpResponse:
-    """The CodeSystem, served at its canonical URL so a FHIR reader can look a code up."""
-    content = json.dumps(code_system(), ensure_ascii=False)
-    return HttpResponse(content, content_type=FHIR_CONTENT_TYPE)
+def fhir_response(resource: dict) -> HttpResponse:
+    return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)

@@ -42,7 +42,14 @@ from ..operations.caching import content_version, kept
 from ..operations.http_caching import _mark_shared
 from ..public import public_entries, public_pathway
 from .cds_hooks import applicable
-from .fhir import FHIR_CONTENT_TYPE, PUBLISHER, absolute_url, code_system, plan_definition
+from .fhir import (
+    FHIR_CONTENT_TYPE,
+    PUBLISHER,
+    absolute_url,
+    code_system,
+    library,
+    plan_definition,
+)
 
 FHIR_VERSION = "4.0.1"
 PREFIX = "/fhir/"
@@ -178,6 +185,7 @@ def code_systems() -> list[Current]:
 # its current resources); metadata, read, search, ETags and the tests follow from this table.
 RESOURCES: dict[str, Callable[[], list[Current]]] = {
     "PlanDefinition": per_pathway(plan_definition),
+    "Library": per_pathway(library),
     "CodeSystem": code_systems,
 }
 
@@ -369,7 +377,8 @@ APPLY_DOCUMENTATION = (
     "Patient inline as the parameter `data` (a Patient or a Bundle holding it; we hold no "
     "patients). `gestationalAge` (optional): valueQuantity in UCUM `wk` or `d`, or "
     "valueString such as `32+4`. Returns a CarePlan whose `activity` references a contained "
-    "RequestGroup: one action per entry that applies, its interventions as sub-actions. When "
+    "RequestGroup: one action per entry that applies, its interventions as sub-actions, each "
+    "holding a contained CommunicationRequest whose payload is what to do. When "
     "the age is corrected for prematurity, each action's `prefix` says where it applies: "
     "`Applies at actual age`, `Applies at corrected age` or `Applies at both actual and "
     "corrected age`. Nothing sent is stored or logged."
@@ -596,7 +605,8 @@ def care_plan(pathway: Pathway, plan: dict, child: Child) -> dict:
     child_age = filterset.child_age
     entries = list(filterset.qs) if child_age is not None and "dob" not in problems else []
     canonical = f"{plan['url']}|{plan['version']}"
-    actions = request_actions(plan, entries, child_age)
+    requests: list[dict] = []
+    actions = request_actions(plan, entries, child_age, Requests(child.subject, requests))
     group = {
         "resourceType": "RequestGroup",
         "id": "request-group",
@@ -612,7 +622,8 @@ def care_plan(pathway: Pathway, plan: dict, child: Child) -> dict:
     return {
         "resourceType": "CarePlan",
         "text": narrative(description, actions),
-        "contained": [group],
+        # The RequestGroup first, then the requests its leaf actions reference ("#id").
+        "contained": [group, *requests],
         "instantiatesCanonical": [canonical],
         "status": "draft",
         "intent": "proposal",
@@ -648,11 +659,48 @@ REQUEST_ACTION_FIELDS = (
 )
 
 
-def request_action(action: dict) -> dict:
-    """A PlanDefinition's action as a RequestGroup's, its sub-actions with it."""
+@dataclass(frozen=True)
+class Requests:
+    """The request resources of an $apply result: each one made for a leaf action is added to
+    `made`, about `subject`."""
+
+    subject: dict
+    made: list[dict]
+
+    def communicate(self, request_id: str, lines: list[str | None]) -> dict:
+        """A CommunicationRequest proposing that the practitioner convey `lines` (what the
+        pathway says to do), as the leaf action's `resource`: a local reference."""
+        self.made.append(
+            {
+                "resourceType": "CommunicationRequest",
+                "id": request_id,
+                "status": "draft",
+                "subject": self.subject,
+                "payload": [{"contentString": "\n".join(line for line in lines if line)}],
+            }
+        )
+        return {"reference": f"#{request_id}"}
+
+
+def request_action(action: dict, requests: Requests) -> dict:
+    """An entry's PlanDefinition action as a RequestGroup's: each intervention a leaf action
+    with its request (R4's rqg-1: a RequestGroup's action has a resource or sub-actions, not
+    both); an entry with no interventions is itself a leaf, its request what it is for."""
     converted = {key: action[key] for key in REQUEST_ACTION_FIELDS if key in action}
     if action.get("action"):
-        converted["action"] = [request_action(child) for child in action["action"]]
+        converted["action"] = [intervention(child, requests) for child in action["action"]]
+    else:
+        lines = [action.get("title"), action.get("description")]
+        converted["resource"] = requests.communicate(action["id"], lines)
+    return converted
+
+
+def intervention(action: dict, requests: Requests) -> dict:
+    """An intervention's action as a leaf: its text and its bullets are its request's payload."""
+    converted = {key: action[key] for key in REQUEST_ACTION_FIELDS if key in action}
+    bullets = [f"- {point['textEquivalent']}" for point in action.get("action", [])]
+    lines = [action.get("textEquivalent"), *bullets]
+    converted["resource"] = requests.communicate(action["id"], lines)
     return converted
 
 
@@ -662,13 +710,13 @@ def plan_actions(actions: list[dict]):
         yield from plan_actions(action.get("action", []))
 
 
-def request_actions(plan: dict, entries: list[Entry], child_age) -> list[dict]:
+def request_actions(plan: dict, entries: list[Entry], child_age, requests: Requests) -> list[dict]:
     """The plan's entry actions (id `entry-<number>`) for the entries that apply, in their
     order, each marked with the age it applies at when the age is corrected."""
     by_id = {action.get("id"): action for action in plan_actions(plan.get("action", []))}
     actions = []
     for entry in entries:
-        action = request_action(by_id[f"entry-{entry.number}"])
+        action = request_action(by_id[f"entry-{entry.number}"], requests)
         band = entry.age_band
         mark = child_age.applies_at(band.start_days, band.end_days)
         if mark:

@@ -8,7 +8,7 @@ import re
 
 from django import template
 from django.core.cache.utils import make_template_fragment_key
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from pathways.offline.rules import card_stems
@@ -16,6 +16,23 @@ from pathways.operations.caching import kept
 from pathways.search import START, STOP, render_marked
 
 register = template.Library()
+
+
+@register.filter
+def pathways_linked(text: str, names: list[tuple[str, str]] | None) -> SafeString:
+    """`text`, escaped, with each pathway of `names` ((title, address) pairs) it names by its
+    title, case as written, made a link to that pathway; the words themselves unchanged."""
+    if not names:
+        return conditional_escape(text)
+    urls = dict(names)
+    titles = sorted(urls, key=len, reverse=True)  # the longest title a name could be
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, titles)) + r")(?!\w)")
+    html, last = SafeString(), 0
+    for match in pattern.finditer(text):
+        html += conditional_escape(text[last : match.start()])
+        html += format_html('<a href="{}">{}</a>', urls[match[0]], match[0])
+        last = match.end()
+    return html + conditional_escape(text[last:])
 
 
 @register.filter

@@ -1,5 +1,6 @@
 """The public "What changed" page: published changes in words, newest first, never a draft."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -94,16 +95,17 @@ def test_a_deleted_entry_is_listed_as_removed(client, imh):
     )
 
 
-def test_changes_page_query_count_does_not_grow_with_the_history(client, imh):
-    client.get(CHANGES_URL)
+@pytest.mark.parametrize("url", [CHANGES_URL, f"{CHANGES_URL}feed/"], ids=["page", "feed"])
+def test_changes_query_count_does_not_grow_with_the_history(client, imh, url):
+    client.get(url)
     with CaptureQueriesContext(connection) as small:
-        client.get(CHANGES_URL)
+        client.get(url)
     for entry in Entry.objects.filter(pathway=imh):
         for n in range(3):
             entry.criteria = f"Edited {n}"
             entry.save()
     with CaptureQueriesContext(connection) as large:
-        response = client.get(CHANGES_URL)
+        response = client.get(url)
     assert len(change_lines(client)) == 19 * 3
     assert response.status_code == 200
     assert len(large) == len(small)

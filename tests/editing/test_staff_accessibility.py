@@ -16,6 +16,7 @@ from .test_approval_browser import sign_in
 pytestmark = pytest.mark.browser
 
 MOST_KEY_PRESSES = 25
+SEED = ROOT / "tests" / "data" / "000_daf425ab71d75f66.txt"
 # The minified axe-core: the same rules, injected (twice a run) in half the time.
 AXE = Axe(output_directory=ROOT / "artifacts" / "axe", use_minified_file=True)
 
@@ -88,6 +89,7 @@ def staff_pages(live_imh, editor, publisher, approver):
         ("erin", f"/admin/pathways/entry/{entry.pk}/history/{version.history_id}/"),
         ("erin", "/admin/pathways/problemreport/"),
         ("erin", f"/admin/pathways/problemreport/{report.pk}/change/"),
+        ("erin", "/admin/pathways/pathway/import-text/"),
         ("erin", "/admin/pathways/contextdocument/import-text/"),
     ]
     for model in (Pathway, Entry, Stage, AgeBand, Service, Tag, ContextDocument, GlossaryTerm):
@@ -128,6 +130,17 @@ def test_staff_pages_have_no_accessibility_violations(
     ola.get_by_role("button", name="Revert to this version").click()
     expect(ola.locator(".messagelist")).to_contain_text("waiting for a publisher’s approval")
     found["after a revert"] = problems(ola)
+
+    # An import's preview: its word diff, its "as above" tick box and the cards.
+    erin = people["erin"]
+    erin.goto(f"{base}/admin/pathways/pathway/import-text/")
+    erin.get_by_label("Page text").fill(
+        SEED.read_text(encoding="utf-8").replace("admisisons", "admissions")
+    )
+    erin.get_by_label("Pathway slug").fill("infant-mental-health")
+    erin.get_by_role("button", name="Preview").click()
+    expect(erin.locator(".import-text__diff")).to_contain_text("admissions")
+    found["an import's preview"] = problems(erin)
 
     failing = [f"{page}: {problem}" for page, seen in found.items() for problem in seen]
     assert not failing, "\n".join(failing)

@@ -69,6 +69,7 @@ PATH_TEMPLATES = [
     "/pathways/{}/",
     "/pathways/{}/checklist/",
     "/pathways/{}/changes/",
+    "/pathways/{}/changes/feed/",
     "/pathways/{}/export.csv",
     "/documents/{}/",
     "/pathways/{}/entries/20/report/",
@@ -77,6 +78,7 @@ PATH_TEMPLATES = [
     "/api/pathways/{}/",
     "/api/pathways/{}/entries/",
     "/api/pathways/{}/fhir",
+    "/fhir/Library/{}",
     "/{}",
 ]
 QUERY_PAGES = [
@@ -84,6 +86,7 @@ QUERY_PAGES = [
     IMH_URL,
     f"{IMH_URL}checklist/",
     f"{IMH_URL}changes/",
+    f"{IMH_URL}changes/feed/",
     f"{IMH_URL}export.csv",
     "/documents/pimh-delivery-plan-2021-2022/",
     f"{IMH_URL}entries/20/report/",
@@ -91,6 +94,7 @@ QUERY_PAGES = [
     "/api/pathways/infant-mental-health/",
     "/api/pathways/infant-mental-health/entries/",
     "/api/pathways/infant-mental-health/fhir",
+    "/fhir/Library/infant-mental-health",
     "/manifest.webmanifest",
     "/service-worker.js",
     "/healthz",

@@ -4,6 +4,7 @@ EHRs, and the child's record fetched from the EHR's FHIR server when it was not 
 
 import datetime
 import json
+import re
 import threading
 import time
 import uuid
@@ -117,21 +118,43 @@ def only_card(response) -> dict:
     return card
 
 
-def rationales_in(card) -> list[str]:
+def unescaped(markdown: str) -> str:
+    """Markdown text as a reader sees it: backslash escapes gone."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def headings_in(card) -> list[str]:
+    """The things to consider a card names, as read: the rationale of each bold heading."""
     return [
-        line.removeprefix("- **").split("**")[0]
+        unescaped(line[2:-2]).split(": ", 1)[1]
         for line in card["detail"].splitlines()
-        if line.startswith("- **")
+        if line.startswith("**") and line.endswith("**")
     ]
 
 
-def positions_at(imh, query: str) -> list[int]:
-    return [entry.position for entry in filter_entries(imh, QueryDict(query)).qs]
+def actions_in(card) -> list[str]:
+    return [unescaped(line[2:]) for line in card["detail"].splitlines() if line.startswith("- ")]
+
+
+def things_counted(card) -> int:
+    return int(re.search(r"(\d+) things? to consider", card["summary"])[1])
+
+
+def rationales_at(imh, query: str) -> list[str]:
+    """The page's rationales for a query, each once (as words: case and final stop aside)."""
+    seen = {}
+    for entry in filter_entries(imh, QueryDict(query)).qs:
+        seen.setdefault(" ".join(entry.rationale.split()).casefold().rstrip("."), entry.rationale)
+    return list(seen.values())
 
 
 def rationale_of(imh, positions) -> list[str]:
     by_position = dict(Entry.objects.filter(pathway=imh).values_list("position", "rationale"))
     return [by_position[p] for p in positions]
+
+
+def link_query(card) -> str:
+    return card["links"][0]["url"].split("?", 1)[1]
 
 
 # Discovery.
@@ -164,47 +187,173 @@ def test_discovery_lists_the_patient_view_service_with_its_prefetch(client, imh)
 
 def test_a_card_for_a_baby_of_10_weeks(client, imh):
     card = only_card(call(client, hook_request(patient=patient(born(70)))))
-    assert card["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
-    assert len(card["summary"]) < 140
+    assert card["summary"] == "Infant Mental Health: 6 things to consider at 10 weeks"
     assert card["indicator"] == "info"
     assert card["source"] == {"label": "Pathway Navigator: Infant Mental Health", "url": PAGE}
-    assert rationales_in(card) == rationale_of(imh, [70, 80, 90, 130, 180, 190])
-    assert "(6 weeks - 1 year; Childrens Centres & EYFS; Core Purpose 2)" in card["detail"]
+    assert headings_in(card) == rationale_of(imh, [70, 80, 90, 130, 180, 190])
+    assert "**6 weeks - 6 months: Outreach home visiting family support.**" in card["detail"]
     assert card["links"] == [
         {
-            "label": "Infant Mental Health: what applies to this child",
-            "url": f"{PAGE}?dob={born(70)}",
+            "label": "Infant Mental Health: what applies at this age",
+            "url": f"{PAGE}?age=10w",
             "type": "absolute",
         }
     ]
     uuid.UUID(card["uuid"])
 
 
-def test_the_card_link_opens_the_same_entries_on_the_page(client, imh):
+def test_a_card_gives_the_actions_themselves(client, imh):
     card = only_card(call(client, hook_request(patient=patient(born(70)))))
-    query = card["links"][0]["url"].split("?", 1)[1]
-    assert rationales_in(card) == rationale_of(imh, positions_at(imh, query))
+    shown = actions_in(card)
+    assert "Signpost to a range of support service relevant to the individual families needs." in (
+        shown
+    )
+    # Each is an intervention of an entry the page shows at this age, with its bullets.
+    page = [
+        " ".join([i.text, *i.bullet_points])
+        for entry in filter_entries(imh, QueryDict("age=10w")).qs
+        for i in entry.interventions.all()
+    ]
+    for action in shown:
+        words = action.split(" (also at ")[0].replace(";", "").split()
+        assert words in [text.split() for text in page], action
+
+
+def test_cards_never_speak_of_rationales(client, imh):
+    for body in [
+        hook_request(patient=patient(born(days)), gestation=gestation(weeks))
+        for days in (10, 70, 98, 400, 731)
+        for weeks in (26, 32, 39)
+    ]:
+        card = only_card(call(client, body))
+        assert "rationale" not in (card["summary"] + card["detail"]).lower()
+
+
+def test_the_card_link_opens_the_same_entries_on_the_page(client, imh):
+    for days, weeks in [(70, 39), (98, 32), (70, 32), (20, 30), (400, 39), (731, 39), (1500, 39)]:
+        body = hook_request(patient=patient(born(days)), gestation=gestation(weeks))
+        card = only_card(call(client, body))
+        on_the_page = rationales_at(imh, link_query(card))
+        assert headings_in(card) == on_the_page
+        assert things_counted(card) == len(on_the_page)
 
 
 def test_a_card_for_a_child_of_2_years(client, imh):
     card = only_card(call(client, hook_request(patient=patient(born(731)))))
-    assert card["summary"] == "5 Infant Mental Health rationales apply at 2 years"
-    assert rationales_in(card) == rationale_of(imh, [140, 150, 160, 180, 190])
+    assert card["summary"] == "Infant Mental Health: 5 things to consider at 2 years"
+    assert headings_in(card) == rationale_of(imh, [140, 150, 160, 180, 190])
 
 
 def test_a_card_for_a_preterm_baby_uses_the_corrected_age(client, imh):
     # Born at 32 weeks, 8 weeks early, 14 weeks ago: corrected age 6 weeks.
     body = hook_request(patient=patient(born(98)), gestation=gestation(32))
     card = only_card(call(client, body))
-    shown = rationales_in(card)
+    shown = headings_in(card)
     assert card["summary"] == (
-        f"{len(shown)} Infant Mental Health rationales apply at 14 weeks (corrected age 6 weeks)"
+        f"Infant Mental Health: {len(shown)} things to consider at 14 weeks (corrected age 6 weeks)"
     )
-    assert card["links"][0]["url"] == f"{PAGE}?dob={born(98)}&born_at_weeks=32"
+    assert card["links"][0]["url"] == f"{PAGE}?age=14w&born_at_weeks=32"
     # Exactly what the page shows for the same child, which holds what applies at 6 weeks.
-    assert shown == rationale_of(imh, positions_at(imh, f"dob={born(98)}&born_at_weeks=32"))
+    assert shown == rationales_at(imh, f"dob={born(98)}&born_at_weeks=32")
     assert set(rationale_of(imh, [80, 90, 130, 180, 190])) <= set(shown)
-    assert "corrected age" in card["detail"]
+    assert "(at corrected age)" in card["detail"]
+
+
+def distinct_actions_at(imh, query: str) -> set[str]:
+    """The interventions the page shows for a query, each once (as words, case aside)."""
+    found = set()
+    for entry in filter_entries(imh, QueryDict(query)).qs:
+        repeated = entry.repeats_shown.interventions.all() if entry.repeats_shown else []
+        for i in [*repeated, *entry.interventions.all()]:
+            found.add(" ".join(" ".join([i.text, *i.bullet_points]).split()).casefold())
+    return found
+
+
+def not_shown(card) -> int:
+    found = re.search(r"Not shown here: (\d+) more actions?", card["detail"])
+    return int(found[1]) if found else 0
+
+
+def test_the_preterm_card_at_10_weeks_is_short_and_says_what_it_leaves_out(client, imh):
+    # Born at 32 weeks, 10 weeks ago: the card that ran to 2,113 characters in 11 bullets.
+    body = hook_request(patient=patient(born(70)), gestation=gestation(32))
+    card = only_card(call(client, body))
+    assert card["summary"] == (
+        "Infant Mental Health: 8 things to consider at 10 weeks (corrected age 2 weeks)"
+    )
+    assert len(card["detail"]) <= 1500
+    assert card["detail"].count("Ensure appropriate ongoing and consistent care provision") == 1
+    assert len(headings_in(card)) == 8
+    query = link_query(card)
+    assert query == "age=10w&born_at_weeks=32"
+    assert len(actions_in(card)) + not_shown(card) == len(distinct_actions_at(imh, query))
+    assert "The pathway page (link below) has them all." in card["detail"]
+
+
+def test_an_action_under_several_entries_is_given_once_naming_where_else(client, imh, monkeypatch):
+    monkeypatch.setattr("pathways.integration.cds_cards.DETAIL_LIMIT", 100_000)
+    body = hook_request(patient=patient(born(70)), gestation=gestation(32))
+    card = only_card(call(client, body))
+    actions = actions_in(card)
+    assert not_shown(card) == 0
+    texts = [" ".join(a.split(" (also at ")[0].replace(";", "").split()) for a in actions]
+    texts = [text.casefold() for text in texts]
+    assert len(texts) == len(set(texts)) == len(distinct_actions_at(imh, link_query(card)))
+    assert "Provide early detection of health issues. (also at 6 weeks - 1 year)" in actions
+
+
+def test_no_card_is_longer_than_1500_characters(imh):
+    from pathways.integration.cds_hooks import cards
+
+    instance = str(uuid.uuid4())
+    for days in range(0, 5 * 365, 23):
+        for weeks in (None, 24, 32, 36):
+            birth = datetime.date.fromisoformat(born(days))
+            for card in cards(imh, birth, weeks and weeks * 7, instance):
+                assert len(card["detail"]) <= 1500, (days, weeks)
+                assert len(card["summary"]) < 140
+
+
+def marked(filterset) -> list[tuple[int, str | None]]:
+    """The entries a FilterSet selects, each with the age it applies at, as the page marks it."""
+    child_age = filterset.child_age
+    return [
+        (e.position, child_age.applies_at(e.age_band.start_days, e.age_band.end_days))
+        for e in filterset.qs
+    ]
+
+
+def test_the_link_shows_what_the_card_does_at_every_age(imh):
+    from pathways.integration.cds_hooks import applicable, cards
+
+    instance = str(uuid.uuid4())
+    starts = [182, 183, 184, 188, 189, 364, 365, 366, 371, 372, 729, 730, 731, 732, 1095, 1096]
+    for days in [*range(0, 5 * 365, 29), *starts]:
+        for weeks in (None, 26, 32, 36):
+            birth = datetime.date.fromisoformat(born(days))
+            gestation_days = weeks and weeks * 7
+            (card,) = cards(imh, birth, gestation_days, instance)
+            query = QueryDict(link_query(card))
+            assert set(query) <= {"age", "born_at_weeks"}
+            assert re.fullmatch(r"\d+[wd]", query["age"]), query
+            filterset, _ = applicable(imh, birth, gestation_days)
+            assert marked(filter_entries(imh, query)) == marked(filterset), (days, weeks)
+
+
+def test_where_a_band_starts_within_the_week_the_link_gives_its_first_day(client, imh):
+    # 185 days old: 26 whole weeks (182 days) is before "6 - 12 months" starts (183 days).
+    card = only_card(call(client, hook_request(patient=patient(born(185)))))
+    assert link_query(card) == "age=183d"
+    assert headings_in(card) == rationales_at(imh, f"dob={born(185)}")
+
+
+def test_an_action_too_long_for_a_card_is_counted_not_cut(client, imh):
+    entry = Entry.objects.get(pathway=imh, position=70)
+    entry.interventions.update(text="Visit. " * 300)
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    assert len(card["detail"]) <= 1500
+    assert "Visit. Visit." not in card["detail"]
+    assert not_shown(card) >= 1
 
 
 def test_a_gestation_in_weeks_and_days_or_in_days_is_read(client, imh):
@@ -216,14 +365,16 @@ def test_a_gestation_in_weeks_and_days_or_in_days_is_read(client, imh):
 
 def test_a_term_baby_and_an_unusable_gestation_are_read_at_actual_age(client, imh):
     term = only_card(call(client, hook_request(patient=patient(born(70)), gestation=gestation(39))))
-    assert term["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert term["summary"] == "Infant Mental Health: 6 things to consider at 10 weeks"
     assert "born_at_weeks" not in term["links"][0]["url"]
     early = only_card(
         call(client, hook_request(patient=patient(born(70)), gestation=gestation(20)))
     )
     # A gestation outside 22+0 to 36+6 is not corrected, and the card says why.
-    assert early["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert early["summary"] == "Infant Mental Health: 6 things to consider at 10 weeks"
     assert "age is corrected only for a birth from 22+0 to 36+6 weeks" in early["detail"]
+    # A gestation the age is not corrected for changes nothing on the page: the link has none.
+    assert "born_at_weeks" not in early["links"][0]["url"]
 
 
 def test_a_patient_other_than_the_one_in_context_gets_no_card(client, imh):
@@ -277,15 +428,24 @@ def test_a_pending_draft_entry_never_reaches_a_card(client, imh):
     )
     card = only_card(call(client, hook_request(patient=patient(born(70)))))
     assert "Zebracrossing" not in json.dumps(card)
-    assert card["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert card["summary"] == "Infant Mental Health: 6 things to consider at 10 weeks"
 
 
 def test_content_cannot_inject_markdown_into_the_card(client, imh):
-    Entry.objects.filter(pathway=imh, position=180).update(
-        rationale="See [a link](https://evil.example) and *shout*"
+    entry = Entry.objects.get(pathway=imh, position=70)  # the first heading at 10 weeks
+    entry.rationale = "See [a link](https://evil.example) and *shout* & <b>bold</b>"
+    entry.save()
+    # Entry 90's one action ("Signpost to ...") is shown at 10 weeks.
+    Entry.objects.get(pathway=imh, position=90).interventions.update(
+        text="<img src=x onerror=alert(1)> # not a heading | `code` ~~gone~~ _em_"
     )
     card = only_card(call(client, hook_request(patient=patient(born(70)))))
-    assert r"See \[a link\](https://evil.example) and \*shout\*" in card["detail"]
+    detail = card["detail"]
+    assert r"See \[a link\](https://evil.example) and \*shout\* \& \<b\>bold\</b\>" in detail
+    assert r"- \<img src=x onerror=alert(1)\> \# not a heading \| \`code\` \~\~gone\~\~ \_em\_" in (
+        detail
+    )
+    assert "<" not in detail.replace("\\<", "")
 
 
 def no_null_or_empty(value, where="response"):
@@ -358,7 +518,7 @@ def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
         ("[1, 2]", "The request body must be a JSON object."),
         ({"hook": "order-sign", "context": {}}, 'This service answers the "patient-view" hook'),
         ({"hook": "patient-view"}, "The request has no hookInstance."),
-        ({"hook": "patient-view", "hookInstance": "d1"}, "The request has no context object."),
+        ({"hook": "patient-view", "hookInstance": str(uuid.uuid4())}, "no context object."),
         (
             {**hook_request(), "fhirAuthorization": {"access_token": "t"}},
             "fhirAuthorization is given without a fhirServer",
@@ -369,12 +529,53 @@ def test_cards_and_discovery_follow_the_cds_hooks_specification(client, imh):
         (hook_request(patient={"resourceType": "Group"}), "is not a FHIR Patient"),
         (hook_request(patient=patient("2999-01-01")), "The date of birth is in the future"),
         ({**hook_request(), "prefetch": ["Patient/child-1"]}, "prefetch must be a JSON object."),
+        ({**hook_request(), "hookInstance": ""}, "The request has no hookInstance."),
+        ({**hook_request(), "hookInstance": "d1"}, "hookInstance must be a UUID."),
+        ({**hook_request(), "hookInstance": 42}, "hookInstance must be a UUID."),
+        (
+            {**hook_request(), "hookInstance": f"urn:uuid:{uuid.uuid4()}"},
+            "hookInstance must be a UUID.",
+        ),
+        ({**hook_request(), "context": {"patientId": "child-1"}}, "context has no userId."),
+        ({**hook_request(), "context": {"userId": "Practitioner/1"}}, "context has no patientId."),
+        (
+            {**hook_request(), "fhirServer": "https://ehr.example/fhir", "fhirAuthorization": "t"},
+            "fhirAuthorization must be a JSON object.",
+        ),
+        (
+            {
+                **hook_request(),
+                "fhirServer": "https://ehr.example/fhir",
+                "fhirAuthorization": {"access_token": "t", "token_type": "Bearer"},
+            },
+            "fhirAuthorization has no expires_in.",
+        ),
     ],
 )
 def test_a_request_that_cannot_be_read_is_a_400(client, imh, body, message):
     response = call(client, body)
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
     assert message in response.json()["error"]
+
+
+def test_fhir_authorization_must_be_a_bearer_token(client, imh):
+    body = {
+        **hook_request(patient=patient(born(70))),
+        "fhirServer": "https://ehr.example.nhs.uk/fhir",
+        "fhirAuthorization": {
+            "access_token": "t",
+            "token_type": "MAC",
+            "expires_in": 300,
+            "scope": "patient/Patient.read",
+            "subject": "pathway-navigator",
+        },
+    }
+    response = call(client, body)
+    assert response.status_code == 400
+    assert response.json() == {"error": 'fhirAuthorization.token_type must be "Bearer".'}
+    body["fhirAuthorization"]["token_type"] = "Bearer"
+    assert call(client, body).status_code == 200
 
 
 @pytest.mark.parametrize("prefetch", [{}, {"prefetch": None}], ids=["absent", "null"])
@@ -843,7 +1044,7 @@ def test_without_prefetch_the_patient_is_fetched_with_the_ehrs_token(client, imh
 def test_a_prefetched_patient_is_not_fetched_again(client, imh, fhir_server):
     body = fetching_request(fhir_server, prefetch={"patient": patient(born(70)), "gestation": None})
     card = only_card(call(client, body))
-    assert card["summary"] == "6 Infant Mental Health rationales apply at 10 weeks"
+    assert card["summary"] == "Infant Mental Health: 6 things to consider at 10 weeks"
     assert fhir_server.requests == []
 
 
@@ -933,7 +1134,9 @@ plausible_requests = st.fixed_dictionaries(
     {
         "hook": st.just("patient-view"),
         "hookInstance": st.uuids().map(str),
-        "context": st.fixed_dictionaries({"patientId": st.text(max_size=10)}),
+        "context": st.fixed_dictionaries(
+            {"userId": st.just("Practitioner/hv-1"), "patientId": st.text(max_size=10)}
+        ),
         "prefetch": st.fixed_dictionaries(
             {
                 "patient": st.fixed_dictionaries(
@@ -984,6 +1187,195 @@ def test_arbitrary_json_never_gets_a_5xx(client, imh, cds_settings, monkeypatch,
         assert data["error"]
 
 
+# No personal data leaves in a card: only the age and the gestation shape it.
+
+person_names = st.text(st.characters(categories=["L"]), min_size=1, max_size=20)
+identifiers = st.from_regex(r"[A-Za-z0-9]{1,16}", fullmatch=True)
+fhir_ids = st.from_regex(r"[A-Za-z0-9\-.]{1,64}", fullmatch=True)
+
+
+def birth_date_forms(day: datetime.date) -> list[str]:
+    """A date of birth as it might be written: ISO, UK numeric, with month names."""
+    numeric = [
+        f"{day:%d/%m/%Y}",
+        f"{day.day}/{day.month}/{day.year}",
+        f"{day.day}/{day.month}/{day:%y}",
+    ]
+    numeric += [f"{day:%d-%m-%Y}", f"{day:%d.%m.%Y}", f"{day:%Y%m%d}", f"{day:%d%m%Y}"]
+    named = [f"{day.day} {day:%B %Y}", f"{day:%d %B %Y}", f"{day.day} {day:%b %Y}"]
+    named += [f"{day:%B} {day.day}, {day.year}", f"{day.day} {day:%B}"]
+    return [day.isoformat(), *numeric, *named]
+
+
+def the_child(birth: datetime.date, patient_id: str, given: str, family: str, number: str):
+    person = patient(birth.isoformat(), patient_id)
+    person["name"] = [{"given": [given], "family": family, "text": f"{given} {family}"}]
+    person["identifier"] = [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": number}]
+    return person
+
+
+@settings(
+    max_examples=examples(50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    days=st.integers(0, 5 * 365 - 1),
+    gestation_days=st.none() | st.integers(22 * 7, 41 * 7 + 6),
+    given=person_names,
+    family=person_names,
+    number=identifiers,
+    patient_id=fhir_ids,
+)
+def test_no_card_carries_the_childs_birth_date_name_or_identifiers(
+    client, imh, days, gestation_days, given, family, number, patient_id
+):
+    birth = ages.uk_today() - datetime.timedelta(days=days)
+    observed = {} if gestation_days is None else {"gestation": gestation(gestation_days, "d")}
+    instance = str(uuid.uuid4())
+
+    def answer_for(person: dict, patient_id: str) -> dict:
+        body = hook_request(patient=person, **observed)
+        body["hookInstance"] = instance
+        body["context"]["patientId"] = patient_id
+        response = call(client, body)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    named = answer_for(the_child(birth, patient_id, given, family, number), patient_id)
+    # The same answer for an unnamed child of the same age and gestation: so no name, no
+    # identifier and no record id can be in any card's text or link.
+    assert named == answer_for(patient(birth.isoformat()), "child-1")
+    text = json.dumps(named, ensure_ascii=False)
+    for form in birth_date_forms(birth):
+        assert form not in text
+    for card in named["cards"]:
+        for link in card["links"]:
+            query = QueryDict(link["url"].partition("?")[2])
+            assert set(query) <= {"age", "born_at_weeks"}
+            assert "age" not in query or re.fullmatch(r"\d+[wd]", query["age"])
+
+
+# Feedback: what the practitioner did with a card.
+
+FEEDBACK = f"{SERVICE}/feedback"
+
+
+def feedback_on(card_uuid: str, outcome="overridden", **fields) -> dict:
+    entry = {"card": card_uuid, "outcome": outcome, "outcomeTimestamp": "2026-12-07T10:15:00Z"}
+    return {"feedback": [{**entry, **fields}]}
+
+
+def test_feedback_on_a_card_is_accepted_and_logged_without_the_comment(client, imh, caplog):
+    card = only_card(call(client, hook_request(patient=patient(born(70)))))
+    reason = {"code": "not-relevant", "system": "https://example.org/override-reasons"}
+    body = feedback_on(
+        card["uuid"], overrideReason={"reason": reason, "userComment": "Mum Jane said no"}
+    )
+    with caplog.at_level("INFO", logger="pathways.cds_hooks"):
+        response = call(client, body, path=FEEDBACK, token=signed(aud=f"{SITE}{FEEDBACK}"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"received": 1}
+    (line,) = [r.getMessage() for r in caplog.records if "feedback" in r.getMessage()]
+    logged = json.loads(line.split(": ", 1)[1])
+    assert logged["card"] == card["uuid"]
+    assert logged["outcome"] == "overridden"
+    assert logged["overrideReason"] == reason
+    assert logged["userComment"] is True
+    assert "Jane" not in line
+
+
+def test_the_same_hook_call_gets_the_same_card_uuid(client, imh):
+    body = hook_request(patient=patient(born(70)))
+    first, again = (only_card(call(client, body))["uuid"] for _ in range(2))
+    other = only_card(call(client, hook_request(patient=patient(born(70)))))["uuid"]
+    assert first == again != other
+
+
+def test_feedback_signed_for_the_service_url_is_accepted(client, imh):
+    response = call(client, feedback_on(str(uuid.uuid4()), "accepted"), path=FEEDBACK)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{", "The request body is not JSON."),
+        ({}, "The request has no feedback array."),
+        ({"feedback": []}, "The request has no feedback array."),
+        ({"feedback": ["x"]}, "feedback[0] must be a JSON object."),
+        (feedback_on("card-1"), "feedback[0].card must be the uuid"),
+        (feedback_on(str(uuid.UUID(int=1)), "ignored"), "feedback[0].outcome must be"),
+        (feedback_on(str(uuid.UUID(int=1)), outcomeTimestamp="yesterday"), "outcomeTimestamp"),
+        (feedback_on(str(uuid.UUID(int=1)), outcomeTimestamp="2026-02-30T10:00:00Z"), "outcomeT"),
+        (
+            feedback_on(str(uuid.UUID(int=1)), "accepted", overrideReason={"userComment": "x"}),
+            "overrideReason is an object, for an overridden card only.",
+        ),
+        (feedback_on(str(uuid.UUID(int=1)), overrideReason={"reason": "no"}), "be a Coding"),
+        (feedback_on(str(uuid.UUID(int=1)), acceptedSuggestions=[1]), "acceptedSuggestions"),
+    ],
+)
+def test_feedback_that_cannot_be_read_is_a_400_in_json(client, imh, body, message):
+    response = call(client, body, path=FEEDBACK)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert message in response.json()["error"]
+
+
+feedback_entries = st.fixed_dictionaries(
+    {},
+    optional={
+        "card": st.uuids().map(str) | json_values,
+        "outcome": st.sampled_from(["accepted", "overridden"]) | json_values,
+        "outcomeTimestamp": st.datetimes().map(lambda t: f"{t.isoformat()}Z") | json_values,
+        "overrideReason": st.fixed_dictionaries(
+            {}, optional={"reason": json_values, "userComment": json_values}
+        )
+        | json_values,
+        "acceptedSuggestions": st.lists(st.fixed_dictionaries({"id": json_values})) | json_values,
+    },
+)
+
+
+@settings(
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    body=st.fixed_dictionaries({"feedback": st.lists(feedback_entries, max_size=3)}) | json_values
+)
+def test_any_feedback_gets_a_json_answer_and_never_a_5xx(client, imh, cds_settings, body):
+    cds_settings.CDS_HOOKS_ALLOW_UNSIGNED = True
+    response = call(client, body, path=FEEDBACK, token=None)
+    assert response.status_code in {200, 400}
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["received"] >= 1 if response.status_code == 200 else answer["error"]
+
+
+def test_feedback_is_authenticated_like_the_service(client, imh):
+    body = feedback_on(str(uuid.uuid4()))
+    assert call(client, body, path=FEEDBACK, token=None).status_code == 401
+    token = signed()
+    assert call(client, body, path=FEEDBACK, token=token).status_code == 200
+    replayed = call(client, body, path=FEEDBACK, token=token)
+    assert replayed.status_code == 401
+    assert replayed.json() == {"error": "The JWT has been used before."}
+    elsewhere = signed(aud=f"{SITE}/cds-services/other/feedback")
+    assert call(client, body, path=FEEDBACK, token=elsewhere).status_code == 401
+
+
+def test_feedback_for_an_unknown_service_is_a_json_404(client, imh):
+    path = "/cds-services/parental-mental-health-and-wellbeing/feedback"
+    token = signed(aud=f"{SITE}{path}")
+    response = call(client, feedback_on(str(uuid.uuid4())), path=path, token=token)
+    assert response.status_code == 404
+    assert "There is no CDS service" in response.json()["error"]
+
+
 # Settings.
 
 
@@ -1031,12 +1423,12 @@ def test_a_pending_change_never_reaches_a_card_until_it_is_approved(imh, editor,
     assert staff.post(f"/admin/pathways/entry/{entry.pk}/change/", data).status_code == 302
     ehr = Client()
     card = only_card(call(ehr, hook_request(patient=patient(born(70)))))
-    assert approved in rationales_in(card)
+    assert approved in headings_in(card)
     assert "Proposed wording" not in json.dumps(card)
     assert approve_pending(approver) == 1
     card = only_card(call(ehr, hook_request(patient=patient(born(70)))))
-    assert "Proposed wording, not yet approved." in rationales_in(card)
-    assert approved not in rationales_in(card)
+    assert "Proposed wording, not yet approved." in headings_in(card)
+    assert approved not in headings_in(card)
 
 
 @pytest.mark.parametrize("header", ["Basic ZWhyOnNlY3JldA==", "Bearer ", "Bearer"])

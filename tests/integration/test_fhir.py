@@ -1,9 +1,12 @@
-"""The pathway as an HL7 FHIR R4 PlanDefinition following CPG-on-FHIR's computable plan
-profile, and the CodeSystem of its codes: valid against the R4 models (fhir.resources 6.4),
-and the profile's structural rules as tests: every action nested only under a parent whose age
-range contains it, unique stable ids, the age stated as the child's, canonical URLs from
-SITE_URL, status and review dates from publishing."""
+"""The pathway as an HL7 FHIR R4 PlanDefinition following CPG-on-FHIR's shareable and
+computable plan profiles, and the CodeSystem of its codes: valid against the R4 models
+(fhir.resources 6.4; the independent validators are test_fhir_validation.py's), and the
+profile's structural rules as tests: every action nested only under a parent whose age range
+contains it, unique stable ids, the age stated as the child's, canonical URLs from SITE_URL,
+status and review dates from publishing. The Library its conditions name is
+test_fhir_library.py's."""
 
+import base64
 import datetime
 import re
 
@@ -15,6 +18,7 @@ from pathways.models import Entry, Pathway, Status
 from pathways.public import filter_entries, public_entries
 
 from ..conftest import IMH_URL
+from ..pagetext import visible_lines
 from .fhir_r4 import FHIR_VERSION, ValidationError, validate
 
 SITE = "https://pathways.example.nhs.uk"
@@ -22,8 +26,16 @@ FHIR_URL = "/api/pathways/infant-mental-health/fhir"
 CODE_SYSTEM_PATH = "/fhir/CodeSystem/pathway-navigator"
 CODE_SYSTEM = f"{SITE}{CODE_SYSTEM_PATH}"
 UCUM = "http://unitsofmeasure.org"
-PROFILE = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computableplandefinition"
-AGE_CONDITION = re.compile(r"AgeInDays\(\) >= (\d+) and AgeInDays\(\) < (\d+)")
+CPG = "http://hl7.org/fhir/uv/cpg/StructureDefinition"
+PROFILES = [
+    f"{CPG}/cpg-shareableplandefinition|2.0.0",
+    f"{CPG}/cpg-computableplandefinition|2.0.0",
+]
+# A definition of the Library: true when an age the child is read at is in [start, end).
+AGE_DEFINE = re.compile(
+    r'define "(?P<name>[^"]+)":\n  exists \("Ages In Days" Age where Age >= (?P<start>\d+) '
+    r"and Age < (?P<end>\d+)\)"
+)
 # Each entry's age band as an inclusive FHIR range in days: first day to last whole day.
 ENTRY_RANGES = {
     10: (0, 41),  # Birth - 6 weeks: 6 weeks is day 42, the first day after the band
@@ -70,6 +82,31 @@ def plan(client, imh):
     return response.json()
 
 
+@pytest.fixture
+def age_defines(client, plan) -> dict[str, tuple[int, int]]:
+    """The [start, end) in days of each age definition of the plan's Library."""
+    url, version = plan["library"][0].split("|")
+    library = client.get(url.removeprefix(SITE)).json()
+    assert library["version"] == version
+    cql = base64.b64decode(library["content"][0]["data"]).decode()
+    found = {m["name"]: (int(m["start"]), int(m["end"])) for m in AGE_DEFINE.finditer(cql)}
+    assert found
+    return found
+
+
+def entry_like(source: Entry, pathway: Pathway, position: int, rationale: str, **fields) -> Entry:
+    """A new entry of `pathway` at `position`, with `source`'s stage, age band and service."""
+    return Entry.objects.create(
+        pathway=pathway,
+        position=position,
+        stage=source.stage,
+        age_band=source.age_band,
+        service=source.service,
+        rationale=rationale,
+        **fields,
+    )
+
+
 def all_actions(actions: list[dict], parent: dict | None = None):
     """(action, parent) for every action at every depth, in document order."""
     for action in actions:
@@ -81,14 +118,15 @@ def entry_actions(plan: dict) -> list[dict]:
     return [a for a, _ in all_actions(plan["action"]) if re.fullmatch(r"entry-\d+", a["id"])]
 
 
-def age_bounds(action: dict) -> tuple[int, int] | None:
-    """The half-open [start, end) in days of an action's age condition, if it has one."""
+def age_bounds(action: dict, defines: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
+    """The half-open [start, end) in days of an action's age condition, if it has one: the
+    Library's definition it names."""
     for condition in action.get("condition", []):
         expression = condition["expression"]
-        if expression["language"] == "text/cql-expression":
-            match = AGE_CONDITION.fullmatch(expression["expression"])
-            assert match, expression
-            return int(match[1]), int(match[2])
+        if expression["language"] == "text/cql":
+            name = expression["expression"]
+            assert name.startswith('"') and name.endswith('"'), expression
+            return defines[name[1:-1]]
     return None
 
 
@@ -98,7 +136,14 @@ def test_is_a_valid_r4_plan_definition_of_the_cpg_computable_profile(plan):
     assert resource.title == "Infant Mental Health"
     assert resource.status == "active"
     assert resource.name == "InfantMentalHealth"
-    assert plan["meta"]["profile"] == [PROFILE]
+    assert plan["meta"]["profile"] == PROFILES
+    # CPG's knowledge extensions, both of them (they were once overwritten).
+    assert plan["extension"] == [
+        {"url": f"{CPG}/cpg-knowledgeCapability", "valueCode": "shareable"},
+        {"url": f"{CPG}/cpg-knowledgeCapability", "valueCode": "computable"},
+        {"url": f"{CPG}/cpg-knowledgeRepresentationLevel", "valueCode": "structured"},
+    ]
+    assert plan["library"] == [f"{SITE}/fhir/Library/infant-mental-health|{plan['version']}"]
     assert plan["type"]["coding"][0]["code"] == "clinical-protocol"
     assert plan["usage"].startswith("The following pathway should not be read as stand-alone")
     assert re.fullmatch(r"[0-9a-f]{12}", plan["version"])
@@ -129,13 +174,14 @@ def test_canonical_urls_come_from_site_url_not_the_request(client, imh, settings
     assert moved["version"] == plan["version"]  # the same content wherever it is served
 
 
-def test_every_action_nests_only_under_a_parent_whose_age_range_contains_it(plan):
+def test_every_action_nests_only_under_a_parent_whose_age_range_contains_it(plan, age_defines):
     checked = 0
     for action, parent in all_actions(plan["action"]):
-        if parent is None or age_bounds(action) is None:
+        if parent is None or age_bounds(action, age_defines) is None:
             continue
         # A child without an age of its own has its parent's; one with an age fits inside.
-        (start, end), (parent_start, parent_end) = age_bounds(action), age_bounds(parent)
+        start, end = age_bounds(action, age_defines)
+        parent_start, parent_end = age_bounds(parent, age_defines)
         assert parent_start <= start and end <= parent_end, (parent["id"], action["id"])
         checked += 1
     assert checked == 13  # the entries that sit inside their stage
@@ -196,7 +242,7 @@ def test_titles_are_the_rationales_not_the_age_bands(plan, imh):
     assert len(stage_titles) == len(set(stage_titles)) == 5
 
 
-def test_age_is_the_childs_age_in_use_context_and_every_age_condition(plan):
+def test_age_is_the_childs_age_in_use_context_and_every_age_condition(plan, age_defines):
     (context,) = plan["useContext"]
     assert context["code"] == {
         "system": "http://terminology.hl7.org/CodeSystem/usage-context-type",
@@ -211,7 +257,7 @@ def test_age_is_the_childs_age_in_use_context_and_every_age_condition(plan):
         (condition,) = entry["condition"]
         assert condition["kind"] == "applicability"
         low, high = ENTRY_RANGES[int(entry["id"].removeprefix("entry-"))]
-        assert age_bounds(entry) == (low, high + 1)
+        assert age_bounds(entry, age_defines) == (low, high + 1)
         assert condition["expression"]["description"].startswith("The child is aged ")
 
 
@@ -288,7 +334,7 @@ def test_an_entry_carries_its_rationale_service_tag_criteria_and_interventions(p
     with_criteria = [e for e in entries.values() if "In cases where" in e["description"]]
     assert with_criteria
     for entry in with_criteria:
-        assert [c["expression"]["language"] for c in entry["condition"]] == ["text/cql-expression"]
+        assert [c["expression"]["language"] for c in entry["condition"]] == ["text/cql"]
     # Entries without interventions are there, with no nested actions.
     assert "action" not in entries["entry-30"] and "action" not in entries["entry-120"]
 
@@ -305,24 +351,29 @@ def test_codes_come_from_their_required_value_sets(plan):
             assert bounds["low"]["code"] == bounds["high"]["code"] == "d"  # one unit per Range
             assert bounds["low"]["value"] <= bounds["high"]["value"]
     assert plan["status"] in {"draft", "active", "retired", "unknown"}
-    assert [a["type"] for a in plan["relatedArtifact"]] == [
-        "documentation",
-        "justification",
-        "documentation",
-    ]
+    assert [a["type"] for a in plan["relatedArtifact"]] == ["documentation", "justification"]
 
 
-def test_related_artifacts_are_the_delivery_plan_and_the_related_pathway(plan):
-    page, delivery_plan, related = plan["relatedArtifact"]
+def test_related_artifacts_are_the_delivery_plan_and_the_related_pathway(client, plan, imh):
+    page, delivery_plan = plan["relatedArtifact"]
     assert page["url"] == f"{SITE}{IMH_URL}"
     assert delivery_plan["type"] == "justification"
     assert delivery_plan["display"].startswith("Perinatal and Infant Mental Health Programme")
-    # The related pathway has no entries, so no page and no plan: named, never linked.
-    assert related == {
+    assert delivery_plan["url"] == f"{SITE}/documents/pimh-delivery-plan-2021-2022/"
+    # The related pathway has no entries, so no page and no plan: nothing to link to, so it
+    # is not listed. Once it has a published entry it is, linked to its page and its plan.
+    related = imh.related_pathways.get()
+    source = Entry.objects.get(pathway=imh, position=10)
+    entry_like(source, related, 10, "A published entry.", status=Status.PUBLISHED)
+    *_, linked = client.get(FHIR_URL).json()["relatedArtifact"]
+    assert linked == {
         "type": "documentation",
         "label": "Related pathway",
         "display": "Parental Mental Health and Wellbeing",
+        "url": f"{SITE}/pathways/{related.slug}/",
+        "resource": f"{SITE}/api/pathways/{related.slug}/fhir",
     }
+    assert client.get(linked["resource"].removeprefix(SITE)).status_code == 200
 
 
 def test_every_code_is_in_our_code_system_served_at_its_canonical_url(client, plan):
@@ -379,14 +430,7 @@ def test_status_follows_publishing(imh):
 
 def test_draft_entries_are_not_in_the_plan(client, imh):
     source = Entry.objects.get(pathway=imh, position=10)
-    draft = Entry.objects.create(
-        pathway=imh,
-        position=15,
-        stage=source.stage,
-        age_band=source.age_band,
-        rationale="Zebracrossing draft wording.",
-        service=source.service,
-    )
+    draft = entry_like(source, imh, 15, "Zebracrossing draft wording.")
     content = client.get(FHIR_URL).content.decode()
     assert "Zebracrossing" not in content
     assert f'"entry-{draft.number}"' not in content
@@ -396,3 +440,38 @@ def test_only_public_pathways_have_a_plan(client, imh):
     assert client.get("/api/pathways/parental-mental-health-and-wellbeing/fhir").status_code == 404
     Pathway.objects.filter(slug="infant-mental-health").update(status=Status.DRAFT)
     assert client.get(FHIR_URL).status_code == 404
+
+
+def test_date_is_when_the_pathway_or_a_published_entry_last_changed(client, imh, plan):
+    def latest(records) -> str:
+        return records.latest("history_date").history_date.isoformat(timespec="seconds")
+
+    published = Entry.history.filter(pathway_id=imh.pk, status=Status.PUBLISHED)
+    assert plan["date"] == max(latest(Pathway.history.filter(id=imh.pk)), latest(published))
+    entry = Entry.objects.get(pathway=imh, position=10)
+    entry.rationale = "Reworded rationale."
+    entry.save()
+    changed = client.get(FHIR_URL).json()["date"]
+    assert changed == latest(published) >= plan["date"]
+    # A draft changes nothing a reader gets, so not the date either.
+    entry_like(entry, imh, 15, "A draft.")
+    assert client.get(FHIR_URL).json()["date"] == changed
+
+
+def test_the_narrative_says_the_plan_in_words(plan, imh):
+    assert plan["text"]["status"] == "generated"
+    lines = visible_lines(plan["text"]["div"])
+    assert lines[0] == "Infant Mental Health"
+    assert "Last reviewed 2 March 2026" in " ".join(lines)
+    rationale = Entry.objects.get(pathway=imh, position=20).rationale
+    assert f"{rationale} (Birth - 6 weeks; Health Visiting)" in lines
+
+
+def test_every_extension_is_cpgs_and_review_is_in_r4s_own_elements(plan):
+    """The two local extensions (review status, overdue) resolved to nothing: dropped. The
+    review is lastReviewDate, effectivePeriod (overdue once its end is past) and reviewer."""
+    assert {extension["url"].rsplit("/", 1)[0] for extension in plan["extension"]} == {CPG}
+    assert SITE not in str(plan["extension"])
+    assert plan["lastReviewDate"] == "2026-03-02"
+    assert plan["effectivePeriod"] == {"start": "2026-03-02", "end": "2027-03-02"}
+    assert plan["reviewer"] == [{"name": "Infant Mental Health clinical lead, Health Visiting"}]

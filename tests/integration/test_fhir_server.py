@@ -26,6 +26,7 @@ from ..conftest import IMH_URL
 from ..fuzz.test_fuzz import BYTES, FUZZ, encoded
 from ..test_child_age import listed_items
 from .fhir_r4 import FHIR_VERSION, ValidationError
+from .fhir_validation import validate_all
 
 SITE = "https://pathways.example.nhs.uk"
 FHIR_JSON = "application/fhir+json"
@@ -103,6 +104,33 @@ def test_every_resource_served_is_valid_r4(client, imh):
     assert {"CapabilityStatement", "Bundle", "CarePlan", "OperationOutcome", *TYPES} <= kinds
     for resource in examples:
         validate(resource)
+    # And by the independent validators CI runs: the official R4 JSON schema, @medplum/core
+    # with R4's definitions, and R4's invariants (tests/integration/fhir_validation.py).
+    found = validate_all(examples)
+    assert {
+        f"{resource['resourceType']}/{resource.get('id', '')}": errors
+        for resource, errors in zip(examples, found, strict=True)
+        if errors
+    } == {}
+
+
+def test_the_independent_validators_catch_a_leaf_without_its_request(client, imh):
+    care_plan = body(client.get(APPLY, {"age": "10w", "gestationalAge": "32"}))
+    assert validate_all([care_plan]) == [[]]
+    group = care_plan["contained"][0]
+    leaf = group["action"][0]["action"][0]
+    reference = leaf.pop("resource")["reference"]
+    # The leaf's request is now referenced by nothing, and a second leaf names a missing one.
+    group["action"][1]["action"][0]["resource"] = {"reference": "#nowhere"}
+    [errors] = validate_all([care_plan])
+    leaf_at = "invariant: .contained[0].action[0].action[0] rqg-1"
+    assert any(e.startswith(leaf_at) for e in errors), errors
+    assert any(e.startswith("medplum:") and "rqg-1" in e for e in errors), errors
+    assert any(e.startswith("invariant: / dom-3") for e in errors), errors
+    assert any(
+        e.startswith("invariant: .contained[0].action[1].action[0].resource ref-1") for e in errors
+    )
+    assert reference.startswith("#entry-")
 
 
 def test_the_validator_would_catch_a_malformed_care_plan(client, imh):
@@ -365,7 +393,7 @@ def applied_actions(client, born: date, gestation: int | None) -> dict[str, str 
     assert response.status_code == 200
     care_plan = body(response)
     validate(care_plan)
-    [group] = care_plan["contained"]
+    group = care_plan["contained"][0]
     assert care_plan["activity"] == [{"reference": {"reference": f"#{group['id']}"}}]
     assert group["resourceType"] == "RequestGroup"
     words = {f"Applies at {w}": mark for mark, w in ages.APPLIES_AT.items()}
@@ -415,7 +443,7 @@ def test_the_cases_are_what_they_say(client, imh):
     assert "not yet due" in care_plan["description"]
 
 
-def test_apply_actions_carry_the_interventions_as_sub_actions(client, imh):
+def test_apply_actions_carry_the_interventions_as_requests(client, imh):
     born, gestation = CHILDREN["10 weeks, born at 32 weeks"]
     care_plan = body(
         post_apply(
@@ -424,15 +452,37 @@ def test_apply_actions_carry_the_interventions_as_sub_actions(client, imh):
             {"name": "gestationalAge", "valueString": "32"},
         )
     )
-    [group] = care_plan["contained"]
+    group, *requests = care_plan["contained"]
     plan = body(client.get("/fhir/PlanDefinition/infant-mental-health"))
     assert group["instantiatesCanonical"] == [f"{plan['url']}|{plan['version']}"]
-    first = group["action"][0]
-    entry = filterset_entries(imh, born, gestation)[0]
-    assert first["title"] == entry.rationale
-    texts = [sub.get("textEquivalent") for sub in first["action"]]
-    assert texts == [i.text or None for i in entry.interventions.all()]
-    assert "condition" not in first and "participant" not in first
+    by_reference = {f"#{request['id']}": request for request in requests}
+    entries = filterset_entries(imh, born, gestation)
+    assert len(group["action"]) == len(entries)
+    leaves = []
+    for action, entry in zip(group["action"], entries, strict=True):
+        assert action["title"] == entry.rationale
+        assert "condition" not in action and "participant" not in action
+        interventions = list(entry.interventions.all())
+        # Each intervention a leaf holding its request; an entry without any is the leaf.
+        said = [
+            "\n".join([i.text] * bool(i.text) + [f"- {point}" for point in i.bullet_points])
+            for i in interventions
+        ] or [f"{entry.rationale}\n{action['description']}"]
+        subs = action.get("action", [action])
+        assert [sub.get("textEquivalent") for sub in action.get("action", [])] == [
+            i.text or None for i in interventions
+        ]
+        for sub, words in zip(subs, said, strict=True):
+            assert "action" not in sub
+            request = by_reference[sub["resource"]["reference"]]
+            assert request["resourceType"] == "CommunicationRequest"
+            assert request["status"] == "draft" and request["subject"] == care_plan["subject"]
+            assert request["payload"] == [{"contentString": words}]
+            leaves.append(sub["resource"]["reference"])
+    # Every request is one leaf's, and the bullets are there.
+    assert sorted(leaves) == sorted(by_reference)
+    assert any("\n- " in r["payload"][0]["contentString"] for r in requests)
+    assert any("action" not in action for action in group["action"])
 
 
 def filterset_entries(pathway, born, gestation):
@@ -643,9 +693,19 @@ def test_the_guides_examples_are_what_the_server_answers(client, imh, monkeypatc
     answer = body(client.post(APPLY, request, content_type=FHIR_JSON))
     expected = examples["apply-response"]
     validate(expected)
-    for key in ("resourceType", "status", "intent", "subject", "description", "activity"):
+    for key in (
+        "resourceType",
+        "instantiatesCanonical",
+        "status",
+        "intent",
+        "subject",
+        "description",
+        "activity",
+    ):
         assert answer[key] == expected[key]
     assert gist(answer["contained"][0]["action"]) == gist(expected["contained"][0]["action"])
+    # The requests the leaf actions hold: what the practitioner is to convey.
+    assert answer["contained"][1:] == expected["contained"][1:]
 
 
 @pytest.mark.parametrize("resource_type", TYPES)

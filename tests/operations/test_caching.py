@@ -26,8 +26,9 @@ from ..pagetext import visible_lines
 FILTERED = IMH_URL + "?service=primary-care-gp"
 # The queries that build the page or fragment (tests/test_views.py), the glossary (with the
 # content's words that search's compounds are found in) and the timeline's bars included
-# (this page has no "as above" entry, whose repeated interventions would be one more).
-BUILT = 12
+# (this page has no "as above" entry, whose repeated interventions would be one more). The
+# fragment shows no related pathways, so it never reads them.
+BUILT = 11
 # With a content version to reuse under, the first request also reads the age bands the
 # pathway's entries use: a child's age counts by the bands that hold it (filters.meaning).
 FIRST = BUILT + 1

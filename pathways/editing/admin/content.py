@@ -43,6 +43,7 @@ from ...publishing import (
 from ..ordering import DOWN, UP, neighbour, swap_places
 from .document_import import document_import_view
 from .forms import TEXT_FIELDS
+from .importing import import_text_view
 from .publishing import PublishableAdmin
 from .versions import ContentAdmin, pending_message
 
@@ -145,6 +146,14 @@ class PathwayAdmin(PublishableAdmin):
         ),
         (None, {"fields": ["change_reason"]}),
     ]
+
+    def get_urls(self):
+        importing = path(
+            "import-text/",
+            self.admin_site.admin_view(partial(import_text_view, admin_site=self.admin_site)),
+            name="pathways_pathway_import_text",
+        )
+        return [importing, *super().get_urls()]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         # Tick boxes, each named by its pathway: the few pathways fit, and Django's two-box

@@ -17,6 +17,8 @@ from django.utils.text import capfirst
 from ...errors import error_text
 from ...history import parts_changes
 from ...publishing import ChangeKind, Decision, PendingChange, content_fields
+from ..importing import import_rows, page_from_json, preview_cards
+from ..page_text import PageTextError
 from ..textdiff import word_diff
 from .waiting import ContentModelFilter, DecisionFilter, ProposerFilter, approval_notice_view
 
@@ -39,6 +41,8 @@ def change_rows(change: PendingChange) -> list[dict]:
     base, proposed = change.base, change.proposed
     if change.kind == ChangeKind.DELETE:
         return [{"field": "Whole content", "old": str(change.object_repr), "new": "(deleted)"}]
+    if change.kind == ChangeKind.IMPORT:
+        return import_rows(change)
     if "status" in proposed:
         rows.append({"field": "Status", "old": "", "new": proposed["status"].capitalize()})
     for field in content_fields(change.model):
@@ -117,6 +121,7 @@ class PendingChangeAdmin(admin.ModelAdmin):
             "may_withdraw": is_pending and proposed_it,
             "own": own,
             "proposers": list(change.proposers.all()),
+            "cards": _import_preview(change) if is_pending else None,
         }
         return TemplateResponse(request, "admin/pathways/pending_change.html", context)
 
@@ -145,6 +150,18 @@ class PendingChangeAdmin(admin.ModelAdmin):
         # the focus: what the decision did is what is read first. (Without a fragment of its
         # own the page would open at the one the form's page had, such as the skip link's.)
         return HttpResponseRedirect(f"{request.path}#messages")
+
+
+def _import_preview(change: PendingChange) -> list[str] | None:
+    """A pending import's entries as practitioners will see them, or None for other kinds
+    (and for an import that no longer applies: its approval says why)."""
+    if change.kind != ChangeKind.IMPORT:
+        return None
+    page = page_from_json(change.proposed["page"])
+    try:
+        return preview_cards(page, change.proposed["slug"], change.proposed["links"])
+    except (ValidationError, PageTextError):
+        return None
 
 
 def _public_url(obj) -> str | None:
