@@ -396,7 +396,9 @@ class ApprovalMachine(RuleBasedStateMachine):
             return
         thing.pending.content = content
         thing.pending.proposers.add(user)
-        if kind not in ("change", "revert"):
+        # As publishing.submit: an edit keeps a waiting publish or unpublish, and replaces a
+        # waiting deletion (the admin's form opens on the live version then, to be edited).
+        if kind not in ("change", "revert") or thing.pending.kind == "delete":
             thing.pending.kind = kind
 
     def edit(self, thing: Thing, user: str, content: dict) -> None:
