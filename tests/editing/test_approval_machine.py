@@ -26,6 +26,7 @@ import os
 import re
 import time
 import uuid
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -395,7 +396,9 @@ class ApprovalMachine(RuleBasedStateMachine):
             return
         thing.pending.content = content
         thing.pending.proposers.add(user)
-        if kind not in ("change", "revert"):
+        # As publishing.submit: an edit keeps a waiting publish or unpublish, and replaces a
+        # waiting deletion (the admin's form opens on the live version then, to be edited).
+        if kind not in ("change", "revert") or thing.pending.kind == "delete":
             thing.pending.kind = kind
 
     def edit(self, thing: Thing, user: str, content: dict) -> None:
@@ -617,7 +620,13 @@ class ApprovalMachine(RuleBasedStateMachine):
             key=lambda t: t.content["position"],
         )
         slots = [t.content["position"] for t in entries]
-        index = slots.index(place) + (-1 if direction == "up" else 1)
+        # A pending move's place may be no entry's any more (a draft deleted since): the move
+        # goes from between its neighbours.
+        below = bisect_left(slots, place)
+        if below < len(slots) and slots[below] == place:
+            index = below + (-1 if direction == "up" else 1)
+        else:
+            index = below - 1 if direction == "up" else below
         if not 0 <= index < len(slots):
             return  # already first or last
         if thing.live or thing.pending is not None:
@@ -1091,6 +1100,27 @@ class ApprovalMachine(RuleBasedStateMachine):
             ):
                 return True
         return False
+
+    # Steps: the delivery plan imported from its page text (issue 24), in the admin.
+
+    @rule(user=st.sampled_from(USERS))
+    def import_plan_from_text(self, user):
+        url = "/admin/pathways/contextdocument/import-text/"
+        if user != EDITOR:  # publishers read documents; editors change them
+            assert self.clients[user].get(url).status_code == 403
+            return
+        thing = self.things["document"]
+        if not thing.exists:
+            return
+        old, new = thing.current["section"], self.mint()
+        text = (
+            f"Plan {thing.current['title']}\n\nWhy.\n\nAnnex\n\nAims\n\nThe aims.\n\n"
+            f"Area of focus:\n\n1. Focus\n\nWhat we did:\n\nWe did {new}.\n"
+        )
+        data = {"slug": DOCUMENT, "text": text, "action": "save"}
+        self.post(user, url, {"csrfmiddlewaretoken": self.tokens[user], **data})
+        self.touched.add(old)
+        self.edit(thing, user, {**thing.current, "section": new})
 
 
 def offline_words(page: str, rules: dict) -> str:

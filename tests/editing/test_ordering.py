@@ -277,3 +277,21 @@ def test_a_bad_move_of_an_entry_changes_nothing(client, imh, editor):
     assert client.post(f"/admin/pathways/entry/{entry.pk}/move-entry/up/").status_code == 403
     assert entry_positions(imh) == before
     assert not PendingChange.objects.exists()
+
+
+@pytest.mark.parametrize(("direction", "proposed"), [("up", 10), ("down", 20)])
+def test_a_move_toward_a_place_that_is_gone_moves_from_where_it_was_proposed(
+    client, imh, editor, direction, proposed
+):
+    # Entry 10 moved down waits for a draft's place (15); the draft is then deleted, so the
+    # place it waits for is no entry's any more. (Found by the approval machine: a 500.)
+    first = Entry.objects.get(pathway=imh, position=10)
+    fields = {f: getattr(first, f) for f in ("stage", "age_band", "service", "rationale")}
+    draft = Entry.objects.create(pathway=imh, position=15, status=Status.DRAFT, **fields)
+    client.force_login(editor)
+    client.post(f"/admin/pathways/entry/{first.pk}/move-entry/down/")
+    assert PendingChange.objects.get().proposed["fields"]["position"] == 15
+    draft.delete()
+    response = client.post(f"/admin/pathways/entry/{first.pk}/move-entry/{direction}/")
+    assert response.status_code == 302
+    assert PendingChange.objects.get().proposed["fields"]["position"] == proposed

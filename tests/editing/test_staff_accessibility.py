@@ -90,6 +90,7 @@ def staff_pages(live_imh, editor, publisher, approver):
         ("erin", "/admin/pathways/problemreport/"),
         ("erin", f"/admin/pathways/problemreport/{report.pk}/change/"),
         ("erin", "/admin/pathways/pathway/import-text/"),
+        ("erin", "/admin/pathways/contextdocument/import-text/"),
     ]
     for model in (Pathway, Entry, Stage, AgeBand, Service, Tag, ContextDocument, GlossaryTerm):
         opts = model._meta

@@ -5,6 +5,7 @@ policy documents with their sections."""
 from __future__ import annotations
 
 import copy
+from bisect import bisect_left
 from functools import partial
 
 from django import forms
@@ -40,6 +41,7 @@ from ...publishing import (
     submit,
 )
 from ..ordering import DOWN, UP, neighbour, swap_places
+from .document_import import document_import_view
 from .forms import TEXT_FIELDS
 from .importing import import_text_view
 from .publishing import PublishableAdmin
@@ -265,8 +267,13 @@ class EntryAdmin(PublishableAdmin):
         place = state["fields"]["position"]
         others = Entry.objects.filter(pathway_id=entry.pathway_id).exclude(pk=entry.pk)
         slots = sorted([entry.position, *others.values_list("position", flat=True)])
-        index = slots.index(place)
-        target = index - 1 if direction == UP else index + 1
+        # The place a pending move proposes may be no entry's any more (a draft deleted since):
+        # the move goes from between its neighbours.
+        below = bisect_left(slots, place)
+        if below < len(slots) and slots[below] == place:
+            target = below - 1 if direction == UP else below + 1
+        else:
+            target = below - 1 if direction == UP else below
         if not 0 <= target < len(slots):
             where = "first" if direction == UP else "last"
             messages.info(request, f"“{entry.rationale}” is already {where}.")
@@ -364,6 +371,14 @@ class ContextDocumentAdmin(ContentAdmin):
     search_fields = ["title", "introduction", "sections__title", "sections__body"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DocumentSectionInline]
+
+    def get_urls(self):
+        import_text = path(
+            "import-text/",
+            self.admin_site.admin_view(partial(document_import_view, model_admin=self)),
+            name="pathways_contextdocument_import_text",
+        )
+        return [import_text, *super().get_urls()]
 
 
 @admin.register(GlossaryTerm)
