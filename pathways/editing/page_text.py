@@ -232,7 +232,7 @@ def _is_furniture(text: str) -> bool:
     return text.rstrip(".").lower() in FURNITURE
 
 
-def _line_problem(raw: str) -> str | None:
+def line_problem(raw: str) -> str | None:
     """What makes one line unreadable whatever its place: its length, a control character, a
     tag."""
     if len(raw) > MAX_LINE_LENGTH:
@@ -272,7 +272,7 @@ def _lines(text: str) -> tuple[list[_Line], list[Stray]]:
     problems, lines, stray = [], [], []
     blank = False
     for number, raw in enumerate(text.split("\n"), start=1):
-        if problem := _line_problem(raw):
+        if problem := line_problem(raw):
             problems.append((number, problem))
             if len(problems) == MAX_PROBLEMS:
                 problems.append((number, STOPPED))

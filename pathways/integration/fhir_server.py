@@ -39,7 +39,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import ages
 from ..models import Entry, Pathway, content_models
 from ..operations.caching import content_version, kept
-from ..operations.http_caching import _mark_shared
+from ..operations.http_caching import mark_shared
 from ..public import public_entries, public_pathway
 from .cds_hooks import applicable
 from .fhir import (
@@ -254,7 +254,7 @@ def conditional(request: HttpRequest, etag: str, updated: datetime | None, build
         response = build()
     if updated is not None:
         response["Last-Modified"] = http_date(last_modified)
-    _mark_shared(response, etag)
+    mark_shared(response, etag)
     return response
 
 

@@ -42,7 +42,7 @@ def is_public(response: HttpResponse) -> bool:
     return "public" in response.get("Cache-Control", "")
 
 
-def _mark_shared(response: HttpResponse, etag: str | None) -> None:
+def mark_shared(response: HttpResponse, etag: str | None) -> None:
     if etag:
         response["ETag"] = etag
     patch_cache_control(
@@ -70,11 +70,11 @@ def shared_when_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., Ht
         if etag:
             not_modified = get_conditional_response(request, etag=etag)
             if not_modified is not None:
-                _mark_shared(not_modified, etag)
+                mark_shared(not_modified, etag)
                 return not_modified
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            _mark_shared(response, etag)
+            mark_shared(response, etag)
         return response
 
     return wrapper
