@@ -188,6 +188,19 @@ APPLIES_AT = {
 MARKS = {"11": "both", "10": "actual", "01": "corrected"}
 
 
+# A gestation given as a FHIR Quantity: its unit's days, rounded half up as CQL's Round does
+# (the Library's "Gestation At Birth In Days"), so a record, $apply and the CQL read alike.
+QUANTITY_DAYS = {"wk": 7, "week": 7, "weeks": 7, "d": 1, "day": 1, "days": 1}
+
+
+def quantity_days(value: float, unit: str) -> int | None:
+    """Whole days of a Quantity in weeks or days (None for another unit)."""
+    per = QUANTITY_DAYS.get(unit)
+    if per is None:
+        return None
+    return int((Decimal(str(value)) * per).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def parse_gestation(text: str) -> int:
     """Days of pregnancy at birth for "32", "32+4", "32w4d", "32 weeks 4 days" or "32 weeks"."""
     text = (text or "").strip()

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pathways import ages
 from pathways.ages import MAX_AGE_DAYS, AgeError, parse_band_label, read_age, to_days
 
 
@@ -146,3 +147,18 @@ def test_an_entry_whose_band_only_touches_its_stage_is_refused(imh):
     entry.age_band = AgeBand.objects.create(label="6 weeks - 8 weeks", start_days=42, end_days=56)
     with pytest.raises(ValidationError, match="does not overlap the stage"):
         entry.full_clean()
+
+
+@pytest.mark.parametrize(
+    "value, unit, days",
+    [
+        (32, "wk", 224),
+        (32.5, "wk", 228),  # 227.5 days: half up, as CQL's Round
+        (226.5, "d", 227),  # half up, where Python's round() gives 226
+        (226.4, "days", 226),
+        (30, "weeks", 210),
+        (30, "mo", None),
+    ],
+)
+def test_a_quantity_of_gestation_is_whole_days_rounded_half_up_as_cql_rounds(value, unit, days):
+    assert ages.quantity_days(value, unit) == days

@@ -38,6 +38,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from .. import ages
 from ..models import Pathway
 from ..public import filter_entries, public_pathway
 from .cds_cards import card
@@ -691,11 +692,9 @@ def observation_days(observation) -> int | None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 400:
         return None
     unit = quantity.get("code") or quantity.get("unit")
-    if unit in {"wk", "week", "weeks"}:
-        return round(value * 7)
-    if unit in {"d", "day", "days"} and value >= 1:
-        return round(value)
-    return None
+    if ages.QUANTITY_DAYS.get(unit) == 1 and value < 1:
+        return None
+    return ages.quantity_days(value, unit)
 
 
 # What applies, and the card that says it.

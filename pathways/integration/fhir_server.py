@@ -585,10 +585,9 @@ def gestation(parameters: dict) -> int | None:
     if isinstance(value, dict):
         number, unit = value.get("value"), value.get("code") or value.get("unit")
         if isinstance(number, int | float) and not isinstance(number, bool) and 0 < number < 400:
-            if unit in {"wk", "week", "weeks"}:
-                return round(number * 7)
-            if unit in {"d", "day", "days"}:
-                return round(number)
+            days = ages.quantity_days(number, unit)
+            if days is not None:
+                return days
         raise FhirError(400, "invalid", "gestationalAge must be a Quantity in wk or d.")
     try:
         return ages.parse_gestation(value if isinstance(value, str) else "")
