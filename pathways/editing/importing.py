@@ -518,12 +518,17 @@ def write_text(page: PageText) -> str:
     return write_page_text(page)
 
 
+def check_size(size: int) -> None:
+    """Raises PageTextError when a file of `size` bytes is too large to hold a page text."""
+    if size > MAX_TEXT_BYTES:
+        limit = f"{MAX_TEXT_LENGTH + 1:,}"
+        raise PageTextError(problems=[(0, f"expected a text of fewer than {limit} characters")])
+
+
 def decode_text(data: bytes) -> str:
     """A file's bytes as text, or PageTextError saying why not (too large, binary, not
     UTF-8), on line 0: the file as a whole."""
-    if len(data) > MAX_TEXT_BYTES:
-        limit = f"{MAX_TEXT_LENGTH + 1:,}"
-        raise PageTextError(problems=[(0, f"expected a text of fewer than {limit} characters")])
+    check_size(len(data))
     if b"\x00" in data:
         raise PageTextError(problems=[(0, "expected a text file (this one is binary)")])
     try:

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from ...models import Pathway
 from ..importing import (
-    MAX_TEXT_BYTES,
+    check_size,
     decode_text,
     describe_error,
     diff_rows,
@@ -49,8 +49,7 @@ def _text_of(form: ImportForm) -> tuple[str, str]:
     """The text and its file name (empty when pasted), or PageTextError."""
     upload = form.cleaned_data.get("upload")
     if upload is not None:
-        if upload.size > MAX_TEXT_BYTES:
-            decode_text(b" " * (MAX_TEXT_BYTES + 1))  # the size message, raised
+        check_size(upload.size)  # before reading it
         return decode_text(upload.read()), upload.name[:200]
     text = form.cleaned_data.get("text", "")
     if not text.strip():
