@@ -218,7 +218,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # the load balancer sees the same count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, except that staff scoped to areas hold local permissions only.
+    "pathways.local.scoping.ScopedModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=5)

@@ -11,6 +11,7 @@ class PathwaysConfig(AppConfig):
         # problem reports' code, not in a pathways/admin.py.
         from . import history
         from .editing import admin, importing, notifications  # noqa: F401
+        from .local import admin as local_admin  # noqa: F401
         from .operations import accounts, caching
         from .problem_reports import admin as reports_admin  # noqa: F401
 

@@ -114,12 +114,15 @@ def slot_field(relation) -> str:
 
 def sibling_place(model: type[models.Model]) -> tuple[str, str] | None:
     """(parent field, place field) when a model's objects hold unique places among their
-    siblings, as entries do within their pathway ("pathway", "position"); else None."""
+    siblings, as entries do within their pathway ("pathway", "position"); else None. A place
+    is a number: a name unique within its parent (a local service's slug in its area) is not."""
     for constraint in model._meta.constraints:
         fields = list(getattr(constraint, "fields", ()))
         relations = [name for name in fields if model._meta.get_field(name).is_relation]
         if len(fields) == 2 and len(relations) == 1:
-            return relations[0], (set(fields) - set(relations)).pop()
+            place = (set(fields) - set(relations)).pop()
+            if isinstance(model._meta.get_field(place), models.IntegerField):
+                return relations[0], place
     return None
 
 

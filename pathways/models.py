@@ -28,6 +28,8 @@ __all__ = [
     "AgeBand",
     "AgeRange",
     "ApprovalNotice",
+    "Area",
+    "AreaMembership",
     "ContentVersion",
     "ContextDocument",
     "DocumentSection",
@@ -35,6 +37,8 @@ __all__ = [
     "GlossaryTerm",
     "Intervention",
     "IssuerKeySet",
+    "LocalNote",
+    "LocalService",
     "Pathway",
     "PendingChange",
     "ProblemReport",
@@ -790,13 +794,18 @@ def content_models() -> list[type[models.Model]]:
         Entry,
         Intervention,
         GlossaryTerm,
+        Area,
+        LocalService,
+        LocalNote,
     ]
 
 
 # Models that live with the rest of their room; importing them here registers them: readers'
-# reports, publishers' notices, what the CDS Hooks service remembers of its callers (used
-# JWTs, fetched keys), and the content version's row (operations.caching).
+# reports, publishers' notices, areas' local services and notes, what the CDS Hooks service
+# remembers of its callers (used JWTs, fetched keys), and the content version's row
+# (operations.caching).
 from .editing.notifications import ApprovalNotice  # noqa: E402
 from .integration.models import IssuerKeySet, UsedJwt  # noqa: E402
+from .local.models import Area, AreaMembership, LocalNote, LocalService  # noqa: E402
 from .operations.models import ContentVersion  # noqa: E402
 from .problem_reports.models import ProblemReport  # noqa: E402

@@ -69,9 +69,10 @@ class Publishable(models.Model):
 # is overdue once its due date has passed (in the UK).
 
 
-def overdue_condition() -> models.Q:
-    """Pathways whose next review date has passed, as a filter."""
-    return models.Q(next_review_due__lt=timezone.localdate())
+def overdue_condition(field: str = "next_review_due") -> models.Q:
+    """Content whose next review (or a local service's next check) date has passed, as a
+    filter."""
+    return models.Q(**{f"{field}__lt": timezone.localdate()})
 
 
 def review_is_overdue(next_review_due) -> bool:
@@ -236,7 +237,13 @@ class PendingChangeQuerySet(models.QuerySet):
 
     def waiting_for(self, user) -> PendingChangeQuerySet:
         """Pending changes `user` may approve: those they proposed no part of."""
-        return self.pending().exclude(proposers=user)
+        return self.for_user(user).pending().exclude(proposers=user)
+
+    def for_user(self, user) -> PendingChangeQuerySet:
+        """The changes a member of staff may see: all for national staff, their areas' for
+        local staff (pathways.local.scoping)."""
+        areas = scoped_areas(user)
+        return self if areas is None else self.filter(area__in=areas)
 
 
 class PendingChange(models.Model):
@@ -279,6 +286,11 @@ class PendingChange(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
+    # The area whose content it changes (a local service or note): decided by a publisher of
+    # that area or a national one (may_decide). Empty for national content.
+    area = models.ForeignKey(
+        "pathways.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = PendingChangeQuerySet.as_manager()
 
@@ -415,6 +427,7 @@ class PendingChange(models.Model):
                 raise PermissionDenied(
                     "Nobody approves a change they wrote part of: another publisher must."
                 )
+            check_may_decide(user, this)
             reason = self.reason or f"{self.get_kind_display()} approved"
             if self.kind == ChangeKind.CREATE:
                 live = self._create(reason)
@@ -542,7 +555,55 @@ class PendingChange(models.Model):
                 raise ValidationError(f"This change was already {this.get_decision_display()}.")
             if withdraw and not this.proposers.filter(pk=user.pk).exists():
                 raise PermissionDenied("Only someone who proposed a change can withdraw it.")
+            if not withdraw:
+                check_may_decide(user, this)
             self._decide(user, Decision.WITHDRAWN if withdraw else Decision.REJECTED, comment)
+
+
+def scoped_areas(user):
+    """The areas a member of staff is scoped to (a queryset of ids), or None for national
+    staff, who see every area. One rule: pathways.local.scoping reads it too."""
+    if user is None or not user.is_authenticated or user.is_superuser:
+        return None
+    memberships = user.area_memberships.all()
+    if not memberships.exists():
+        return None
+    return memberships.values("area")
+
+
+def area_of(live: models.Model | None, proposed: dict) -> int | None:
+    """The area a change belongs to: its object's, or for new content the proposed one."""
+    if live is not None:
+        return getattr(live, "area_id", None)
+    return (proposed.get("fields") or {}).get("area_id")
+
+
+def may_decide(user, change: PendingChange) -> bool:
+    """Whether `user` may approve or reject `change`: for an area's content, a publisher of
+    that area or a national publisher; for national content, a national publisher only. (The
+    author rule, that nobody decides what they wrote, is `approve`'s.)"""
+    if user is None or not (user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    memberships = user.area_memberships.all()
+    if (
+        change.area_id is not None
+        and memberships.filter(area_id=change.area_id, role="publisher").exists()
+    ):
+        return True
+    return not memberships.exists() and user.has_perm("pathways.approve_pendingchange")
+
+
+def check_may_decide(user, change: PendingChange) -> None:
+    if not may_decide(user, change):
+        if change.area_id:
+            words = (
+                f"Only a publisher for {change.area} or a national publisher decides its changes."
+            )
+        else:
+            words = "Only a national publisher decides changes to national content."
+        raise PermissionDenied(words)
 
 
 def check_references(obj: models.Model, *, deleting: bool = False) -> None:
@@ -595,6 +656,7 @@ def submit(
             if base is None:
                 base = state_of(live) if live is not None else {"fields": {}, "parts": {}}
             change = PendingChange.objects.create(
+                area_id=area_of(live, proposed),
                 content_type=content_type,
                 object_id=live.pk if live is not None else None,
                 object_repr=str(live if live is not None else _named(model, proposed))[:300],

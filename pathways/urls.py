@@ -5,6 +5,7 @@ from django.urls import path
 
 from .browsing import feeds, views
 from .integration import cds_hooks, exports, fhir, fhir_server
+from .local import views as local
 from .offline import views as offline
 from .operations import health
 from .problem_reports import views as problem_reports
@@ -51,6 +52,18 @@ urlpatterns = [
         "pathways/<slug:slug>/entries/<int:number>/report/sent/",
         problem_reports.report_problem_sent,
         name="report_problem_sent",
+    ),
+    # Local areas: an area's directory of services, and problems reported about a service.
+    path("areas/<slug:area>/", local.area_directory, name="area_directory"),
+    path(
+        "areas/<slug:area>/services/<slug:service>/report/",
+        local.report_service_problem,
+        name="report_service_problem",
+    ),
+    path(
+        "areas/<slug:area>/services/<slug:service>/report/sent/",
+        local.report_service_problem_sent,
+        name="report_service_problem_sent",
     ),
     # Offline use.
     path("manifest.webmanifest", offline.manifest, name="manifest"),

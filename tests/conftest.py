@@ -390,3 +390,19 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("=", "fuzzed requests per surface")
         for line in summary():
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def example_area(imh, publisher):
+    """North Example: a published area with three example services and a note (tests/local_area)."""
+    from tests.local_area import make_example_area
+
+    return make_example_area(publisher)
+
+
+@pytest.fixture
+def second_area(imh, publisher, example_area):
+    """South Example: a second published area, its services its own."""
+    from tests.local_area import make_example_area
+
+    return make_example_area(publisher, slug="south-example", name="South Example", prefix="s")

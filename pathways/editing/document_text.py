@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..characters import line_problem
 from .page_text import _is_furniture as is_furniture
-from .page_text import line_problem
 
 # Limits that keep a pasted page, not a flood, within what the importer reads.
 MAX_BYTES = 1_000_000

@@ -19,7 +19,7 @@ logger = logging.getLogger("pathways.notifications")
 
 APPROVE = "pathways.approve_pendingchange"
 # with_perm needs one backend when several are configured (django-axes is the other).
-PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PERMISSION_BACKEND = "pathways.local.scoping.ScopedModelBackend"
 
 
 class ApprovalNotice(models.Model):

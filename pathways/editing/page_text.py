@@ -67,7 +67,7 @@ from functools import lru_cache
 
 from ..ages import parse_band_label
 from ..browsing.views import NO_MATCHES
-from ..characters import REFUSAL, control_character
+from ..characters import MAX_LINE_LENGTH, line_problem  # noqa: F401 (also read from here)
 
 
 @dataclass
@@ -138,7 +138,6 @@ MAX_TEXT_LENGTH = 999_999  # characters: a text of 1,000,000 is refused
 # these bound the time a hostile text takes (a third of a second on a busy two-core machine).
 MAX_ENTRIES = 500
 MAX_LINES = 10_000
-MAX_LINE_LENGTH = 5_000  # a rationale, criteria or intervention is one paragraph
 # Past this many problems reading stops: the first ones say what is wrong.
 MAX_PROBLEMS = 50
 STOPPED = f"stopped reading after {MAX_PROBLEMS} problems: correct these and try again"
@@ -163,8 +162,6 @@ SPACED_BULLET_MARKS = "-*"
 _BULLET_MARK = re.compile(
     rf"(?:[{re.escape(BULLET_MARKS)}]\s*|[{re.escape(SPACED_BULLET_MARKS)}]\s+)(?P<text>.*)"
 )
-# An HTML tag or comment: page text is plain text as the page shows it.
-_MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![A-Za-z]")
 # A line shaped like an age range ("1 - 3 yrs", "Birth – 6 weeks"), read by parse_band_label
 # or refused as a label it cannot read.
 _RANGE_SHAPED = re.compile(r"(?:birth|\d+)(?:\s*[dwmy][a-z]*)?\s*[-–—]\s*\d+\s*[dwmy][a-z]*", re.I)
@@ -230,26 +227,6 @@ def _is_page_control(text: str) -> bool:
 
 def _is_furniture(text: str) -> bool:
     return text.rstrip(".").lower() in FURNITURE
-
-
-def line_problem(raw: str) -> str | None:
-    """What makes one line unreadable whatever its place: its length, a control character, a
-    tag."""
-    if len(raw) > MAX_LINE_LENGTH:
-        return (
-            f"the line is {len(raw):,} characters long; expected at most {MAX_LINE_LENGTH:,} "
-            "(one paragraph)"
-        )
-    code = control_character(raw)
-    if code:
-        return f"{REFUSAL} ({code})"
-    markup = _MARKUP.search(raw)
-    if markup:
-        return (
-            f"contains markup ({markup.group()[:40]}); expected plain text as the page shows "
-            "it: remove the tag"
-        )
-    return None
 
 
 def _text_problem(text: str) -> tuple[int, str] | None:

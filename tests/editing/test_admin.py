@@ -48,6 +48,13 @@ PROBLEM_REPORTS = {"view_problemreport", "change_problemreport", "delete_problem
 PENDING_CHANGES = {"view_pendingchange"}
 # Glossary terms: editors edit them (changes to published terms wait for approval).
 GLOSSARY = {f"{action}_glossaryterm" for action in ("add", "change", "delete", "view")}
+# Areas, their local services and notes: national editors set them up and write them (local
+# editors get theirs from an area membership, pathways.local.scoping).
+LOCAL = {
+    f"{action}_{model}"
+    for action in ("add", "change", "delete", "view")
+    for model in ("area", "localservice", "localnote")
+}
 
 
 def test_editors_group_has_exactly_the_content_permissions(db):
@@ -61,6 +68,7 @@ def test_editors_group_has_exactly_the_content_permissions(db):
         | PROBLEM_REPORTS
         | PENDING_CHANGES
         | GLOSSARY
+        | LOCAL
     )
     assert set(editors.permissions.values_list("codename", flat=True)) == expected
     assert not editors.permissions.filter(content_type__app_label="auth").exists()
@@ -73,6 +81,13 @@ def test_editors_group_has_exactly_the_content_permissions(db):
         "publish_entry",
         "publish_pathway",
         "publish_glossaryterm",
+        "publish_area",
+        "publish_localservice",
+        "publish_localnote",
+        "add_areamembership",  # superusers scope staff to areas
+        "change_areamembership",
+        "delete_areamembership",
+        "view_areamembership",
         "add_problemreport",  # reports come only from the public form
         "approve_pendingchange",  # the Publishers'
         "add_pendingchange",  # proposed by saving content, decided, never edited

@@ -258,6 +258,9 @@ def test_every_content_model_keeps_history(imh):
         "Service",
         "Stage",
         "Tag",
+        "Area",
+        "LocalService",
+        "LocalNote",
     }
     for model in ContentHistory.registry:
         assert model.history.count() == model.objects.count(), model  # the first versions
