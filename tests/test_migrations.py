@@ -82,6 +82,8 @@ def test_a_database_of_the_last_release_migrates_and_loses_nothing(django_user_m
         newer = change(entry_type, entry, publisher, "newer")
         other = change(tag_type, tag, editor, "tag")
         decided = change(tag_type, tag, editor, "approved", decision="approved")
+        ProblemReport = old.get_model("pathways", "ProblemReport")
+        report = ProblemReport.objects.create(entry=entry, text="Wrong", email="r@example.org")
         before = counts(old)
         saved = {c.pk: (c.base, c.proposed, c.reason) for c in PendingChange.objects.all()}
 
@@ -126,5 +128,28 @@ def test_a_database_of_the_last_release_migrates_and_loses_nothing(django_user_m
         for kind in ("change", "import"):
             with pytest.raises(IntegrityError), transaction.atomic():
                 waiting(kind)
+        # 0020: every existing change is national content's (no area); a report keeps its
+        # entry and text and is about that entry alone; editors and publishers hold the local
+        # permissions, and a report about nothing is refused.
+        assert set(PendingChange.objects.values_list("area", flat=True)) == {None}
+        ProblemReport = new.get_model("pathways", "ProblemReport")
+        kept = ProblemReport.objects.get(pk=report.pk)
+        assert (kept.entry_id, kept.text, kept.email) == (entry.pk, "Wrong", "r@example.org")
+        assert (kept.local_service_id, kept.resolution, kept.notified_at) == (None, "", None)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ProblemReport.objects.create(text="About nothing")
+        Group = new.get_model("auth", "Group")
+        editors = set(
+            Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
+        )
+        publishers = set(
+            Group.objects.get(name="Publishers").permissions.values_list("codename", flat=True)
+        )
+        assert {"add_localservice", "change_localnote", "change_area"} <= editors
+        assert {"publish_localservice", "publish_localnote", "publish_area"} <= publishers
+        assert "publish_localservice" not in editors
+        # And back: the release before this one's schema, the content still whole.
+        back = migrate([("pathways", "0019_import_kind")])
+        assert counts(back) == before
     finally:
         migrate(latest)
