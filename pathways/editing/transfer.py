@@ -20,8 +20,13 @@ from ..errors import error_text
 from ..history import field_values, parts_of, record_version
 from ..models import ContextDocument, Entry, Pathway, content_models
 
-# What a file may hold, and nothing else (no users, no groups, no history).
-IMPORTABLE = {model._meta.label_lower for model in content_models()}
+# What a file may hold, and nothing else (no users, no groups, no history). Not an area's
+# services and notes either: they are the area's to change (the directory CSV, scoped to it).
+IMPORTABLE = {
+    model._meta.label_lower
+    for model in content_models()
+    if not model.__module__.startswith("pathways.local.")
+}
 # A pathway named only because the exported one relates to it: its own links are not part of
 # the file (they could lead anywhere), so a row for it leaves them out and an import leaves
 # them as they are.

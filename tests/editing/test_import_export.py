@@ -335,6 +335,19 @@ def test_a_model_that_is_not_a_name_is_refused_naming_the_row(imh, tmp_path, lab
     assert everything() == before
 
 
+@pytest.mark.parametrize("label", ["pathways.area", "pathways.localservice", "pathways.localnote"])
+def test_a_pathway_file_never_carries_an_areas_content(imh, tmp_path, label):
+    # An area's services and notes are changed by its own staff (the directory CSV), never
+    # by the operator's whole-pathway file.
+    path = tmp_path / "local.json"
+    path.write_text(json.dumps([{"model": label, "fields": {"name": "x"}}]), encoding="utf-8")
+    before = everything()
+    out, err, error = run_import(path)
+    assert error == f"1 invalid row in {path}: nothing was imported."
+    assert f"'{label}' is not pathway content" in err
+    assert everything() == before
+
+
 @pytest.mark.parametrize(
     ("model", "field", "value", "message"),
     [
