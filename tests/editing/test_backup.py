@@ -67,3 +67,21 @@ def test_restore_can_replace_the_content_it_finds(imh, tmp_path):
     assert Entry.objects.filter(pathway__slug="infant-mental-health").count() == 19
     assert not Entry.objects.filter(rationale="Edited after the backup.").exists()
     assert back_up(tmp_path / "again.json") == (tmp_path / "backup.json").read_bytes()
+
+
+def test_an_areas_services_and_notes_survive_a_backup_and_restore(example_area, tmp_path):
+    from pathways.local.models import Area, LocalNote, LocalService
+
+    first = back_up(tmp_path / "first.json")
+    assert b'"model": "pathways.localservice"' in first
+    connection.check_constraints()
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore", str(tmp_path / "first.json"), verbosity=0)
+    assert back_up(tmp_path / "second.json") == first
+    service = LocalService.objects.get(area__slug="north-example", slug="perinatal-mental-health")
+    assert [e.number for e in service.serves_entries.all()] == [10]
+    assert LocalNote.objects.get(area__slug="north-example").entry.number == 10
+    assert Area.objects.get(slug="north-example").status == "published"
+    # Replacing content deletes an area's additions before the entries they name.
+    call_command("restore", str(tmp_path / "first.json"), replace=True, verbosity=0)
+    assert back_up(tmp_path / "third.json") == first
