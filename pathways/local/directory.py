@@ -189,7 +189,10 @@ def _records(text: str):
                 yield start, cells
             start = reader.line_num + 1
     except csv.Error as error:
-        raise DirectoryError([(reader.line_num, "", f"not readable as CSV ({error})")]) from None
+        what = f"not readable as CSV ({error})"
+        if "field larger" in str(error):
+            what = f"a cell is over {csv.field_size_limit():,} characters"
+        raise DirectoryError([(reader.line_num, "", what)]) from None
 
 
 def read_directory(data: bytes, area: Area) -> list[DirectoryRow]:

@@ -116,6 +116,8 @@ def test_export_then_import_matches_the_directory(example_area):
     page = client.post(f"{IMPORT}?area={NORTH}", {"upload": upload, "action": "preview"})
     lines = visible_lines(page.content.decode(), within_id="directory-preview")
     assert sum("Unchanged" in line for line in lines) == 3
+    said = visible_lines(page.content.decode())
+    assert "The file matches the directory: nothing to propose." in said
     assert b'value="propose"' not in page.content
 
 
@@ -249,7 +251,7 @@ HOSTILE = {
     ),
     "1 MB cell": (
         header("slug", "name", "offers") + b'gp-liaison,N,"' + b"x" * 999_000 + b'"\n',
-        "Line 2",
+        "Line 2: A cell is over 131,072 characters.",
     ),
     "javascript URL": (
         header("slug", "name", "web_url") + LIAISON.encode() + b",javascript:alert(1)\n",
