@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pathways.local.directory import (
@@ -27,19 +26,8 @@ from pathways.local.models import LocalService
 from pathways.models import ProblemReport
 from pathways.publishing import PendingChange
 
-from ..conftest import examples
-from .test_fuzz import BYTES, PROBE, TEXT, check, encoded, form_body
+from .test_fuzz import BYTES, FUZZ, PROBE, TEXT, check, encoded, form_body
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
-FUZZ = settings(
-    max_examples=examples(EXAMPLES),
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
 IMPORT = "/admin/pathways/localservice/import/?area=north-example"
 CELL = st.one_of(
     TEXT,

@@ -58,6 +58,17 @@ def signed_in(user) -> Client:
     return client
 
 
+def draft_service(area) -> LocalService:
+    """A draft in the area's directory, written directly (a draft waits for nobody)."""
+    return LocalService.objects.create(
+        area=area,
+        name="A Draft Clinic",
+        slug="draft-clinic",
+        offers="Soon.",
+        referral_phone="0161 496 0001",
+    )
+
+
 def snapshot() -> tuple:
     """What an import must not touch: the services, and the changes made so far (the example
     area's approvals among them)."""
@@ -74,13 +85,7 @@ def nothing_written(before: tuple) -> None:
 
 
 def test_the_download_is_the_directory_with_drafts_for_the_areas_staff(example_area):
-    draft = LocalService.objects.create(
-        area=example_area.area,
-        name="A Draft Clinic",
-        slug="draft-clinic",
-        offers="Soon.",
-        referral_phone="0161 496 0001",
-    )
+    draft = draft_service(example_area.area)
     response = signed_in(example_area.editor).get(DOWNLOAD, {"area": NORTH})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -438,13 +443,7 @@ def test_the_import_command_names_each_problem(example_area, tmp_path):
 
 
 def test_the_area_page_lists_its_published_services_with_all_readers_see(client, example_area):
-    LocalService.objects.create(
-        area=example_area.area,
-        name="A Draft Clinic",
-        slug="draft-clinic",
-        offers="Soon.",
-        referral_phone="0161 496 0001",
-    )
+    draft_service(example_area.area)
     response = client.get(f"/areas/{NORTH}/")
     assert response.status_code == 200
     html = response.content.decode()

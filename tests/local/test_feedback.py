@@ -9,10 +9,11 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from pathways.local.models import LocalService
 from pathways.models import Entry, ProblemReport
 from pathways.publishing import Status
 from tests.pagetext import elements, visible_lines
+
+from .test_directory import draft_service
 
 pytestmark = pytest.mark.django_db
 
@@ -151,13 +152,7 @@ def test_a_report_is_refused_with_the_reason(client, example_area):
     ],
 )
 def test_only_published_services_of_published_areas_can_be_reported(client, example_area, url):
-    LocalService.objects.create(
-        area=example_area.area,
-        name="A Draft Clinic",
-        slug="draft-clinic",
-        offers="Soon.",
-        referral_phone="0161 496 0001",
-    )
+    draft_service(example_area.area)
     assert client.get(url).status_code == 404
     assert client.post(url, {"text": WHAT_IS_WRONG}).status_code in (404, 405)
     assert not ProblemReport.objects.exists()
