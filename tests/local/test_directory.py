@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from playwright.sync_api import expect
 
 from pathways.local.directory import (
     COLUMNS,
@@ -24,6 +25,10 @@ from pathways.local.directory import (
 from pathways.local.models import EXAMPLE, LocalService
 from pathways.models import Pathway
 from pathways.publishing import ChangeKind, Decision, PendingChange, Status
+from tests.browsing.test_browser import DESKTOP, PHONE
+from tests.browsing.test_several_pathways import axe_violations
+from tests.editing.test_approval_browser import sign_in
+from tests.editing.test_staff_accessibility import problems as staff_problems
 from tests.local_area import IMH, MBU_ENTRY
 from tests.pagetext import visible_lines
 
@@ -495,3 +500,34 @@ def test_only_a_published_area_has_a_page(client, example_area):
     area.status = Status.DRAFT
     area.save()
     assert client.get(f"/areas/{NORTH}/").status_code == 404
+
+
+# In a real browser: accessible, and the import done by hand.
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_directory_pages_are_accessible_and_an_import_is_proposed_by_hand(
+    browser, live_imh, live_server, example_area, viewport, tmp_path
+):
+    base = live_server.url
+    reader = browser.new_context(viewport=viewport).new_page()
+    found = {}
+    for path in (f"/areas/{NORTH}/", f"/areas/{NORTH}/services/gp-liaison/report/"):
+        reader.goto(base + path)
+        found[path] = axe_violations(reader)
+    editor = sign_in(browser, base, "n-editor", viewport)
+    rows = rows_of(write_directory(example_area.area))
+    rows[2]["hours"] = "Tuesdays, 9:00 to 12:00"
+    path = tmp_path / "north.csv"
+    path.write_bytes(as_file(rows))
+    editor.goto(f"{base}{IMPORT}")
+    editor.get_by_role("link", name="Import directory of North Example").click()
+    editor.get_by_label("Or upload the file (.csv, UTF-8)").set_input_files(path)
+    editor.get_by_role("button", name="Preview").click()
+    expect(editor.locator("#directory-preview")).to_contain_text("Tuesdays, 9:00 to 12:00")
+    found["preview"] = staff_problems(editor)
+    editor.get_by_role("button", name="Propose these changes").click()
+    expect(editor.get_by_text("1 change(s) to the directory wait")).to_be_visible()
+    assert found == {name: [] for name in found}
+    assert PendingChange.objects.pending().get().area == example_area.area
