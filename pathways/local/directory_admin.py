@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from ..editing.admin.forms import CHANGE_REASON_HELP
 from ..editing.admin.pending import change_rows
 from ..editing.admin.versions import pending_url
+from ..publishing import pending_change_of
 from .directory import (
     COLUMNS,
     MAX_BYTES,
@@ -97,7 +98,12 @@ def _areas(request):
 def _preview(area: Area, rows) -> dict:
     changes = sorted(directory_changes(area, rows), key=lambda c: (ORDER[c.what], c.name))
     shown = [
-        {"change": c, "rows": change_rows(c.preview()) if c.what == "changed" else None}
+        {
+            "change": c,
+            "rows": change_rows(c.preview()) if c.what == "changed" else None,
+            # Proposing replaces what a waiting change proposes: the proposer is told first.
+            "waiting": pending_change_of(c.live) if c.what in ("changed", "removed") else None,
+        }
         for c in changes
     ]
     counts = {what: sum(c.what == what for c in changes) for what in ORDER}

@@ -377,6 +377,23 @@ def test_another_areas_service_of_the_same_slug_is_untouched(example_area, secon
     assert not LocalService.objects.filter(area=example_area.area, slug="gp-liaison").exists()
 
 
+def test_the_preview_says_when_a_change_to_a_service_already_waits(example_area):
+    area = example_area.area
+    first = header("slug", "name", "hours") + f"{LIAISON},Tuesdays\n".encode()
+    (waiting,) = propose_directory(area, read_directory(first, area), example_area.editor)
+    second = header("slug", "name", "hours") + f"{LIAISON},Wednesdays\n".encode()
+    client = signed_in(example_area.editor)
+    upload = SimpleUploadedFile("north.csv", second, "text/csv")
+    page = client.post(f"{IMPORT}?area={NORTH}", {"upload": upload, "action": "preview"})
+    lines = visible_lines(page.content.decode(), within_id="directory-preview")
+    assert any("A change to this service already waits for approval" in line for line in lines)
+    assert f"/admin/pathways/pendingchange/{waiting.pk}/change/" in page.content.decode()
+    # Proposing joins the one pending change of the service, as the admin's form does.
+    (joined,) = propose_directory(area, read_directory(second, area), example_area.editor)
+    assert joined.pk == waiting.pk
+    assert joined.proposed["fields"]["hours"] == "Wednesdays"
+
+
 def test_a_new_service_waiting_for_approval_is_not_proposed_twice(example_area):
     area = example_area.area
     data = header("slug", "name", "offers", "referral_phone")
