@@ -5,12 +5,16 @@ the same gate as national content, decided by a publisher of the area (publishin
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..editing.admin.publishing import PublishableAdmin
 from ..models import Entry, Service, Tag
+from .directory_admin import directory_download_view, directory_import_view
 from .models import Area, AreaMembership, LocalNote, LocalService
 from .scoping import areas_for, may_publish_in, may_touch
 
@@ -116,6 +120,23 @@ class LocalServiceAdmin(AreaScopedAdmin):
         ("Checking", {"fields": ["last_verified", "next_verification_due"]}),
         (None, {"fields": ["change_reason"]}),
     ]
+
+    def get_urls(self):
+        # The directory as a spreadsheet: import (preview, then propose) and download.
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                view(partial(directory_import_view, model_admin=self)),
+                name="pathways_localservice_import",
+            ),
+            path(
+                "download/",
+                view(partial(directory_download_view, model_admin=self)),
+                name="pathways_localservice_download",
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(LocalNote)

@@ -1,17 +1,21 @@
-"""Readers report a problem with an entry (wrong, out of date, unclear) to the editors: a
-plain form per entry that needs no JavaScript, stored for the admin, and limited per client
-so nobody can flood the editors' list. The limit counts the stored reports themselves, so it
-holds whichever worker or app server answers."""
+"""Readers report a problem with an entry or a local service (wrong, out of date, unclear) to
+the editors (a service's to its area's staff: pathways.local.views): a plain form that needs
+no JavaScript, stored for the admin, and limited per client so nobody can flood the editors'
+list. The limit counts the stored reports themselves, so it holds whichever worker or app
+server answers."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -97,6 +101,36 @@ def back_links(pathway: Pathway, entry: Entry, query: str) -> dict:
     }
 
 
+def take_report(
+    request: HttpRequest,
+    context: dict,
+    *,
+    about: dict,
+    sent_url: str,
+    templates: str,
+    then: Callable[[ProblemReport], None] | None = None,
+) -> HttpResponse:
+    """The report form, for an entry or a local service (`about`: the report's field naming
+    it): shown, or sent within the hourly limit, saved, and the reader sent to `sent_url`.
+    `then` runs once the report is committed (the area's staff told of it). `templates` is
+    the pages' common name: "<templates>.html" and "<templates>_limited.html"."""
+    if request.method == "POST":
+        if over_limit(request):
+            return render(request, f"{templates}_limited.html", context, status=429)
+        form = ProblemReportForm(request.POST)
+        if form.is_valid():
+            for name, value in about.items():
+                setattr(form.instance, name, value)
+            form.instance.client = client_key(request)
+            report = form.save()
+            if then is not None:
+                transaction.on_commit(partial(then, report))
+            return redirect(sent_url)
+    else:
+        form = ProblemReportForm()
+    return render(request, f"{templates}.html", {**context, "form": form})
+
+
 # never_cache: the form carries a CSRF token, so no shared cache or offline copy may keep it.
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -108,19 +142,14 @@ def report_problem(request: HttpRequest, slug: str, number: int) -> HttpResponse
         "limit": REPORTS_PER_HOUR,
         **back_links(pathway, entry, filters_came_from(request, pathway)),
     }
-    if request.method == "POST":
-        if over_limit(request):
-            return render(request, "pathways/report_problem_limited.html", context, status=429)
-        form = ProblemReportForm(request.POST)
-        if form.is_valid():
-            form.instance.entry = entry
-            form.instance.client = client_key(request)
-            form.save()
-            sent = reverse("pathways:report_problem_sent", args=[pathway.slug, number])
-            return redirect(sent + context["keep_filters"])
-    else:
-        form = ProblemReportForm()
-    return render(request, "pathways/report_problem.html", {**context, "form": form})
+    sent = reverse("pathways:report_problem_sent", args=[pathway.slug, number])
+    return take_report(
+        request,
+        context,
+        about={"entry": entry},
+        sent_url=sent + context["keep_filters"],
+        templates="pathways/report_problem",
+    )
 
 
 @require_safe
