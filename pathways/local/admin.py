@@ -12,10 +12,20 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..editing.admin.publishing import PublishableAdmin
+from ..history import parts_of
 from ..models import Entry, Service, Tag
 from ..publishing import Status
 from .models import Area, AreaMembership, LocalNote, LocalService
 from .scoping import areas_for, may_publish_in, may_touch
+
+
+class AreaFilter(admin.RelatedFieldListFilter):
+    """By area: the areas the visitor works in, never the names of others'."""
+
+    def field_choices(self, field, request, model_admin):
+        areas = areas_for(request.user)
+        queryset = Area.objects.all() if areas is None else Area.objects.filter(pk__in=areas)
+        return [(area.pk, str(area)) for area in queryset]
 
 
 class AreaScopedAdmin(PublishableAdmin):
@@ -23,7 +33,7 @@ class AreaScopedAdmin(PublishableAdmin):
     Every view that names an object (change, delete, history, a version, revert, move) answers
     404 for another area's, whether the object is live or known only from its history."""
 
-    list_filter = ["area", "status"]
+    list_filter = [("area", AreaFilter), "status"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("area")
@@ -72,6 +82,11 @@ class AreaScopedAdmin(PublishableAdmin):
 
     def move_view(self, request, object_id, part, part_id, direction):
         self._refuse_other_areas(request, object_id)
+        links = {
+            name for name in parts_of(self.model) if self.model._meta.get_field(name).many_to_many
+        }
+        if request.method == "POST" and part in links:
+            raise Http404("Links have no order to move them in.")
         return super().move_view(request, object_id, part, part_id, direction)
 
     def has_view_permission(self, request, obj=None):

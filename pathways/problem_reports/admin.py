@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from ..editing.admin.forms import LabelledRowsForm
+from ..local.admin import AreaFilter
 from ..local.scoping import areas_for
 from .models import ProblemReport
 
@@ -98,7 +99,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
     list_display = ["created_at", "status", "summary", "about_link", "email"]
     list_display_links = ["created_at"]
     list_editable = ["status"]
-    list_filter = ["status", "local_service__area", "entry__pathway"]
+    list_filter = ["status", ("local_service__area", AreaFilter), "entry__pathway"]
     list_select_related = ["entry__pathway", "local_service__area"]
     search_fields = ["text", "email", "entry__rationale", "local_service__name"]
     date_hierarchy = "created_at"
@@ -132,7 +133,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request):
         if areas_for(request.user) is not None:
-            return ["status", "local_service__area"]
+            return ["status", ("local_service__area", AreaFilter)]
         return super().get_list_filter(request)
 
     def get_changelist_form(self, request, **kwargs):

@@ -509,9 +509,11 @@ class ContentAdmin(SimpleHistoryAdmin):
             relation = self.model._meta.get_field(name)
             rows = (getattr(record, "parts", None) or {}).get(name, [])
             if relation.many_to_many:
-                names = dict(
-                    relation.related_model.objects.filter(pk__in=rows).values_list("pk", "title")
-                )
+                # By each one's own name (a pathway's title, an entry's, a tag's).
+                names = {
+                    related.pk: str(related)
+                    for related in relation.related_model.objects.filter(pk__in=rows)
+                }
                 lines = [names.get(pk, f"#{pk} (deleted)") for pk in rows]
                 shown.append((capfirst(relation.verbose_name), lines))
             else:
