@@ -28,6 +28,19 @@ class AreaFilter(admin.RelatedFieldListFilter):
         return [(area.pk, str(area)) for area in queryset]
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """Services whose details are overdue for checking (LocalService.objects.overdue)."""
+
+    title = "checking"
+    parameter_name = "checking"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue for checking")]
+
+    def queryset(self, request, queryset):
+        return queryset.overdue() if self.value() == "overdue" else queryset
+
+
 class AreaScopedAdmin(PublishableAdmin):
     """Local services and notes: a local editor sees, and changes, only their areas' rows.
     Every view that names an object (change, delete, history, a version, revert, move) answers
@@ -192,6 +205,7 @@ class AreaAdmin(PublishableAdmin):
 
 @admin.register(LocalService)
 class LocalServiceAdmin(AreaScopedAdmin):
+    list_filter = [*AreaScopedAdmin.list_filter, OverdueFilter]
     list_display = ["name", "area", "status", "next_verification_due", "is_example"]
     search_fields = ["name", "offers"]
     prepopulated_fields = {"slug": ["name"]}

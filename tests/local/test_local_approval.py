@@ -114,6 +114,7 @@ def test_a_local_publisher_never_sees_or_decides_a_national_change(example_area,
     client, _ = session(example_area.publisher)
     listing = client.get(f"{ADMIN}/pendingchange/").content.decode()
     assert change.object_repr not in " ".join(visible_lines(listing))
+    assert "Glossary term" not in listing  # not even the kind of content, in the filters
     assert client.get(f"{ADMIN}/pendingchange/{change.pk}/change/").status_code == 404
     for decision in ("approve", "reject"):
         assert decide(example_area.publisher, change, decision).status_code == 404

@@ -369,3 +369,19 @@ def test_an_areas_own_history_opens_and_its_links_do_not_move(example_area):
     entry = service.serves_entries.get()
     move = f"{base}/move/serves_entries/{entry.pk}/up/"
     assert client.post(move, {"csrfmiddlewaretoken": token}).status_code == 404
+
+
+def test_the_overdue_filter_lists_the_areas_own_overdue_services(example_area, second_area):
+    import datetime
+
+    long_ago = datetime.date(2020, 1, 1)
+    for area in (example_area, second_area):
+        LocalService.objects.filter(pk=area.services["gp-liaison"].pk).update(
+            next_verification_due=long_ago
+        )
+    client, _ = session(example_area.editor)
+    page = client.get(f"{ADMIN}/localservice/", {"checking": "overdue"}).content.decode()
+    shown = " ".join(visible_lines(page, "result_list"))
+    assert "North Example Primary Care Liaison" in shown
+    assert "Perinatal" not in shown
+    assert "South Example" not in shown

@@ -90,7 +90,8 @@ class ContentModelFilter(RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         types = ContentType.objects.get_for_models(*content_models())
-        changed = set(PendingChange.objects.values_list("content_type", flat=True).distinct())
+        seen = PendingChange.objects.for_user(request.user)  # local staff: their areas'
+        changed = set(seen.values_list("content_type", flat=True).distinct())
         return sorted(
             (
                 (types[model].pk, capfirst(model._meta.verbose_name))
