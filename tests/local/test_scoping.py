@@ -207,10 +207,18 @@ def test_a_publisher_publishes_only_where_they_are_one(example_area, second_area
     mixed = local_staff("mixed", example_area.area, "publisher")
     AreaMembership.objects.create(user=mixed, area=second_area.area, role="editor")
     drafts = {}
-    for area, slug in ((example_area.area, "a-draft"), (second_area.area, "b-draft")):
-        drafts[slug] = LocalService.objects.create(
+    # A's draft by A's editor (publishing it approves it); B's by this person, whose Publish
+    # the gate alone would keep as a change waiting in B: the admin offers no such thing.
+    for area, slug, author in (
+        (example_area.area, "a-draft", example_area.editor),
+        (second_area.area, "b-draft", mixed),
+    ):
+        draft = LocalService(
             area=area, name=slug, slug=slug, offers="Help.", referral_route="Phone."
         )
+        draft._history_user = author
+        draft.save()
+        drafts[slug] = draft
     client, token = session(mixed)
     for obj in drafts.values():
         client.post(
