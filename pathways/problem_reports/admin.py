@@ -70,7 +70,7 @@ def send_closing_email(report_id: int) -> bool:
     "Send closing emails again") and logs a warning."""
     with transaction.atomic():
         report = (
-            ProblemReport.objects.select_for_update()
+            ProblemReport.objects.select_for_update(of=("self",))
             .select_related("entry", "local_service__area")
             .filter(pk=report_id, status=DONE, notified_at__isnull=True)
             .exclude(email="")
