@@ -12,7 +12,6 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..editing.admin.publishing import PublishableAdmin
-from ..history import parts_of
 from ..models import Entry, Service, Tag
 from ..publishing import Status
 from .models import Area, AreaMembership, LocalNote, LocalService
@@ -95,11 +94,6 @@ class AreaScopedAdmin(PublishableAdmin):
 
     def move_view(self, request, object_id, part, part_id, direction):
         self._refuse_other_areas(request, object_id)
-        links = {
-            name for name in parts_of(self.model) if self.model._meta.get_field(name).many_to_many
-        }
-        if request.method == "POST" and part in links:
-            raise Http404("Links have no order to move them in.")
         return super().move_view(request, object_id, part, part_id, direction)
 
     def has_view_permission(self, request, obj=None):

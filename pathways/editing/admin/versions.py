@@ -297,6 +297,8 @@ class ContentAdmin(SimpleHistoryAdmin):
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         relation = self.model._meta.get_field(part)
+        if relation.many_to_many:
+            raise Http404("Links have no order to move them in.")
         slot = slot_field(relation)
         pending = pending_change_of(obj)
         state = copy.deepcopy(pending.proposed) if pending is not None else state_of(obj)
