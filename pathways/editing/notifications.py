@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.text import Truncator
@@ -51,12 +52,39 @@ class ApprovalNotice(models.Model):
         cls.objects.update_or_create(user=user, defaults={"email_when_waiting": wanted})
 
 
+def decides_changes(user) -> bool:
+    """Whether `user` approves anyone's changes: a national publisher, or a publisher of an
+    area (who decides that area's). They may ask to hear of changes waiting for them."""
+    from ..local.models import AreaMembership  # loaded after this module (pathways.models)
+
+    if user.has_perm(APPROVE):
+        return True
+    return (
+        user.is_active
+        and user.is_staff
+        and user.area_memberships.filter(role=AreaMembership.Role.PUBLISHER).exists()
+    )
+
+
 def recipients_for(change) -> list[str]:
     """The addresses of active publishers who asked to hear of waiting changes, other than the
-    person who proposed this one."""
+    people who proposed this one: national publishers hear of every change; a publisher of an
+    area hears of that area's changes only (never national ones, never another area's)."""
+    from ..local.models import AreaMembership
+
+    User = get_user_model()
+    deciders = Q(pk__in=User.objects.with_perm(APPROVE, backend=PERMISSION_BACKEND))
+    if change.area_id is not None:
+        deciders |= Q(
+            pk__in=User.objects.filter(
+                is_active=True,
+                is_staff=True,
+                area_memberships__area_id=change.area_id,
+                area_memberships__role=AreaMembership.Role.PUBLISHER,
+            )
+        )
     users = (
-        get_user_model()
-        .objects.with_perm(APPROVE, backend=PERMISSION_BACKEND)
+        User.objects.filter(deciders)
         .filter(approval_notice__email_when_waiting=True)
         .exclude(pk=change.proposed_by_id)
         .exclude(proposed_changes=change)

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 
 from pathways.editing.admin.waiting import approval_notice_form, waiting_counts
-from pathways.editing.notifications import APPROVE
+from pathways.editing.notifications import decides_changes
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def waiting_summary(context) -> dict:
     user = context["request"].user
     if not user.has_perm("pathways.view_pendingchange"):
         return {"shown": False}
-    may_approve = user.has_perm(APPROVE)
+    may_approve = decides_changes(user)
     counts = waiting_counts(user)
     changelist = reverse("admin:pathways_pendingchange_changelist")
     return {

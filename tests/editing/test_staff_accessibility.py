@@ -58,7 +58,8 @@ def propose_rationale(entry, user, rationale: str):
 @pytest.fixture
 def staff_pages(live_imh, editor, publisher, approver):
     """The pages to check, each with who opens it: one of every kind of content, a pending
-    change (Erin's), the entry's history and first version, and a reader's problem report."""
+    change (Erin's), the entry's history and first version, a reader's problem report, and a
+    local editor's list of their area's services and one service's form."""
     from pathways.models import (
         AgeBand,
         ContextDocument,
@@ -70,11 +71,14 @@ def staff_pages(live_imh, editor, publisher, approver):
         Tag,
     )
     from pathways.problem_reports.models import ProblemReport
+    from tests.local_area import make_example_area
 
     entry = Entry.objects.get(pathway__slug="infant-mental-health", position=20)
     change = propose_rationale(entry, editor, f"{entry.rationale} Agreed with the family.")
     report = ProblemReport.objects.create(entry=entry, text="The phone number is out of date.")
     version = entry.history.earliest("history_date")
+    local = make_example_area(publisher)
+    service = local.services["perinatal-mental-health"]
     pages = [
         ("pia", "/admin/"),
         ("erin", "/admin/"),
@@ -91,6 +95,8 @@ def staff_pages(live_imh, editor, publisher, approver):
         ("erin", f"/admin/pathways/problemreport/{report.pk}/change/"),
         ("erin", "/admin/pathways/pathway/import-text/"),
         ("erin", "/admin/pathways/contextdocument/import-text/"),
+        ("n-editor", "/admin/pathways/localservice/"),
+        ("n-editor", f"/admin/pathways/localservice/{service.pk}/change/"),
     ]
     for model in (Pathway, Entry, Stage, AgeBand, Service, Tag, ContextDocument, GlossaryTerm):
         opts = model._meta
@@ -118,7 +124,8 @@ def test_staff_pages_have_no_accessibility_violations(
     expect(visitor.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
     found["sign-in with an error"] = problems(visitor)
 
-    people = {name: sign_in(browser, base, name, viewport) for name in ("erin", "pia", "ola")}
+    names = sorted({"erin", "pia", "ola", *(name for name, _ in pages)})
+    people = {name: sign_in(browser, base, name, viewport) for name in names}
     for name, path in pages:
         assert people[name].goto(base + path).status == 200, path
         found[f"{path} as {name}"] = problems(people[name])

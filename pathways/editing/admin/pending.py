@@ -12,11 +12,14 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 
 from ...errors import error_text
 from ...history import parts_changes
-from ...publishing import ChangeKind, Decision, PendingChange, content_fields
+from ...local.models import Area, LocalNote, LocalService
+from ...local.reading import AREA
+from ...publishing import ChangeKind, Decision, PendingChange, Status, content_fields, may_decide
 from ..importing import import_rows, page_from_json, preview_cards
 from ..page_text import PageTextError
 from ..textdiff import word_diff
@@ -83,11 +86,10 @@ class PendingChangeAdmin(admin.ModelAdmin):
         )
         return [notifications, *super().get_urls()]
 
-    def may_decide(self, request) -> bool:
-        return request.user.has_perm("pathways.approve_pendingchange")
-
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("proposed_by", "decided_by")
+        # Local staff see their areas' changes only: another area's is not there (404).
+        queryset = PendingChange.objects.for_user(request.user)
+        return queryset.select_related("proposed_by", "decided_by", "content_type")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         change = get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -116,8 +118,8 @@ class PendingChangeAdmin(admin.ModelAdmin):
             if live is not None
             else None,
             "public_url": _public_url(live),
-            "may_approve": is_pending and self.may_decide(request) and not own,
-            "may_reject": is_pending and self.may_decide(request),
+            "may_approve": is_pending and may_decide(request.user, change) and not own,
+            "may_reject": is_pending and may_decide(request.user, change),
             "may_withdraw": is_pending and proposed_it,
             "own": own,
             "proposers": list(change.proposers.all()),
@@ -128,7 +130,7 @@ class PendingChangeAdmin(admin.ModelAdmin):
     def _decide(self, request, change):
         decision = request.POST.get("decision")
         comment = request.POST.get("comment", "").strip()
-        if decision != "withdraw" and not self.may_decide(request):
+        if decision != "withdraw" and not may_decide(request.user, change):
             raise PermissionDenied
         try:
             if decision == "withdraw":
@@ -165,12 +167,32 @@ def _import_preview(change: PendingChange) -> list[str] | None:
 
 
 def _public_url(obj) -> str | None:
-    """Where practitioners read the content: the pathway page, at the entry's card."""
+    """Where practitioners read the content: the pathway page, at the entry's card; for an
+    area's content, its place in the area (only once readers see it: local staff do not
+    preview drafts)."""
     if obj is None:
         return None
+    if isinstance(obj, Area | LocalService | LocalNote):
+        return _local_public_url(obj)
     pathway = getattr(obj, "pathway", None)
     if pathway is not None and hasattr(obj, "number"):
         return f"{pathway.get_absolute_url()}#entry-{obj.number}"
     if hasattr(obj, "get_absolute_url"):
         return obj.get_absolute_url()
     return None
+
+
+def _local_public_url(obj) -> str | None:
+    """An area's directory page (at a service), or the pathway page in the area (at the entry
+    a note is on); None while the object or its area is a draft."""
+    area = getattr(obj, "area", obj)
+    if obj.status != Status.PUBLISHED or area.status != Status.PUBLISHED:
+        return None
+    directory = reverse("pathways:area_directory", args=[area.slug])
+    if isinstance(obj, LocalNote):
+        entry = obj.entry
+        query = urlencode({AREA: area.slug})
+        return f"{entry.pathway.get_absolute_url()}?{query}#entry-{entry.number}"
+    if isinstance(obj, LocalService):
+        return f"{directory}#service-{obj.slug}"
+    return directory

@@ -297,6 +297,8 @@ class ContentAdmin(SimpleHistoryAdmin):
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         relation = self.model._meta.get_field(part)
+        if relation.many_to_many:
+            raise Http404("Links have no order to move them in.")
         slot = slot_field(relation)
         pending = pending_change_of(obj)
         state = copy.deepcopy(pending.proposed) if pending is not None else state_of(obj)
@@ -509,9 +511,11 @@ class ContentAdmin(SimpleHistoryAdmin):
             relation = self.model._meta.get_field(name)
             rows = (getattr(record, "parts", None) or {}).get(name, [])
             if relation.many_to_many:
-                names = dict(
-                    relation.related_model.objects.filter(pk__in=rows).values_list("pk", "title")
-                )
+                # By each one's own name (a pathway's title, an entry's, a tag's).
+                names = {
+                    related.pk: str(related)
+                    for related in relation.related_model.objects.filter(pk__in=rows)
+                }
                 lines = [names.get(pk, f"#{pk} (deleted)") for pk in rows]
                 shown.append((capfirst(relation.verbose_name), lines))
             else:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from ...models import content_models
 from ...publishing import Decision, PendingChange
-from ..notifications import APPROVE, ApprovalNotice
+from ..notifications import ApprovalNotice, decides_changes
 
 ALL = "all"
 
@@ -25,9 +25,11 @@ ALL = "all"
 def waiting_counts(user) -> dict[str, int]:
     """The admin home's two numbers, in two queries: pending changes others proposed (for a
     publisher to decide) and pending changes `user` proposed (waiting for someone else)."""
+    # Over the changes `user` may see (PendingChange.objects.for_user): a local publisher
+    # counts their areas' changes only.
     return {
         "for_you": PendingChange.objects.waiting_for(user).count(),
-        "yours": PendingChange.objects.pending().filter(proposers=user).count(),
+        "yours": PendingChange.objects.for_user(user).pending().filter(proposers=user).count(),
     }
 
 
@@ -88,7 +90,8 @@ class ContentModelFilter(RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         types = ContentType.objects.get_for_models(*content_models())
-        changed = set(PendingChange.objects.values_list("content_type", flat=True).distinct())
+        seen = PendingChange.objects.for_user(request.user)  # local staff: their areas'
+        changed = set(seen.values_list("content_type", flat=True).distinct())
         return sorted(
             (
                 (types[model].pk, capfirst(model._meta.verbose_name))
@@ -112,7 +115,7 @@ def approval_notice_form(user) -> ApprovalNoticeForm:
 @require_http_methods(["GET", "HEAD", "POST"])
 def approval_notice_view(request, admin_site):
     """A publisher's own choice of an email when a change waits for them (self-service)."""
-    if not request.user.has_perm(APPROVE):
+    if not decides_changes(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = ApprovalNoticeForm(request.POST)
