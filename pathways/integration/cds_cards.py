@@ -233,7 +233,7 @@ def local_line(local: LocalDirectory, service: ServiceShown) -> str:
     name = f"{service.name} ({service.example_words})" if service.is_example else service.name
     route = service.referral_route or service.referral_form_url
     route = route or (service.referral_email and f"email {service.referral_email}")
-    said = [f"refer: {route}"] if route else []
+    said = [f"refer: {route.strip().rstrip('.')}"] if route else []
     said += [f"phone {service.referral_phone}"] if service.referral_phone else []
     said += ["details overdue for checking"] if service.is_verification_overdue else []
     start = f"**In {markdown(local.area.name)}:** {markdown(name)}"

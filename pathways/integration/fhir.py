@@ -572,7 +572,8 @@ def extra_details(service: ServiceShown) -> str:
     """HealthcareService.extraDetails: the service in markdown, every line literal text."""
     blocks = [f"**{service.example_words}**"] if service.is_example else []
     blocks += [markdown_text(paragraph) for paragraph in service.offers_paragraphs]
-    blocks.append("**How to refer:** " + " ".join(markdown_text(w) for w in how_to_refer(service)))
+    ways = [f"- {markdown_text(way)}" for way in how_to_refer(service)]
+    blocks.append("\n".join(["**How to refer:**", *ways]))
     if service.who_may_refer:
         blocks.append(f"**Who may refer:** {markdown_text(service.who_may_refer)}")
     blocks.append(markdown_text(service.verification_status))
