@@ -179,11 +179,6 @@ class EntryList(Schema):
     entries: list[EntryOut]
 
 
-class AreaOut(Schema):
-    slug: str
-    name: str
-
-
 class ServiceOut(Schema):
     """A local service as the area's directory lists it."""
 
@@ -218,7 +213,7 @@ class LocalNoteOut(Schema):
 
 
 class LocalEntryList(EntryList):
-    area: AreaOut
+    area: NamedOut
     local_services: list[LocalServiceOut] = Field(
         description="The area's services serving any of the entries listed, in directory order."
     )
@@ -226,7 +221,7 @@ class LocalEntryList(EntryList):
 
 
 class AreaList(Schema):
-    areas: list[AreaOut]
+    areas: list[NamedOut]
 
 
 class ServedEntryOut(Schema):
@@ -241,7 +236,7 @@ class DirectoryServiceOut(ServiceOut):
 
 
 class AreaDirectory(Schema):
-    area: AreaOut
+    area: NamedOut
     services: list[DirectoryServiceOut]
 
 
@@ -445,8 +440,7 @@ def local_data(local: LocalDirectory, entries: list[Entry]) -> dict:
         for entry in entries
         if entry.pk in local.notes
     ]
-    area = {"slug": local.area.slug, "name": local.area.name}
-    return {"area": area, "local_services": services, "local_notes": notes}
+    return {"area": named_data(local.area), "local_services": services, "local_notes": notes}
 
 
 # Parameter checking: the browser's FilterSet decides; the API only refuses what it set aside.
@@ -619,11 +613,7 @@ def pathway_fhir(request: HttpRequest, slug: str):
 
 @api.get("/areas/", response={200: AreaList}, url_name="areas", summary="The published areas")
 def areas(request: HttpRequest):
-    return {
-        "areas": [
-            {"slug": a.slug, "name": a.name} for a in published_areas(content_version(request))
-        ]
-    }
+    return {"areas": [named_data(area) for area in published_areas(content_version(request))]}
 
 
 @api.get(
@@ -646,4 +636,4 @@ def area_services(request: HttpRequest, slug: str):
         }
         for service in directory(area, version).services
     ]
-    return {"area": {"slug": area.slug, "name": area.name}, "services": services}
+    return {"area": named_data(area), "services": services}

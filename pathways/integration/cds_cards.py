@@ -7,7 +7,6 @@ The card is made from the entries the pathway browser's FilterSet selects for th
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -18,7 +17,7 @@ from ..ages import APPLIES_AT
 from ..local.reading import AREA, LocalDirectory, ServiceShown
 from ..models import Entry, Pathway
 from ..public import filter_entries
-from .fhir import absolute_url
+from .fhir import absolute_url, markdown
 
 # The specification: "One-sentence, <140-character summary message".
 SUMMARY_LIMIT = 140
@@ -27,9 +26,6 @@ SUMMARY_LIMIT = 140
 # pathway; this leaves room for the first actions of several (docs/integration.md has the
 # measurements). Beyond it the card says how many actions it leaves out; the link has all.
 DETAIL_LIMIT = 1500
-# Every ASCII character that markdown (CommonMark, with HTML and GitHub's tables and
-# strikethrough) may read as formatting; a backslash makes each of them literal.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
 # What a group says for criteria given in full under an earlier group.
 SAME_CRITERIA = "In the cases given above."
 # An area's services on a card: the first few serving its entries, each on a line this long
@@ -38,11 +34,6 @@ LOCAL_SERVICES_SHOWN = 3
 LOCAL_LINE_LIMIT = 300
 # Card uuids: the same hook call gets the same card uuid, so feedback can name it.
 CARD_NAMESPACE = uuid.UUID("9b4f2d1e-6f7a-4c1b-9f0e-2a7d8c3b5e61")
-
-
-def markdown(text: str) -> str:
-    """Content as literal text in markdown on one line: no character of it starts formatting."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def same_words(text: str) -> str:

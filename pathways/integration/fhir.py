@@ -75,6 +75,17 @@ CODE_SYSTEM_ID = "pathway-navigator"
 FHIR_STATUS = {Status.PUBLISHED: "active", Status.DRAFT: "draft"}
 
 
+# Every ASCII character that markdown (CommonMark, with HTML and GitHub's tables and
+# strikethrough) may read as formatting; a backslash makes each of them literal.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+
+
+def markdown(text: str) -> str:
+    """Content as literal text in markdown on one line: no character of it starts formatting
+    (a CDS card's detail, a HealthcareService's extraDetails)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def absolute_url(path: str) -> str:
     """`path` on the site as practitioners reach it (settings.SITE_URL), whatever the request."""
     return f"{settings.SITE_URL}{path}"
@@ -571,21 +582,13 @@ def how_to_refer(service: ServiceShown) -> list[str]:
 def extra_details(service: ServiceShown) -> str:
     """HealthcareService.extraDetails: the service in markdown, every line literal text."""
     blocks = [f"**{service.example_words}**"] if service.is_example else []
-    blocks += [markdown_text(paragraph) for paragraph in service.offers_paragraphs]
-    ways = [f"- {markdown_text(way)}" for way in how_to_refer(service)]
+    blocks += [markdown(paragraph) for paragraph in service.offers_paragraphs]
+    ways = [f"- {markdown(way)}" for way in how_to_refer(service)]
     blocks.append("\n".join(["**How to refer:**", *ways]))
     if service.who_may_refer:
-        blocks.append(f"**Who may refer:** {markdown_text(service.who_may_refer)}")
-    blocks.append(markdown_text(service.verification_status))
+        blocks.append(f"**Who may refer:** {markdown(service.who_may_refer)}")
+    blocks.append(markdown(service.verification_status))
     return "\n\n".join(blocks)
-
-
-def markdown_text(text: str) -> str:
-    """Text as literal markdown on one line (CDS cards' own rule)."""
-    # Imported here: cds_cards imports this module for absolute_url.
-    from .cds_cards import markdown
-
-    return markdown(text)
 
 
 def service_characteristics(service: ServiceShown, names: dict[str, str]) -> list[dict]:
@@ -630,7 +633,7 @@ def healthcare_service(local: LocalDirectory, service: ServiceShown, names: dict
     if telecom:
         resource["telecom"] = telecom
     if service.eligibility:
-        resource["eligibility"] = [{"comment": markdown_text(service.eligibility)}]
+        resource["eligibility"] = [{"comment": markdown(service.eligibility)}]
     characteristics = service_characteristics(service, names)
     if characteristics:
         resource["characteristic"] = characteristics
