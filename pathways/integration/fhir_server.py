@@ -540,23 +540,39 @@ def apply(request: HttpRequest, resource_type: str, resource_id: str) -> HttpRes
     `organization`, as that area makes the pathway its own)."""
     if resource_type != "PlanDefinition":
         raise FhirError(404, "not-supported", "$apply is an operation of PlanDefinition only.")
-    # The plan as read, kept for the content version; its id is its pathway's slug.
+    # The plan as read, kept for the content version; its id is its pathway's slug (and its
+    # area's, for an area's plan).
     plan = one_resource(request, resource_type, resource_id).resource
-    try:
-        pathway = public_pathway(resource_id)
-    except Http404:
-        raise FhirError(
-            404, "not-found", f"There is no PlanDefinition {resource_id[:100]!r}."
-        ) from None
+    pathway, area = plan_pathway(request, resource_id)
     parameters = body_parameters(request) if request.method == "POST" else query_parameters(request)
-    area = applied_area(request, parameters)
-    if area is not None:
-        plan = one_resource(request, resource_type, local_plan_id(pathway, area)).resource
+    organization = applied_area(request, parameters)
+    if area is not None and organization not in (None, area):
+        raise FhirError(
+            400,
+            "invalid",
+            f"This PlanDefinition is {area.name}'s: organization "
+            f"must be Organization/{area.slug}, or left out.",
+        )
+    if area is None and organization is not None:
+        plan = one_resource(request, resource_type, local_plan_id(pathway, organization)).resource
     child = read_child(parameters)
     response = fhir_response(care_plan(pathway, plan, child))
     # About one child: no cache anywhere may keep it.
     response["Cache-Control"] = "no-store"
     return response
+
+
+def plan_pathway(request: HttpRequest, resource_id: str) -> tuple[Pathway, AreaShown | None]:
+    """The public pathway a PlanDefinition's id names, and the area when it is an area's plan
+    (`<pathway>--<area>`)."""
+    for area in [None, *published_areas(content_version(request))]:
+        suffix = f"--{area.slug}" if area else ""
+        if resource_id.endswith(suffix):
+            try:
+                return public_pathway(resource_id.removesuffix(suffix)), area
+            except Http404:
+                continue
+    raise FhirError(404, "not-found", f"There is no PlanDefinition {resource_id[:100]!r}.")
 
 
 def applied_area(request: HttpRequest, parameters: dict) -> AreaShown | None:

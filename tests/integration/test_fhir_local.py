@@ -263,3 +263,16 @@ def test_apply_without_an_organization_is_unchanged_by_areas(client, imh, publis
     before = apply(client, born).content
     make_example_area(publisher)
     assert apply(client, born).content == before
+
+
+def test_the_areas_plan_is_applied_by_its_own_id_too(client, example_area, second_area):
+    local_apply = "/fhir/PlanDefinition/infant-mental-health--north-example/$apply"
+    content = json.dumps({"resourceType": "Parameters", "parameter": [AT_3_WEEKS]})
+    by_id = client.post(local_apply, content, content_type=FHIR_JSON)
+    by_organization = apply(client, AT_3_WEEKS, organization("north-example"))
+    assert by_id.status_code == 200
+    assert body(by_id) == body(by_organization)
+    # Another area's organization with this area's plan is a contradiction.
+    both = {"resourceType": "Parameters", "parameter": [AT_3_WEEKS, organization("south-example")]}
+    response = client.post(local_apply, json.dumps(both), content_type=FHIR_JSON)
+    assert response.status_code == 400 and body(response)["issue"][0]["code"] == "invalid"
