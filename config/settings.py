@@ -369,7 +369,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Pathway Navigator <pa
 
 # CDS Hooks (pathways.integration.cds_hooks, docs/integration.md). Each EHR that may call the
 # service is an issuer of signed JWTs with its public keys: a JSON object from "iss" to either
-# {"jwks_url": "https://..."} or {"jwks": {"keys": [...]}}.
+# {"jwks_url": "https://..."} or {"jwks": {"keys": [...]}}. Optionally "area": "<slug>" too:
+# that issuer's cards then carry the published area's local services (an area not published
+# is logged as a warning and its cards are national).
 CDS_HOOKS_CLIENTS = json.loads(os.environ.get("CDS_HOOKS_CLIENTS", "") or "{}")
 # Calls without a JWT are refused unless this is on; it is on only in development. Read even
 # when it cannot apply, so that a value that cannot be read is refused everywhere.

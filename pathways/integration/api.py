@@ -18,9 +18,20 @@ from ninja.openapi.docs import Swagger, render_template
 
 from ..ages import ChildAge
 from ..filters import PARAMETER_LIMITS, PARAMETERS, EntryFilter, canonical_query
+from ..local.reading import (
+    AREA,
+    AreaShown,
+    LocalDirectory,
+    ServiceShown,
+    area_named,
+    chosen_area,
+    directory,
+    published_areas,
+)
 from ..models import AgeRange, Entry, Pathway
+from ..operations.caching import content_version
 from ..public import filter_entries, public_entries, public_pathway
-from .fhir import fhir_response, plan_definition
+from .fhir import fhir_response, local_plan_definition, plan_definition
 from .fhir_server import FhirError, error_response
 
 
@@ -45,7 +56,9 @@ api = NinjaAPI(
         "and its data always agree: `stage`, `service` and `tag` may be repeated (any of the "
         "values matches), different parameters narrow the results, `age` is the child's age "
         "(`45d`, `10w`, `3m`, `2y`, `1y6m`) and `q` is words in the text. A value that is not "
-        "recognised, or a parameter that does not exist, gives a 400 naming the parameter."
+        "recognised, or a parameter that does not exist, gives a 400 naming the parameter. "
+        "`area` (an area's slug, from `/api/areas/`) adds that area's local services and "
+        "notes for the entries listed."
     ),
     urls_namespace="api",
     docs=ApiDocs(settings={"defaultModelsExpandDepth": 0}),
@@ -166,6 +179,67 @@ class EntryList(Schema):
     entries: list[EntryOut]
 
 
+class ServiceOut(Schema):
+    """A local service as the area's directory lists it."""
+
+    slug: str
+    name: str
+    offers: str = Field(description="What it offers; paragraphs separated by a blank line.")
+    referral_route: str = Field(description="How to refer, in words.")
+    referral_form_url: str
+    referral_phone: str
+    referral_email: str
+    who_may_refer: str
+    eligibility: str
+    hours: str
+    address: str
+    web_url: str
+    last_verified: str | None = Field(description="When its details were last checked.")
+    next_verification_due: str | None = Field(description="When they are next due a check.")
+    verification_overdue: bool = Field(description="True once that date has passed.")
+    verification_status: str = Field(description="The check in words, as pages say it.")
+    is_example: bool = Field(
+        description='An example for tests and screenshots: "Example, not a real service".'
+    )
+
+
+class LocalServiceOut(ServiceOut):
+    serves: list[int] = Field(description="The numbers of the entries listed that it serves.")
+
+
+class LocalNoteOut(Schema):
+    entry: int = Field(description="The number of the entry the note is on.")
+    text: str = Field(description="Local to the area, below the entry's national text.")
+
+
+class LocalEntryList(EntryList):
+    area: NamedOut
+    local_services: list[LocalServiceOut] = Field(
+        description="The area's services serving any of the entries listed, in directory order."
+    )
+    local_notes: list[LocalNoteOut] = Field(description="The area's notes on the entries listed.")
+
+
+class AreaList(Schema):
+    areas: list[NamedOut]
+
+
+class ServedEntryOut(Schema):
+    pathway: str
+    number: int
+
+
+class DirectoryServiceOut(ServiceOut):
+    serves_entries: list[ServedEntryOut] = Field(description="Entries it serves by name.")
+    serves_services: list[str] = Field(description="Slugs of the services whose entries it serves.")
+    serves_tags: list[str] = Field(description="Slugs of the tags whose entries it serves.")
+
+
+class AreaDirectory(Schema):
+    area: NamedOut
+    services: list[DirectoryServiceOut]
+
+
 class EntryQuery(Schema):
     """The pathway browser's parameters, for the OpenAPI document only (`query_parameters`);
     EntryFilter reads them from the request exactly as the browser page does."""
@@ -201,6 +275,21 @@ class EntryQuery(Schema):
         "or interventions, -word to leave one out; full-text with stemming on PostgreSQL.",
         json_schema_extra={"maxLength": PARAMETER_LIMITS["q"]},
     )
+    area: str = Field(
+        "",
+        description="An area's slug (`/api/areas/`): adds its local services and notes for the "
+        "entries listed.",
+    )
+
+
+class AreaQuery(Schema):
+    """The FHIR PlanDefinition's one parameter, for the OpenAPI document only."""
+
+    area: str = Field(
+        "",
+        description="An area's slug (`/api/areas/`): the area's local PlanDefinition, each "
+        "action its services serve naming them.",
+    )
 
 
 FHIR_RESPONSE = {
@@ -224,20 +313,32 @@ FHIR_RESPONSE = {
 }
 
 
+# Every FHIR error is an OperationOutcome.
+OPERATION_OUTCOME = {
+    "application/fhir+json": {
+        "schema": {
+            "type": "object",
+            "required": ["resourceType", "issue"],
+            "properties": {
+                "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+                "issue": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    }
+}
+FHIR_BAD_REQUEST = {
+    "description": (
+        "No published area has the slug `area` gives: a FHIR OperationOutcome. (An address "
+        "holding a control character is refused before, as everywhere in the API.)"
+    ),
+    "content": {
+        **OPERATION_OUTCOME,
+        "application/json": {"schema": {"$ref": "#/components/schemas/BadRequest"}},
+    },
+}
 FHIR_NOT_FOUND = {
     "description": "No published pathway has this slug: a FHIR OperationOutcome.",
-    "content": {
-        "application/fhir+json": {
-            "schema": {
-                "type": "object",
-                "required": ["resourceType", "issue"],
-                "properties": {
-                    "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
-                    "issue": {"type": "array", "items": {"type": "object"}},
-                },
-            }
-        }
-    },
+    "content": OPERATION_OUTCOME,
 }
 
 
@@ -302,6 +403,46 @@ def entry_data(
     }
 
 
+def service_data(service: ServiceShown) -> dict:
+    """A local service's fields, as every endpoint that names one gives them."""
+    dates = (service.last_verified, service.next_verification_due)
+    last_verified, next_due = (when.isoformat() if when else None for when in dates)
+    return {
+        "slug": service.slug,
+        "name": service.name,
+        "offers": service.offers,
+        "referral_route": service.referral_route,
+        "referral_form_url": service.referral_form_url,
+        "referral_phone": service.referral_phone,
+        "referral_email": service.referral_email,
+        "who_may_refer": service.who_may_refer,
+        "eligibility": service.eligibility,
+        "hours": service.hours,
+        "address": service.address,
+        "web_url": service.web_url,
+        "last_verified": last_verified,
+        "next_verification_due": next_due,
+        "verification_overdue": service.is_verification_overdue,
+        "verification_status": service.verification_status,
+        "is_example": service.is_example,
+    }
+
+
+def local_data(local: LocalDirectory, entries: list[Entry]) -> dict:
+    """What an area adds to a list of entries: its services serving any of them (each with the
+    numbers of those it serves) and its notes on them, by local/reading's one rule."""
+    services = [
+        {**service_data(service), "serves": [e.number for e in entries if service.serves(e)]}
+        for service in local.serving(entries)
+    ]
+    notes = [
+        {"entry": entry.number, "text": local.notes[entry.pk].text}
+        for entry in entries
+        if entry.pk in local.notes
+    ]
+    return {"area": named_data(local.area), "local_services": services, "local_notes": notes}
+
+
 # Parameter checking: the browser's FilterSet decides; the API only refuses what it set aside.
 
 
@@ -315,10 +456,11 @@ def bad_request(problems: list[dict]) -> dict:
     return {"detail": "Some query parameters could not be used.", "errors": problems}
 
 
-def checked_filter(request: HttpRequest, pathway: Pathway) -> EntryFilter:
-    """The browser's EntryFilter for this request, or ParameterError naming what it could not
-    use: unknown parameter names, unrecognised slugs and ages or text it cannot read."""
-    names = list(PARAMETERS)
+def checked_filter(request: HttpRequest, pathway: Pathway) -> tuple[EntryFilter, AreaShown | None]:
+    """The browser's EntryFilter for this request and the area asked for, or ParameterError
+    naming what it could not use: unknown parameter names, unrecognised slugs and areas, and
+    ages or text it cannot read."""
+    names = [*PARAMETERS, AREA]
     problems = [
         {"parameter": name, "message": f"Unknown parameter: use {', '.join(names)}."}
         for name in request.GET
@@ -340,9 +482,24 @@ def checked_filter(request: HttpRequest, pathway: Pathway) -> EntryFilter:
         # The only error of the whole form is giving both ages.
         parameter = "age, dob" if name == "__all__" else name
         problems.extend({"parameter": parameter, "message": message} for message in messages)
+    area, area_problems = checked_area(request)
+    problems += area_problems
     if problems:
         raise ParameterError(problems)
-    return filterset
+    return filterset, area
+
+
+def checked_area(request: HttpRequest) -> tuple[AreaShown | None, list[dict]]:
+    """The published area `area=` names (None without one), and the problem when it names
+    none: local/reading decides, as for the pages, which answer the same address with the
+    national content and a notice where a program gets a 400."""
+    version = content_version(request)
+    choice = chosen_area(request.GET, version)
+    if not choice.unrecognised:
+        return choice.area, []
+    known = ", ".join(area.slug for area in published_areas(version)) or "none is published yet"
+    message = f'Not recognised: "{choice.unrecognised}". Use one of: {known}.'
+    return None, [{"parameter": AREA, "message": message}]
 
 
 @api.exception_handler(ParameterError)
@@ -407,28 +564,35 @@ def query_parameters(schema: type[Schema]) -> list[dict]:
 
 @api.get(
     "/pathways/{slug}/entries/",
-    response={200: EntryList, 400: BadRequest, 404: NotFound},
+    # An area's list first: the national list, having no `area`, is never read as one.
+    response={200: LocalEntryList | EntryList, 400: BadRequest, 404: NotFound},
     url_name="pathway_entries",
     summary="A pathway's entries, filtered like the pathway page",
     openapi_extra={"parameters": query_parameters(EntryQuery)},
 )
 def pathway_entries(request: HttpRequest, slug: str):
     found = public_pathway(slug)
-    filterset = checked_filter(request, found)
+    filterset, area = checked_filter(request, found)
     entries, child_age = list(filterset.qs), filterset.child_age
-    return {
+    listed = {
         "pathway": pathway_data(request, found),
         "count": len(entries),
         "total": public_entries(found).count(),
         "entries": [entry_data(request, found, entry, child_age) for entry in entries],
     }
+    if area is None:
+        return listed
+    return {**listed, **local_data(directory(area, content_version(request)), entries)}
 
 
 @api.get(
     "/pathways/{slug}/fhir",
     url_name="pathway_fhir",
     summary="A pathway as an HL7 FHIR R4 PlanDefinition",
-    openapi_extra={"responses": {200: FHIR_RESPONSE, 404: FHIR_NOT_FOUND}},
+    openapi_extra={
+        "parameters": query_parameters(AreaQuery),
+        "responses": {200: FHIR_RESPONSE, 400: FHIR_BAD_REQUEST, 404: FHIR_NOT_FOUND},
+    },
 )
 def pathway_fhir(request: HttpRequest, slug: str):
     try:
@@ -436,4 +600,40 @@ def pathway_fhir(request: HttpRequest, slug: str):
     except Http404:
         # A FHIR client reads a FHIR error, as everywhere under /fhir/.
         return error_response(FhirError(404, "not-found", f"There is no pathway {slug!r}."))
-    return fhir_response(plan_definition(found))
+    version = content_version(request)
+    choice = chosen_area(request.GET, version)
+    if choice.unrecognised:
+        message = f"No published area has the slug {choice.unrecognised!r}: see /api/areas/."
+        return error_response(FhirError(400, "not-found", message))
+    if choice.area is None:
+        return fhir_response(plan_definition(found))
+    local = directory(choice.area, version)
+    return fhir_response(local_plan_definition(plan_definition(found), found, local))
+
+
+@api.get("/areas/", response={200: AreaList}, url_name="areas", summary="The published areas")
+def areas(request: HttpRequest):
+    return {"areas": [named_data(area) for area in published_areas(content_version(request))]}
+
+
+@api.get(
+    "/areas/{slug}/services/",
+    response={200: AreaDirectory, 404: NotFound},
+    url_name="area_services",
+    summary="An area's directory of local services",
+)
+def area_services(request: HttpRequest, slug: str):
+    version = content_version(request)
+    area = area_named(slug, version)
+    if area is None:
+        raise Http404(f"There is no published area {slug!r}.")
+    services = [
+        {
+            **service_data(service),
+            "serves_entries": [{"pathway": p, "number": n} for p, n in service.served_entries],
+            "serves_services": list(service.served_services),
+            "serves_tags": list(service.served_tags),
+        }
+        for service in directory(area, version).services
+    ]
+    return {"area": named_data(area), "services": services}

@@ -7,7 +7,6 @@ The card is made from the entries the pathway browser's FilterSet selects for th
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -15,9 +14,10 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from ..ages import APPLIES_AT
+from ..local.reading import AREA, LocalDirectory, ServiceShown
 from ..models import Entry, Pathway
 from ..public import filter_entries
-from .fhir import absolute_url
+from .fhir import absolute_url, markdown
 
 # The specification: "One-sentence, <140-character summary message".
 SUMMARY_LIMIT = 140
@@ -26,18 +26,14 @@ SUMMARY_LIMIT = 140
 # pathway; this leaves room for the first actions of several (docs/integration.md has the
 # measurements). Beyond it the card says how many actions it leaves out; the link has all.
 DETAIL_LIMIT = 1500
-# Every ASCII character that markdown (CommonMark, with HTML and GitHub's tables and
-# strikethrough) may read as formatting; a backslash makes each of them literal.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
 # What a group says for criteria given in full under an earlier group.
 SAME_CRITERIA = "In the cases given above."
+# An area's services on a card: the first few serving its entries, each on a line this long
+# at most (a longer one sends the reader to the page, where the whole route is).
+LOCAL_SERVICES_SHOWN = 3
+LOCAL_LINE_LIMIT = 300
 # Card uuids: the same hook call gets the same card uuid, so feedback can name it.
 CARD_NAMESPACE = uuid.UUID("9b4f2d1e-6f7a-4c1b-9f0e-2a7d8c3b5e61")
-
-
-def markdown(text: str) -> str:
-    """Content as literal text in markdown on one line: no character of it starts formatting."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def same_words(text: str) -> str:
@@ -137,7 +133,12 @@ def heading(group: Group) -> str:
     return f"**{markdown(', '.join(group.bands))}: {markdown(group.rationale)}**"
 
 
-PLURALS = {"heading": "headings", "action": "actions", "criterion": "criteria"}
+PLURALS = {
+    "heading": "headings",
+    "action": "actions",
+    "criterion": "criteria",
+    "local service": "local services",
+}
 
 
 def left_out(counts: dict[str, int]) -> str:
@@ -145,12 +146,18 @@ def left_out(counts: dict[str, int]) -> str:
     return f"Not shown here: {' and '.join(said)}. The pathway page (link below) has them all."
 
 
-def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
+def fitted(
+    head: list[str], groups: list[Group], tail: list[str], also_left_out: dict | None = None
+) -> str:
     """The detail within DETAIL_LIMIT: `head`; every group's heading (as many as fit, in order:
     each is a thing to consider); under them, their criteria and actions, one line per group
     per round while they fit (a group stops at its first line that does not, so no action is
-    shown without its criteria); a line counting what is left out; then `tail`."""
-    worst = left_out({"heading": 999, "action": 999, "criterion": 999})
+    shown without its criteria); a line counting what is left out (with `also_left_out`, what
+    the tail leaves out); then `tail`."""
+    also_left_out = also_left_out or {}
+    worst = left_out(
+        {"heading": 999, "action": 999, "criterion": 999, **dict.fromkeys(also_left_out, 999)}
+    )
     room = DETAIL_LIMIT - sum(len(part) + 2 for part in [*head, *tail, worst])
     kept = []
     for group in groups:
@@ -174,6 +181,7 @@ def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
         lines_shown = shown[number] if number < len(kept) else 0
         hidden["criterion"] += max(len(group.criteria) - lines_shown, 0)
         hidden["action"] += len(group.actions) - max(lines_shown - len(group.criteria), 0)
+    hidden.update(also_left_out)
     blocks = ["\n".join(head)] if head else []
     blocks += ["\n".join(lines) for lines in kept]
     if any(hidden.values()):
@@ -211,23 +219,59 @@ def page_query(pathway: Pathway, filterset, entries: list[Entry]) -> dict:
     return {}
 
 
-def card(pathway: Pathway, filterset, entries: list[Entry], note, hook_instance: str) -> dict:
+def local_line(local: LocalDirectory, service: ServiceShown) -> str:
+    """A service on the card: "**In <area>:** <service> — refer: <route>; phone <phone>"."""
+    name = f"{service.name} ({service.example_words})" if service.is_example else service.name
+    route = service.referral_route or service.referral_form_url
+    route = route or (service.referral_email and f"email {service.referral_email}")
+    said = [f"refer: {route.strip().rstrip('.')}"] if route else []
+    said += [f"phone {service.referral_phone}"] if service.referral_phone else []
+    said += ["details overdue for checking"] if service.is_verification_overdue else []
+    start = f"**In {markdown(local.area.name)}:** {markdown(name)}"
+    line = f"{start} — {markdown('; '.join(said))}"
+    if len(line) > LOCAL_LINE_LIMIT:
+        line = f"{start} — how to refer is on the pathway page (link below)"
+    return line
+
+
+def local_lines(local: LocalDirectory | None, entries: list[Entry]) -> tuple[list[str], dict]:
+    """The lines naming the area's services that serve the card's entries (the first few),
+    and how many more there are."""
+    if local is None:
+        return [], {}
+    serving = local.serving(entries)
+    shown = serving[:LOCAL_SERVICES_SHOWN]
+    return [local_line(local, s) for s in shown], {"local service": len(serving) - len(shown)}
+
+
+def card(
+    pathway: Pathway,
+    filterset,
+    entries: list[Entry],
+    note,
+    hook_instance: str,
+    local: LocalDirectory | None = None,
+) -> dict:
+    """The card for the child; with `local`, the area's services serving its entries too, and
+    a link to the area's page."""
     child_age = filterset.child_age
     groups = grouped(entries, child_age)
     head = [] if child_age.is_corrected else [markdown(s) for s in child_age.sentences()[1:]]
     if note:
         head.append(markdown(note))
-    tail = []
+    tail, more = local_lines(local, entries)
     overdue = pathway.is_review_overdue
     if overdue:
         due = f"{pathway.next_review_due.day} {pathway.next_review_due:%B %Y}"
         tail.append(f"This pathway's review was due on {due}: check it against current practice.")
     page = pathway.get_absolute_url()
     query = page_query(pathway, filterset, entries)
+    if local is not None:
+        query[AREA] = local.area.slug
     return {
         "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance} {pathway.slug}")),
         "summary": summary(pathway, len(groups), child_age),
-        "detail": fitted(head, groups, tail),
+        "detail": fitted(head, groups, tail, more),
         "indicator": "warning" if overdue else "info",
         "source": {"label": f"Pathway Navigator: {pathway.title}", "url": absolute_url(page)},
         "links": [

@@ -39,7 +39,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .. import ages
+from ..local.reading import AreaShown, area_named, directory
 from ..models import Pathway
+from ..operations.caching import content_version
 from ..public import filter_entries, public_pathway
 from .cds_cards import card
 from .cql import GESTATION_AT_BIRTH, LOINC
@@ -169,11 +171,12 @@ def service(request: HttpRequest, service_id: str) -> HttpResponse:
         return preflight(request)
     caller: dict[str, object] = {}
     try:
-        authenticate(request, service_id, caller)
+        claims = authenticate(request, service_id, caller)
         pathway = service_pathway(service_id)
         hook_request = read_request(request)
         born, gestation_days = child_details(hook_request)
-        found = cards(pathway, born, gestation_days, hook_request["hookInstance"])
+        area = issuer_area(claims)
+        found = cards(pathway, born, gestation_days, hook_request["hookInstance"], area)
         return answer(request, {"cards": found})
     except CdsError as error:
         return refusal(request, service_id, caller, error)
@@ -198,6 +201,27 @@ def feedback(request: HttpRequest, service_id: str) -> HttpResponse:
         record = {"service": service_id, "issuer": caller.get("issuer"), **item}
         logger.info("CDS Hooks feedback: %s", json.dumps(record, sort_keys=True))
     return answer(request, {"received": len(items)})
+
+
+def issuer_area(claims: dict | None) -> AreaShown | None:
+    """The published area settings map the verified caller's issuer to (its "area" in
+    CDS_HOOKS_CLIENTS), or None: unsigned calls and issuers without one get national cards,
+    and so does an issuer mapped to an area not published, with a warning in the log."""
+    if claims is None:
+        return None
+    client = settings.CDS_HOOKS_CLIENTS.get(claims["iss"], {})
+    slug = client.get("area")
+    if not slug:
+        return None
+    area = area_named(slug, content_version()) if isinstance(slug, str) else None
+    if area is None:
+        logger.warning(
+            "CDS Hooks: issuer %s is mapped to area %s, which is not published: "
+            "its cards are national.",
+            shown(claims["iss"]),
+            shown(slug),
+        )
+    return area
 
 
 def service_pathway(service_id: str) -> Pathway:
@@ -720,7 +744,13 @@ def applicable(pathway: Pathway, born: date, gestation: int | None):
     return filter_entries(pathway, params), note
 
 
-def cards(pathway: Pathway, born: date, gestation: int | None, hook_instance: str) -> list[dict]:
+def cards(
+    pathway: Pathway,
+    born: date,
+    gestation: int | None,
+    hook_instance: str,
+    area: AreaShown | None = None,
+) -> list[dict]:
     filterset, note = applicable(pathway, born, gestation)
     problems = filterset.form.errors.as_data()
     if "dob" in problems:
@@ -731,4 +761,5 @@ def cards(pathway: Pathway, born: date, gestation: int | None, hook_instance: st
     entries = list(filterset.qs)
     if child_age is None or not entries:
         return []
-    return [card(pathway, filterset, entries, note, hook_instance)]
+    local = directory(area, content_version()) if area is not None else None
+    return [card(pathway, filterset, entries, note, hook_instance, local)]

@@ -6,14 +6,16 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from ..ages import APPLIES_AT, ChildAge
 from ..browsing.timeline import short_age
 from ..filters import EntryFilter
+from ..local.reading import AREA, LocalDirectory, ServiceShown, chosen_area, directory
 from ..models import Entry, Pathway
+from ..operations.caching import content_version
 from ..public import filter_entries, public_pathway
 
 HEADER = [
@@ -42,13 +44,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FILE_NAME_LIMIT = 120
 
 
-def file_name(pathway: Pathway, filterset: EntryFilter) -> str:
+def file_name(pathway: Pathway, filterset: EntryFilter, area_slug: str = "") -> str:
     """The download's name says which results it holds, in the page's order of filters:
     "infant-mental-health-age-10w-service-health-visiting.csv". Only the filters that were
-    used, in letters, digits and hyphens only."""
+    used, in letters, digits and hyphens only. An area comes first after the pathway, so a
+    long name never loses it: "infant-mental-health-area-north-example-age-10w.csv"."""
     filterset.form.is_valid()
     data = filterset.form.cleaned_data
-    parts = [pathway.slug]
+    parts = [pathway.slug] + ([f"area-{area_slug}"] if area_slug else [])
     for name in ("stage", "age", "dob", "born_at_weeks", "service", "tag", "q"):
         if name in ("stage", "service", "tag"):
             parts += [f"{name}-{option.slug}" for option in filterset.chosen(name)]
@@ -107,20 +110,70 @@ def entry_rows(
         yield about + line + (review or [])
 
 
+def local_header(local: LocalDirectory) -> list[str]:
+    """The columns an area adds after HEADER."""
+    return [
+        f"Local services in {local.area.name}",
+        "Local services overdue for checking",
+        "Local note",
+    ]
+
+
+def service_words(service: ServiceShown) -> str:
+    """A service on one line of a cell: its name, marked when an example, and how to refer."""
+    name = f"{service.name} ({service.example_words})" if service.is_example else service.name
+    routes = [
+        service.referral_route,
+        service.referral_form_url and f"form {service.referral_form_url}",
+        service.referral_phone and f"phone {service.referral_phone}",
+        service.referral_email and f"email {service.referral_email}",
+    ]
+    how = "; ".join(" ".join(route.split()) for route in routes if route)
+    return f"{name}: refer: {how}" if how else name
+
+
+def local_cells(local: LocalDirectory, entry: Entry) -> list[str]:
+    """What the area says beside `entry`: its services (one a line), those overdue for checking,
+    and its note."""
+    shown = local.for_entry(entry)
+    overdue = [s.name for s in shown.services if s.is_verification_overdue]
+    return [
+        "\n".join(service_words(service) for service in shown.services),
+        "\n".join(overdue),
+        shown.note.text if shown.note else "",
+    ]
+
+
+def unknown_area(given: str) -> HttpResponse:
+    """A spreadsheet has no notice to show, so an area it cannot find is refused, not replaced
+    by the national rows a reader might take for the area's."""
+    return HttpResponseBadRequest(
+        f"The parameter {AREA} names no published area: \u201c{given}\u201d. Leave it out "
+        "for the national pathway, or use an area's slug from /api/areas/.",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 @require_safe
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = public_pathway(slug)
+    choice = chosen_area(request.GET, content_version(request))
+    if choice.unrecognised:
+        return unknown_area(choice.unrecognised)
+    local = directory(choice.area, content_version(request)) if choice.area else None
     # Lenient like the page it is downloaded from: an unknown value is ignored there too.
     filterset = filter_entries(pathway, request.GET)
     entries, child_age = filterset.qs, filterset.child_age
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{file_name(pathway, filterset)}"'
+    name = file_name(pathway, filterset, local.area.slug if local else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     # The byte order mark tells Excel the file is UTF-8 (curly quotes, "é" and so on).
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(HEADER)
+    writer.writerow(HEADER + (local_header(local) if local else []))
     review = review_cells(pathway)
     for entry in entries:
+        extra = local_cells(local, entry) if local else []
         lines = entry_rows(entry, review, child_age)
-        writer.writerows([safe_cell(cell) for cell in row] for row in lines)
+        writer.writerows([safe_cell(cell) for cell in [*row, *extra]] for row in lines)
     return response

@@ -27,6 +27,7 @@ import base64
 import hashlib
 import json
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Max
@@ -34,6 +35,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from ..local.reading import AREA, AreaShown, LocalDirectory, ServiceShown
 from ..models import AgeRange, Entry, Pathway, Service, Stage, Status, Tag
 from ..public import public_entries
 from . import cql
@@ -71,6 +73,17 @@ PUBLISHER = "Pathway Navigator"
 CODE_SYSTEM_ID = "pathway-navigator"
 # What publishing means to a FHIR reader: a published pathway is in use, a draft is not yet.
 FHIR_STATUS = {Status.PUBLISHED: "active", Status.DRAFT: "draft"}
+
+
+# Every ASCII character that markdown (CommonMark, with HTML and GitHub's tables and
+# strikethrough) may read as formatting; a backslash makes each of them literal.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+
+
+def markdown(text: str) -> str:
+    """Content as literal text in markdown on one line: no character of it starts formatting
+    (a CDS card's detail, a HealthcareService's extraDetails)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def absolute_url(path: str) -> str:
@@ -520,3 +533,197 @@ def code_system() -> dict:
 
 def fhir_response(resource: dict) -> HttpResponse:
     return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type=FHIR_CONTENT_TYPE)
+
+
+# Local services: an area as an Organization, its services as HealthcareServices, and the
+# pathway as the area makes it its own (pathways.local.reading decides what is shown).
+
+SERVICE_REFERRAL_METHOD = "http://terminology.hl7.org/CodeSystem/service-referral-method"
+# How a practitioner refers, by the field that says it, as R4's service-referral-method codes.
+REFERRAL_METHODS = [
+    ("referral_form_url", "elec", "Secure Messaging"),
+    ("referral_phone", "phone", "Phone"),
+    ("referral_email", "semail", "Secure Email"),
+]
+
+
+def healthcare_service_id(local: LocalDirectory, service: ServiceShown) -> str:
+    """A service's FHIR id: its area's slug and its own, which is unique within the area."""
+    return f"{local.area.slug}--{service.slug}"
+
+
+def healthcare_service_url(local: LocalDirectory, service: ServiceShown) -> str:
+    resource_id = healthcare_service_id(local, service)
+    return absolute_url(reverse("pathways:fhir_read", args=["HealthcareService", resource_id]))
+
+
+def organization(area: AreaShown) -> dict:
+    """A published area as the Organization its services are provided by."""
+    return {
+        "resourceType": "Organization",
+        "id": area.slug,
+        "text": narrative(area.name, ["An area of Pathway Navigator's local services."], []),
+        "active": True,
+        "name": area.name,
+    }
+
+
+def how_to_refer(service: ServiceShown) -> list[str]:
+    """The ways to refer, in words: the route, the form, the phone and the email."""
+    ways = [
+        service.referral_route,
+        service.referral_form_url and f"Referral form: {service.referral_form_url}",
+        service.referral_phone and f"Phone: {service.referral_phone}",
+        service.referral_email and f"Email: {service.referral_email}",
+    ]
+    return [way for way in ways if way]
+
+
+def extra_details(service: ServiceShown) -> str:
+    """HealthcareService.extraDetails: the service in markdown, every line literal text."""
+    blocks = [f"**{service.example_words}**"] if service.is_example else []
+    blocks += [markdown(paragraph) for paragraph in service.offers_paragraphs]
+    ways = [f"- {markdown(way)}" for way in how_to_refer(service)]
+    blocks.append("\n".join(["**How to refer:**", *ways]))
+    if service.who_may_refer:
+        blocks.append(f"**Who may refer:** {markdown(service.who_may_refer)}")
+    blocks.append(markdown(service.verification_status))
+    return "\n\n".join(blocks)
+
+
+def service_characteristics(service: ServiceShown, names: dict[str, str]) -> list[dict]:
+    """The pathway's services and tags it serves, as our CodeSystem codes them (`names`: each
+    code's display)."""
+    codes = [f"service-{slug}" for slug in service.served_services]
+    codes += [f"tag-{slug}" for slug in service.served_tags]
+    return [{"coding": [coding(code, names.get(code, code))]} for code in codes]
+
+
+def healthcare_service(local: LocalDirectory, service: ServiceShown, names: dict) -> dict:
+    """A published local service as an R4 HealthcareService of its area's Organization."""
+    resource: dict = {
+        "resourceType": "HealthcareService",
+        "id": healthcare_service_id(local, service),
+        "text": service_narrative(local, service),
+    }
+    if service.address:
+        resource["contained"] = [
+            {"resourceType": "Location", "id": "location", "address": {"text": service.address}}
+        ]
+    resource["active"] = True
+    resource["providedBy"] = {
+        "reference": f"Organization/{local.area.slug}",
+        "display": local.area.name,
+    }
+    if service.address:
+        resource["location"] = [{"reference": "#location"}]
+    resource["name"] = service.name
+    if service.summary:
+        resource["comment"] = service.summary
+    resource["extraDetails"] = extra_details(service)
+    telecom = [
+        {"system": system, "value": value, "use": "work"}
+        for system, value in [
+            ("phone", service.referral_phone),
+            ("email", service.referral_email),
+            ("url", service.web_url),
+        ]
+        if value
+    ]
+    if telecom:
+        resource["telecom"] = telecom
+    if service.eligibility:
+        resource["eligibility"] = [{"comment": markdown(service.eligibility)}]
+    characteristics = service_characteristics(service, names)
+    if characteristics:
+        resource["characteristic"] = characteristics
+    methods = [
+        {"coding": [{"system": SERVICE_REFERRAL_METHOD, "code": code, "display": display}]}
+        for field, code, display in REFERRAL_METHODS
+        if getattr(service, field)
+    ]
+    if methods:
+        resource["referralMethod"] = methods
+    if service.hours:
+        resource["availabilityExceptions"] = service.hours
+    return resource
+
+
+def service_narrative(local: LocalDirectory, service: ServiceShown) -> dict:
+    paragraphs = [f"In {local.area.name}."]
+    paragraphs += [service.example_words] if service.is_example else []
+    paragraphs += [*service.offers_paragraphs, *how_to_refer(service)]
+    paragraphs.append(service.verification_status)
+    return narrative(service.name, paragraphs, [])
+
+
+def code_names() -> dict[str, str]:
+    """Each service's and tag's code in our CodeSystem, with its display."""
+    names = {f"service-{s.slug}": s.name for s in Service.objects.only("slug", "name")}
+    names.update((f"tag-{t.slug}", t.name) for t in Tag.objects.only("slug", "name"))
+    return names
+
+
+def local_plan_id(pathway: Pathway, area: AreaShown) -> str:
+    return f"{pathway.slug}--{area.slug}"
+
+
+def local_plan_url(pathway: Pathway, area: AreaShown) -> str:
+    """The canonical URL of a pathway as an area makes it its own, where it is also served."""
+    return f"{plan_definition_url(pathway)}?{urlencode({AREA: area.slug})}"
+
+
+def local_plan_definition(
+    national: dict, pathway: Pathway, local: LocalDirectory, entries: list[Entry] | None = None
+) -> dict:
+    """The pathway's PlanDefinition as `local`'s area makes it its own: derived from the
+    national plan (`national`, as plan_definition built it from `entries`), each entry action
+    an area's service serves naming that service's HealthcareService as its documentation."""
+    area = local.area
+    plan = json.loads(json.dumps(national))
+    listed = public_entries(pathway) if entries is None else entries
+    entries_by_id = {f"entry-{entry.number}": entry for entry in listed}
+    served = []
+    for action in plan_actions(plan["action"]):
+        entry = entries_by_id.get(action.get("id"))
+        services = local.for_entry(entry).services if entry is not None else ()
+        if services:
+            action["documentation"] = [
+                {
+                    "type": "documentation",
+                    "label": f"In {area.name}",
+                    "display": service.name,
+                    "url": healthcare_service_url(local, service),
+                }
+                for service in services
+            ]
+            served.append(action["documentation"])
+    digest = json.dumps([national["version"], served], sort_keys=True)
+    plan["id"] = local_plan_id(pathway, area)
+    plan["url"] = local_plan_url(pathway, area)
+    plan["version"] = hashlib.sha256(digest.replace(settings.SITE_URL, "").encode()).hexdigest()[
+        :12
+    ]
+    plan["name"] = computable_name(f"{pathway.title} {area.name}")
+    plan["title"] = f"{pathway.title} ({area.name})"
+    page = absolute_url(pathway.get_absolute_url())
+    for artifact in plan["relatedArtifact"]:
+        if artifact.get("url") == page:
+            # The area's page, with its services beside the entries.
+            artifact["url"] = f"{page}?{urlencode({AREA: area.slug})}"
+    plan["relatedArtifact"].insert(
+        0,
+        {
+            "type": "derived-from",
+            "display": pathway.title,
+            "resource": f"{national['url']}|{national['version']}",
+        },
+    )
+    return plan
+
+
+def plan_actions(actions: list[dict]):
+    """Every action of a plan, depth first."""
+    for action in actions:
+        yield action
+        yield from plan_actions(action.get("action", []))

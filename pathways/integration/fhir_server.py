@@ -37,6 +37,8 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import ages
+from ..local.models import Area, LocalNote, LocalService
+from ..local.reading import AreaShown, area_named, directory, published_areas
 from ..models import Entry, Pathway, content_models
 from ..operations.caching import content_version, kept
 from ..operations.http_caching import mark_shared
@@ -46,8 +48,14 @@ from .fhir import (
     FHIR_CONTENT_TYPE,
     PUBLISHER,
     absolute_url,
+    code_names,
     code_system,
+    healthcare_service,
     library,
+    local_plan_definition,
+    local_plan_id,
+    organization,
+    plan_actions,
     plan_definition,
 )
 
@@ -56,6 +64,14 @@ PREFIX = "/fhir/"
 # What `_format` may name: FHIR's short form and the two JSON media types.
 JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
 SEARCH_PARAMETERS = {"url", "version"}
+# What each type is searched by, where it is not SEARCH_PARAMETERS: an area's Organization has
+# no canonical URL, and its services are found by the Organization that provides them.
+SEARCHED_BY = {"Organization": set(), "HealthcareService": {"organization"}}
+SEARCH_DOCUMENTATION = {
+    "url": ("uri", "The canonical URL; `url|version` names a version too."),
+    "version": ("token", "The business version."),
+    "organization": ("reference", "The area providing it: `<area>` or `Organization/<area>`."),
+}
 # Parameters every search and read may carry besides those searched by.
 CONTROL_PARAMETERS = {"_format"}
 # The issue type for an error answered by something other than our views (Django's 404, the
@@ -181,12 +197,63 @@ def code_systems() -> list[Current]:
     return [Current(code_system(), content_updated())]
 
 
+def area_updated(area: AreaShown) -> datetime | None:
+    """The latest history record of the area and of its services and notes."""
+    return latest(
+        Area.history.filter(id=area.pk),
+        LocalService.history.filter(area_id=area.pk),
+        LocalNote.history.filter(area_id=area.pk),
+    )
+
+
+def plan_definitions() -> list[Current]:
+    """Each public pathway's PlanDefinition, then the same as each published area makes it
+    its own (id `<pathway>--<area>`)."""
+    areas = [(directory(area, None), area_updated(area)) for area in published_areas(None)]
+    found = []
+    for pathway in Pathway.objects.public():
+        entries = list(public_entries(pathway))
+        national, updated = plan_definition(pathway, entries), pathway_updated(pathway)
+        found.append(Current(national, updated))
+        for local, local_updated in areas:
+            plan = local_plan_definition(national, pathway, local, entries)
+            found.append(Current(plan, latest_of(updated, local_updated)))
+    return found
+
+
+def latest_of(*moments: datetime | None) -> datetime | None:
+    return max((when for when in moments if when is not None), default=None)
+
+
+def organizations() -> list[Current]:
+    """Each published area, as an Organization."""
+    return [Current(organization(area), area_updated(area)) for area in published_areas(None)]
+
+
+def healthcare_services() -> list[Current]:
+    """Each published service of each published area, as a HealthcareService."""
+    names = code_names()
+    updated = dict(
+        LocalService.history.values_list("id").annotate(latest=Max("history_date")).order_by()
+    )
+    found = []
+    for area in published_areas(None):
+        local = directory(area, None)
+        found += [
+            Current(healthcare_service(local, service, names), updated.get(service.pk))
+            for service in local.services
+        ]
+    return found
+
+
 # The resource types served: adding one is one entry here (its name and a function returning
 # its current resources); metadata, read, search, ETags and the tests follow from this table.
 RESOURCES: dict[str, Callable[[], list[Current]]] = {
-    "PlanDefinition": per_pathway(plan_definition),
+    "PlanDefinition": plan_definitions,
     "Library": per_pathway(library),
     "CodeSystem": code_systems,
+    "Organization": organizations,
+    "HealthcareService": healthcare_services,
 }
 
 
@@ -238,6 +305,10 @@ def check_request(request: HttpRequest, allowed: set[str], parameters: set[str])
         request.accepts("application/fhir+json") or request.accepts("application/json")
     ):
         raise FhirError(406, "not-supported", json_only)
+    check_parameters(request, parameters)
+
+
+def check_parameters(request: HttpRequest, parameters: set[str]) -> None:
     unknown = sorted(set(request.GET) - parameters - CONTROL_PARAMETERS)
     if unknown:
         known = ", ".join(sorted(parameters)) or "none"
@@ -293,9 +364,15 @@ def one_resource(request: HttpRequest, resource_type: str, resource_id: str) -> 
     raise FhirError(404, "not-found", f"There is no {resource_type} with id {resource_id[:100]!r}.")
 
 
-def matches(resource: dict, urls: list[str], versions: list[str]) -> bool:
-    """Whether the resource has every url (a canonical, perhaps `url|version`) and every
-    version asked for (repeated parameters all apply, as FHIR searches combine them)."""
+def matches(
+    resource: dict, urls: list[str], versions: list[str], organizations: list[str] = ()
+) -> bool:
+    """Whether the resource has every url (a canonical, perhaps `url|version`), every
+    version and every providing organization asked for (repeated parameters all apply, as
+    FHIR searches combine them)."""
+    provider = resource.get("providedBy", {}).get("reference")
+    if any(provider != f"Organization/{o.removeprefix('Organization/')}" for o in organizations):
+        return False
     for url in urls:
         url, _, version = url.partition("|")
         if resource.get("url") != url or (version and resource.get("version") != version):
@@ -303,14 +380,16 @@ def matches(resource: dict, urls: list[str], versions: list[str]) -> bool:
     return all(resource.get("version") == version for version in versions)
 
 
-@fhir_view({"GET", "HEAD"}, SEARCH_PARAMETERS)
+@fhir_view({"GET", "HEAD"}, SEARCH_PARAMETERS.union(*SEARCHED_BY.values()))
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
-    """A searchset Bundle of the type's resources with the url and version asked for."""
+    """A searchset Bundle of the type's resources with the url, version or organization asked
+    for (each type its own: searched_by)."""
+    resources = current_resources(request, resource_type)
+    check_parameters(request, searched_by(resource_type))
     urls, versions = request.GET.getlist("url"), request.GET.getlist("version")
+    organizations = request.GET.getlist("organization")
     found = [
-        current
-        for current in current_resources(request, resource_type)
-        if matches(current.resource, urls, versions)
+        current for current in resources if matches(current.resource, urls, versions, organizations)
     ]
     query = urlencode(sorted((k, v) for k, vs in request.GET.lists() for v in vs if k != "_format"))
     self_url = absolute_url(f"{PREFIX}{resource_type}" + (f"?{query}" if query else ""))
@@ -342,6 +421,10 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return conditional(request, etag, None, lambda: fhir_response(statement))
 
 
+def searched_by(resource_type: str) -> set[str]:
+    return SEARCHED_BY.get(resource_type, SEARCH_PARAMETERS)
+
+
 def resource_capability(resource_type: str) -> dict:
     capability = {
         "type": resource_type,
@@ -349,15 +432,14 @@ def resource_capability(resource_type: str) -> dict:
         "versioning": "versioned",
         "readHistory": False,
         "conditionalRead": "full-support",
-        "searchParam": [
-            {
-                "name": "url",
-                "type": "uri",
-                "documentation": "The canonical URL; `url|version` names a version too.",
-            },
-            {"name": "version", "type": "token", "documentation": "The business version."},
-        ],
     }
+    searched = searched_by(resource_type)
+    if searched:
+        capability["searchParam"] = [
+            {"name": name, "type": kind, "documentation": documentation}
+            for name, (kind, documentation) in SEARCH_DOCUMENTATION.items()
+            if name in searched
+        ]
     if resource_type == "PlanDefinition":
         capability["operation"] = [
             {
@@ -381,7 +463,9 @@ APPLY_DOCUMENTATION = (
     "holding a contained CommunicationRequest whose payload is what to do. When "
     "the age is corrected for prematurity, each action's `prefix` says where it applies: "
     "`Applies at actual age`, `Applies at corrected age` or `Applies at both actual and "
-    "corrected age`. Nothing sent is stored or logged."
+    "corrected age`. `organization` (valueReference or valueString `Organization/<area>`, "
+    "optional) applies that area's PlanDefinition: each action an area's service serves "
+    "names it in `documentation`. Nothing sent is stored or logged."
 )
 
 
@@ -436,12 +520,11 @@ class Child:
     subject: dict
 
 
-APPLY_PARAMETERS = {"birthDate", "age", "gestationalAge", "subject", "data"}
+APPLY_PARAMETERS = {"birthDate", "age", "gestationalAge", "subject", "data", "organization"}
 # $apply's own R4 parameters that say nothing about the child: accepted and not used.
 UNUSED_APPLY_PARAMETERS = {
     "encounter",
     "practitioner",
-    "organization",
     "userType",
     "userLanguage",
     "userTaskContext",
@@ -451,25 +534,62 @@ UNUSED_APPLY_PARAMETERS = {
 NO_SUBJECT = {"display": "The child (this server holds no patient records)"}
 
 
-@fhir_view({"GET", "POST"}, {"age", "gestationalAge", "birthDate"})
+@fhir_view({"GET", "POST"}, {"age", "gestationalAge", "birthDate", "organization"})
 def apply(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
-    """The CarePlan for the child: what the pathway says to do at their age."""
+    """The CarePlan for the child: what the pathway says to do at their age (with an
+    `organization`, as that area makes the pathway its own)."""
     if resource_type != "PlanDefinition":
         raise FhirError(404, "not-supported", "$apply is an operation of PlanDefinition only.")
-    # The plan as read, kept for the content version; its id is its pathway's slug.
+    # The plan as read, kept for the content version; its id is its pathway's slug (and its
+    # area's, for an area's plan).
     plan = one_resource(request, resource_type, resource_id).resource
-    try:
-        pathway = public_pathway(resource_id)
-    except Http404:
-        raise FhirError(
-            404, "not-found", f"There is no PlanDefinition {resource_id[:100]!r}."
-        ) from None
+    pathway, area = plan_pathway(request, resource_id)
     parameters = body_parameters(request) if request.method == "POST" else query_parameters(request)
+    organization = applied_area(request, parameters)
+    if area is not None and organization not in (None, area):
+        raise FhirError(
+            400,
+            "invalid",
+            f"This PlanDefinition is {area.name}'s: organization "
+            f"must be Organization/{area.slug}, or left out.",
+        )
+    if area is None and organization is not None:
+        plan = one_resource(request, resource_type, local_plan_id(pathway, organization)).resource
     child = read_child(parameters)
     response = fhir_response(care_plan(pathway, plan, child))
     # About one child: no cache anywhere may keep it.
     response["Cache-Control"] = "no-store"
     return response
+
+
+def plan_pathway(request: HttpRequest, resource_id: str) -> tuple[Pathway, AreaShown | None]:
+    """The public pathway a PlanDefinition's id names, and the area when it is an area's plan
+    (`<pathway>--<area>`)."""
+    for area in [None, *published_areas(content_version(request))]:
+        suffix = f"--{area.slug}" if area else ""
+        if resource_id.endswith(suffix):
+            try:
+                return public_pathway(resource_id.removesuffix(suffix)), area
+            except Http404:
+                continue
+    raise FhirError(404, "not-found", f"There is no PlanDefinition {resource_id[:100]!r}.")
+
+
+def applied_area(request: HttpRequest, parameters: dict) -> AreaShown | None:
+    """The area R4's `organization` parameter names (`Organization/<area>`), if given."""
+    value = one_value(parameters, "organization", "valueReference", "valueString")
+    if value is None:
+        return None
+    reference = value.get("reference") if isinstance(value, dict) else value
+    if not isinstance(reference, str) or not reference.startswith("Organization/"):
+        raise FhirError(400, "invalid", "organization must be a reference: Organization/<area>.")
+    slug = reference.removeprefix("Organization/")
+    area = area_named(slug, content_version(request))
+    if area is None:
+        raise FhirError(
+            400, "not-found", f"There is no Organization {slug[:64]!r}: see /fhir/Organization."
+        )
+    return area
 
 
 def query_parameters(request: HttpRequest) -> dict[str, list[dict]]:
@@ -701,12 +821,6 @@ def intervention(action: dict, requests: Requests) -> dict:
     lines = [action.get("textEquivalent"), *bullets]
     converted["resource"] = requests.communicate(action["id"], lines)
     return converted
-
-
-def plan_actions(actions: list[dict]):
-    for action in actions:
-        yield action
-        yield from plan_actions(action.get("action", []))
 
 
 def request_actions(plan: dict, entries: list[Entry], child_age, requests: Requests) -> list[dict]:

@@ -255,10 +255,12 @@ def test_openapi_document_describes_every_endpoint_and_parameter(client, imh):
         "/api/pathways/{slug}/",
         "/api/pathways/{slug}/entries/",
         "/api/pathways/{slug}/fhir",
+        "/api/areas/",
+        "/api/areas/{slug}/services/",
     }
     entries = document["paths"]["/api/pathways/{slug}/entries/"]["get"]
     query = {p["name"]: p for p in entries["parameters"] if p["in"] == "query"}
-    assert list(query) == ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q"]
+    assert list(query) == ["stage", "age", "dob", "born_at_weeks", "service", "tag", "q", "area"]
     assert query["stage"]["schema"]["type"] == "array"
     assert query["age"]["schema"]["maxLength"] == 40
     assert set(entries["responses"]) == {"200", "400", "404"}
