@@ -28,9 +28,8 @@ SUMMARY_LIMIT = 140
 DETAIL_LIMIT = 1500
 # What a group says for criteria given in full under an earlier group.
 SAME_CRITERIA = "In the cases given above."
-# An area's services on a card: the first few serving its entries, each on a line this long
-# at most (a longer one sends the reader to the page, where the whole route is).
-LOCAL_SERVICES_SHOWN = 3
+# An area's services on its card: each on a line this long at most (a longer one sends the
+# reader to the page, where the whole route is).
 LOCAL_LINE_LIMIT = 300
 # Card uuids: the same hook call gets the same card uuid, so feedback can name it.
 CARD_NAMESPACE = uuid.UUID("9b4f2d1e-6f7a-4c1b-9f0e-2a7d8c3b5e61")
@@ -146,18 +145,12 @@ def left_out(counts: dict[str, int]) -> str:
     return f"Not shown here: {' and '.join(said)}. The pathway page (link below) has them all."
 
 
-def fitted(
-    head: list[str], groups: list[Group], tail: list[str], also_left_out: dict | None = None
-) -> str:
+def fitted(head: list[str], groups: list[Group], tail: list[str]) -> str:
     """The detail within DETAIL_LIMIT: `head`; every group's heading (as many as fit, in order:
     each is a thing to consider); under them, their criteria and actions, one line per group
     per round while they fit (a group stops at its first line that does not, so no action is
-    shown without its criteria); a line counting what is left out (with `also_left_out`, what
-    the tail leaves out); then `tail`."""
-    also_left_out = also_left_out or {}
-    worst = left_out(
-        {"heading": 999, "action": 999, "criterion": 999, **dict.fromkeys(also_left_out, 999)}
-    )
+    shown without its criteria); a line counting what is left out; then `tail`."""
+    worst = left_out({"heading": 999, "action": 999, "criterion": 999})
     room = DETAIL_LIMIT - sum(len(part) + 2 for part in [*head, *tail, worst])
     kept = []
     for group in groups:
@@ -181,7 +174,6 @@ def fitted(
         lines_shown = shown[number] if number < len(kept) else 0
         hidden["criterion"] += max(len(group.criteria) - lines_shown, 0)
         hidden["action"] += len(group.actions) - max(lines_shown - len(group.criteria), 0)
-    hidden.update(also_left_out)
     blocks = ["\n".join(head)] if head else []
     blocks += ["\n".join(lines) for lines in kept]
     if any(hidden.values()):
@@ -234,32 +226,62 @@ def local_line(local: LocalDirectory, service: ServiceShown) -> str:
     return line
 
 
-def local_lines(local: LocalDirectory | None, entries: list[Entry]) -> tuple[list[str], dict]:
-    """The lines naming the area's services that serve the card's entries (the first few),
-    and how many more there are."""
-    if local is None:
-        return [], {}
+def local_card(
+    pathway: Pathway, local: LocalDirectory, entries: list[Entry], hook_instance: str, url: str
+) -> dict | None:
+    """The area's own card beside the pathway's: the services serving the card's entries, each
+    on a line (as many as fit, the rest counted), linking to the same page with the area. The
+    pathway's card is never changed by an area: an area adds, it takes no room from the
+    national actions."""
     serving = local.serving(entries)
-    shown = serving[:LOCAL_SERVICES_SHOWN]
-    return [local_line(local, s) for s in shown], {"local service": len(serving) - len(shown)}
+    if not serving:
+        return None
+    lines = [local_line(local, s) for s in serving]
+    worst = left_out({"local service": 999})
+    kept = []
+    room = DETAIL_LIMIT - len(worst) - 2
+    for line in lines:
+        if len(line) + 2 > room:
+            break
+        kept.append(line)
+        room -= len(line) + 2
+    blocks = kept + (
+        [left_out({"local service": len(lines) - len(kept)})] if lines[len(kept) :] else []
+    )
+    services = "local service" if len(serving) == 1 else "local services"
+    area = local.area.name
+    return {
+        "uuid": str(
+            uuid.uuid5(CARD_NAMESPACE, f"{hook_instance} {pathway.slug} {local.area.slug}")
+        ),
+        "summary": f"{area}: {len(serving)} {services} for these things to consider"[
+            : SUMMARY_LIMIT - 1
+        ],
+        "detail": "\n\n".join(blocks),
+        "indicator": "info",
+        "source": {"label": f"Pathway Navigator: local services in {area}"},
+        "links": [
+            {"label": f"{pathway.title} in {area}: how to refer", "url": url, "type": "absolute"}
+        ],
+    }
 
 
-def card(
+def cards_for(
     pathway: Pathway,
     filterset,
     entries: list[Entry],
     note,
     hook_instance: str,
     local: LocalDirectory | None = None,
-) -> dict:
-    """The card for the child; with `local`, the area's services serving its entries too, and
-    a link to the area's page."""
+) -> list[dict]:
+    """The pathway's card for the child and, with `local`, the area's card beside it (when any
+    of its services serves the entries); both link to the page with the area."""
     child_age = filterset.child_age
     groups = grouped(entries, child_age)
     head = [] if child_age.is_corrected else [markdown(s) for s in child_age.sentences()[1:]]
     if note:
         head.append(markdown(note))
-    tail, more = local_lines(local, entries)
+    tail = []
     overdue = pathway.is_review_overdue
     if overdue:
         due = f"{pathway.next_review_due.day} {pathway.next_review_due:%B %Y}"
@@ -268,17 +290,16 @@ def card(
     query = page_query(pathway, filterset, entries)
     if local is not None:
         query[AREA] = local.area.slug
-    return {
+    url = absolute_url(f"{page}?{urlencode(query)}" if query else page)
+    national = {
         "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance} {pathway.slug}")),
         "summary": summary(pathway, len(groups), child_age),
-        "detail": fitted(head, groups, tail, more),
+        "detail": fitted(head, groups, tail),
         "indicator": "warning" if overdue else "info",
         "source": {"label": f"Pathway Navigator: {pathway.title}", "url": absolute_url(page)},
         "links": [
-            {
-                "label": f"{pathway.title}: what applies at this age",
-                "url": absolute_url(f"{page}?{urlencode(query)}" if query else page),
-                "type": "absolute",
-            }
+            {"label": f"{pathway.title}: what applies at this age", "url": url, "type": "absolute"}
         ],
     }
+    added = local_card(pathway, local, entries, hook_instance, url) if local else None
+    return [national, added] if added else [national]

@@ -43,7 +43,7 @@ from ..local.reading import AreaShown, area_named, directory
 from ..models import Pathway
 from ..operations.caching import content_version
 from ..public import filter_entries, public_pathway
-from .cds_cards import card
+from .cds_cards import cards_for
 from .cql import GESTATION_AT_BIRTH, LOINC
 from .fhir import absolute_url
 from .models import IssuerKeySet, UsedJwt
@@ -762,4 +762,4 @@ def cards(
     if child_age is None or not entries:
         return []
     local = directory(area, content_version()) if area is not None else None
-    return [card(pathway, filterset, entries, note, hook_instance, local)]
+    return cards_for(pathway, filterset, entries, note, hook_instance, local)

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pathways import ages
-from pathways.integration.cds_cards import DETAIL_LIMIT, LOCAL_SERVICES_SHOWN
+from pathways.integration.cds_cards import DETAIL_LIMIT
 from pathways.integration.cds_hooks import applicable
 from pathways.integration.exports import HEADER
 from pathways.local.models import Area, LocalService
@@ -291,16 +291,32 @@ def issuer_area(settings, slug):
 BODY = hook_request(patient=patient(born(21)))
 
 
-def test_an_issuers_area_puts_its_services_on_the_card(client, example_area, settings):
+def two_cards(response) -> tuple[dict, dict]:
+    """The pathway's card and the area's card beside it."""
+    assert response.status_code == 200, response.content
+    national, local = response.json()["cards"]
+    return national, local
+
+
+def test_an_issuers_area_adds_a_card_of_its_services_and_changes_the_pathways_card_not(
+    client, example_area, settings
+):
+    without = only_card(call(client, BODY))
     issuer_area(settings, "north-example")
-    card = only_card(call(client, BODY))
-    detail = unescaped(card["detail"])
+    national, local = two_cards(call(client, BODY))
+    # The area adds; it takes nothing from the national card (only its link carries the area).
+    assert {k: v for k, v in national.items() if k != "links"} == {
+        k: v for k, v in without.items() if k != "links"
+    }
+    assert national["links"][0]["url"] == without["links"][0]["url"] + "&area=north-example"
+    assert local["summary"].startswith("North Example: ")
     assert (
         "**In North Example:** North Example Perinatal Mental Health Team (Example, not a real "
         f"service) — refer: {MBU_ROUTE.rstrip('.')}; phone 0161 496 0000"
-    ) in detail.splitlines()
-    assert card["links"][0]["url"].endswith("area=north-example")
-    assert len(card["detail"]) <= DETAIL_LIMIT
+    ) in unescaped(local["detail"]).split("\n\n")
+    assert local["links"][0]["url"] == national["links"][0]["url"]
+    assert local["uuid"] != national["uuid"]
+    assert len(local["detail"]) <= DETAIL_LIMIT
 
 
 def test_a_service_overdue_for_checking_says_so_on_the_card(client, example_area, settings):
@@ -309,28 +325,30 @@ def test_a_service_overdue_for_checking_says_so_on_the_card(client, example_area
         next_verification_due=datetime.date(2020, 1, 1)
     )
     bump()
-    lines = unescaped(only_card(call(client, BODY))["detail"]).splitlines()
-    [line] = [line for line in lines if "Perinatal Mental Health Team" in line]
+    _, local = two_cards(call(client, BODY))
+    [line] = [line for line in unescaped(local["detail"]).split("\n\n") if "Perinatal" in line]
     assert line.endswith("; details overdue for checking")
 
 
-def test_the_card_shows_three_services_and_counts_the_rest(client, example_area, settings):
+def test_the_area_card_names_the_services_that_fit_and_counts_the_rest(
+    client, example_area, settings
+):
     issuer_area(settings, "north-example")
-    add_services(example_area.area, 4)
+    add_services(example_area.area, 40)
     born_on = ages.uk_today() - datetime.timedelta(days=21)
     filterset, _ = applicable(Pathway.objects.get(slug=IMH), born_on, None)
     area = area_named("north-example", None)
     serving = directory(area, None).serving(list(filterset.qs))
-    assert len(serving) > LOCAL_SERVICES_SHOWN
-    card = only_card(call(client, BODY))
-    detail = unescaped(card["detail"])
-    shown = [line for line in detail.splitlines() if line.startswith("**In North Example:**")]
+    _, local = two_cards(call(client, BODY))
+    detail = unescaped(local["detail"])
+    shown = [line for line in detail.split("\n\n") if line.startswith("**In North Example:**")]
     named = [line.split(":** ")[1].split(" — ")[0] for line in shown]
-    expected = [s.name for s in serving[:LOCAL_SERVICES_SHOWN]]
+    expected = [s.name for s in serving[: len(shown)]]
     assert [name.removesuffix(" (Example, not a real service)") for name in named] == expected
-    more = len(serving) - LOCAL_SERVICES_SHOWN
-    assert f"{more} more local services" in detail.split("Not shown here: ")[1].splitlines()[0]
-    assert len(card["detail"]) <= DETAIL_LIMIT
+    assert 0 < len(shown) < len(serving)
+    assert f"Not shown here: {len(serving) - len(shown)} more local services." in detail
+    assert f"{len(serving)} local services" in local["summary"]
+    assert len(local["detail"]) <= DETAIL_LIMIT
 
 
 def test_a_route_too_long_for_a_card_sends_the_reader_to_the_page(client, example_area, settings):
@@ -339,11 +357,10 @@ def test_a_route_too_long_for_a_card_sends_the_reader_to_the_page(client, exampl
         referral_route="Telephone the duty worker. " * 40
     )
     bump()
-    card = only_card(call(client, BODY))
-    lines = unescaped(card["detail"]).splitlines()
-    [line] = [line for line in lines if "Perinatal Mental Health Team" in line]
+    _, local = two_cards(call(client, BODY))
+    [line] = [line for line in unescaped(local["detail"]).split("\n\n") if "Perinatal" in line]
     assert line.endswith("how to refer is on the pathway page (link below)")
-    assert len(card["detail"]) <= DETAIL_LIMIT
+    assert len(local["detail"]) <= DETAIL_LIMIT
 
 
 def test_cards_without_an_area_are_unchanged_and_another_areas_have_none_of_this_ones(
@@ -354,9 +371,9 @@ def test_cards_without_an_area_are_unchanged_and_another_areas_have_none_of_this
     make_example_area(publisher, slug="south-example", name="South Example", prefix="s")
     assert only_card(call(client, BODY)) == before
     issuer_area(settings, "south-example")
-    south = only_card(call(client, BODY))
+    national, south = two_cards(call(client, BODY))
     assert "South Example Perinatal Mental Health Team" in unescaped(south["detail"])
-    assert not says_north(json.dumps(south))
+    assert not says_north(json.dumps([national, south]))
 
 
 def test_an_issuer_mapped_to_an_unknown_area_gets_national_cards_and_a_warning(
@@ -401,4 +418,4 @@ def test_the_local_examples_are_what_the_code_answers(client, example_area, sett
     ]
     shown_in(documented["plan-action"], action, "plan-action")
     issuer_area(settings, "north-example")
-    shown_in(documented["card"], only_card(call(client, BODY)), "card")
+    shown_in(documented["card"], two_cards(call(client, BODY))[1], "card")
