@@ -57,3 +57,13 @@ document.addEventListener("click", async (event) => {
   const copied = await navigator.clipboard.writeText(link.href).then(() => true, () => false);
   status.textContent = status.dataset[copied ? "copied" : "failed"];
 });
+
+// The last area opened stays in this browser alone (no cookie), offered back on the home page.
+try {
+  const KEPT = "pathways:area";
+  if (document.body.dataset.area) localStorage.setItem(KEPT, document.body.dataset.area);
+  document.getElementById(`area-offer-${localStorage.getItem(KEPT)}`)?.removeAttribute("hidden");
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-area-forget]")) localStorage.removeItem(KEPT);
+  });
+} catch {}

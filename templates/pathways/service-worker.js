@@ -52,10 +52,11 @@ self.addEventListener("message", (event) => {
   event.waitUntil(answer.then((data) => event.ports[0]?.postMessage(data)));
 });
 
-// Nothing is fetched while the pathway's tables for this content version are saved.
+// Nothing is fetched while the page (in its area) is saved with this content version's tables.
 async function saveOnce(page, tables) {
-  if (await saved(tables)) return true;
-  const pages = [savePathway(new URL(page).pathname), ...START_PAGES.map((url) => save(url))];
+  const copy = await saved(unfiltered(page));
+  if (copy?.headers.get("Offline-Tables") === tables && (await saved(tables))) return true;
+  const pages = [savePathway(unfiltered(page)), ...START_PAGES.map((url) => save(url))];
   return (await Promise.all(pages)).every(Boolean);
 }
 
@@ -78,9 +79,8 @@ async function savePathway(url) {
   const tables = (await save(url))?.headers.get("Offline-Tables");
   if (!tables || !(await save(tables))) return false;
   const cache = await caches.open(SAVED_CACHE);
-  for (const { url: key } of await cache.keys()) {
-    if (key.includes(`${url}offline-`) && !key.endsWith(tables)) cache.delete(key);
-  }
+  const old = (key) => key.includes(tables.replace(/[^/]*$/, "offline-")) && !key.endsWith(tables);
+  for (const { url: key } of await cache.keys()) if (old(key)) cache.delete(key);
   return true;
 }
 
@@ -114,10 +114,14 @@ function keepCopy(event, cacheName, request, response) {
   return response;
 }
 
-// The saved copy answering `url` with no network: its pathway's unfiltered page, else its own.
-function copyFor(url) {
-  const { origin, pathname } = new URL(url);
-  return saved(PATHWAY_PAGES.includes(pathname) ? origin + pathname : url);
+// The saved copy answering `url` with no network: its pathway's unfiltered page in the area
+// the URL names (never the national page, which lacks the area's referral routes), else its own.
+const copyFor = (url) =>
+  saved(PATHWAY_PAGES.includes(new URL(url).pathname) ? unfiltered(url) : url);
+function unfiltered(url) {
+  const { origin, pathname, searchParams } = new URL(url);
+  const area = searchParams.getAll("area").at(-1); // the last, as the server reads it
+  return origin + pathname + (area ? `?${new URLSearchParams({ area })}` : "");
 }
 
 async function notSaved() {
