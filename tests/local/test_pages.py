@@ -336,3 +336,13 @@ def test_an_approved_service_edit_is_shown_at_once(client, example_area):
     change.approve(example_area.publisher)
     after = shown(get(client, IMH_URL, "north-example"))
     assert "Refer through the new online form." in after and MBU_ROUTE not in after
+
+
+def test_a_draft_service_is_previewed_by_staff_alone(client, example_area, editor):
+    add_services(example_area.area, 1)
+    LocalService.objects.filter(slug="extra-0").update(status=Status.DRAFT)
+    assert "Extra service 0" not in shown(get(client, IMH_URL, "north-example"))
+    client.force_login(editor)
+    card = element(get(client, IMH_URL, "north-example"), f"entry-{MBU_ENTRY}")
+    [draft] = [s for s in elements(card.markup, "details") if "Extra service 0" in s.text]
+    assert "Draft" in draft.lines
