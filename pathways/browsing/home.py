@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from ..filters import PARAMETER_LIMITS, EntryFilter
+from ..local.reading import AREA
 from ..models import Entry, Pathway
 from ..public import filter_entries
 from ..search import mark_matches
@@ -44,14 +45,15 @@ def search_form(params: QueryDict) -> EntryFilter:
     return EntryFilter(only_q, queryset=Entry.objects.none(), options=([], [], []))
 
 
-def search_pathways(params: QueryDict) -> dict:
+def search_pathways(params: QueryDict, area=None) -> dict:
     """The home page's search: what was typed, its errors, and the groups of matches (public
-    pathways with at least one, in the home page's order), for the template."""
+    pathways with at least one, in the home page's order), for the template; each group's
+    link keeps the `area` chosen (local.reading.AreaShown), if any."""
     checked = search_form(params)
     text = checked.search_text
     groups = []
     if text and checked.form.is_valid():
-        query = urlencode({"q": text})
+        query = urlencode({"q": text, **({AREA: area.slug} if area else {})})
         for pathway in Pathway.objects.public():
             found = filter_entries(pathway, checked.form.data)
             entries = list(found.qs)

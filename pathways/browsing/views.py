@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.cache import caches
 from django.db.models import Prefetch, prefetch_related_objects
@@ -22,6 +23,7 @@ from django_htmx.http import push_url
 
 from .. import ages
 from ..filters import PARAMETER_LIMITS, EntryFilter, canonical_query, filter_options
+from ..local.reading import AREA, LocalDirectory, chosen_area, directory, published_areas
 from ..models import (
     ContextDocument,
     Entry,
@@ -72,8 +74,23 @@ def render_page_or_partial(
 def home(request: HttpRequest) -> HttpResponse:
     """The pathways, and with `q` what each published one holds that matches it."""
     pathways = Pathway.objects.for_home(request.user)
-    context = {"pathways": pathways, **search_pathways(request.GET)}
+    version = None if can_preview(request.user) else content_version(request)
+    choice = chosen_area(request.GET, version)
+    context = {
+        "pathways": pathways,
+        **search_pathways(request.GET, choice.area),
+        # The area's choice: every pathway and search link keeps the one chosen.
+        "areas": published_areas(version),
+        "area": choice.area,
+        "area_notice": choice.notice,
+        "area_query": area_query(choice.area),
+    }
     return render(request, "pathways/home.html", context)
+
+
+def area_query(area) -> str:
+    """What a link adds to keep the area: "?area=<slug>", or nothing without one."""
+    return f"?{urlencode({AREA: area.slug})}" if area else ""
 
 
 def get_pathway_with_page(request: HttpRequest, slug: str) -> Pathway:
@@ -148,9 +165,16 @@ class PathwayPage:
         self.filters = self.selection()
         self.search = self.filters.search_text
         self.query = canonical_query(request.GET)
-        # Only the unfiltered page is saved for offline use and filtered in the browser, so
-        # only its cards carry the words offline.js searches.
-        self.all_cards = for_offline and not self.query
+        # The area asked for, if any: its services and notes join the cards, which are kept
+        # under keys ending in its pk (a national card's key is as it was).
+        self.choice = chosen_area(request.GET, self.version)
+        self.area = self.choice.area
+        self.area_key = f":{self.area.pk}" if self.area else ""
+        # Only the unfiltered page (in its area) is saved for offline use and filtered in the
+        # browser, so only its cards carry the words offline.js searches.
+        filters_only = request.GET.copy()
+        filters_only.pop(AREA, None)
+        self.all_cards = for_offline and not canonical_query(filters_only)
         self.variant = "all" if self.all_cards else "some"
         # Marked cards are this search's alone; unmarked ones are everyone's.
         self.keeps_cards = for_offline and self.version is not None and not self.search
@@ -247,7 +271,14 @@ class PathwayPage:
         return [Result.of(entry).row() for entry in self.entries(whole=False)]
 
     def cards_key(self) -> str:
-        return f"cards-of:{self.pathway.pk}:{self.variant}"
+        return f"cards-of:{self.pathway.pk}:{self.variant}{self.area_key}"
+
+    @cached_property
+    def local(self) -> LocalDirectory | None:
+        """The area's directory and notes (staff previewing see its drafts), or None."""
+        if not self.area:
+            return None
+        return directory(self.area, self.version, self.request.user)
 
     def full_entries(self, pks: list[int]) -> list[Entry]:
         """The entries with their words (interventions, and those they repeat): those not
@@ -270,16 +301,21 @@ class PathwayPage:
         the rest are built from their entries, made whole in one step."""
         template = get_template(f"{BROWSER}#card")
         abbreviations = [(term.term, term.title) for term in self.terms]
-        by_key = {f"card:{result.pk}:{self.variant}": result for result in results}
+        by_key = {f"card:{r.pk}:{self.variant}{self.area_key}": r for r in results}
 
         def build(keys: list[str]) -> dict[str, str]:
             entries = self.full_entries([by_key[key].pk for key in keys])
             if self.keeps_cards:  # this pathway's cards are being kept: see read_rows
                 caches[PAGES_CACHE].set(self.cards_key(), True, version=self.version)
-            context = {"pathway": self.pathway, "all_cards": self.all_cards}
+            context = {"pathway": self.pathway, "all_cards": self.all_cards, "area": self.area}
             return {
-                f"card:{entry.pk}:{self.variant}": template.render(
-                    {**context, "entry": entry, "abbreviations": Abbreviations(abbreviations)}
+                f"card:{entry.pk}:{self.variant}{self.area_key}": template.render(
+                    {
+                        **context,
+                        "entry": entry,
+                        "abbreviations": Abbreviations(abbreviations),
+                        "local": self.local.for_entry(entry) if self.local else None,
+                    }
                 )
                 for entry in entries
             }
@@ -292,7 +328,7 @@ class PathwayPage:
         """Sets `result.listed`, the result as the list by age shows it (its stage, this
         request's mark, its card), reusing what was kept for this version and mark."""
         template = get_template(f"{BROWSER}#by_age_item")
-        by_key = {f"listed:{r.pk}:{self.variant}:{r.applies_at}": r for r in results}
+        by_key = {f"listed:{r.pk}:{self.variant}:{r.applies_at}{self.area_key}": r for r in results}
         items = self.kept_many(
             list(by_key),
             lambda keys: {key: template.render({"entry": by_key[key]}) for key in keys},
@@ -313,10 +349,12 @@ class PathwayPage:
         )
         timeline = plain.for_child(self.filters.child_age)
         here = "#entry-" if self.for_offline else "#checklist-entry-"
-        # The lanes differ only by the cards shown and the bars the child's ages fall in.
+        # The lanes differ only by the cards shown, the bars the child's ages fall in and the
+        # area (the links to the unfiltered page keep it).
         covered = [bar.first for bar in plain.bars if timeline.covers_child(bar)]
-        key = f"timeline-lanes:{pathway.pk}:{digest(f'{here}{sorted(shown)}{covered}')}"
-        everything = f"{pathway.get_absolute_url()}#entry-"
+        lanes_of = digest(f"{here}{sorted(shown)}{covered}")
+        key = f"timeline-lanes:{pathway.pk}:{lanes_of}{self.area_key}"
+        everything = f"{pathway.get_absolute_url()}{area_query(self.area)}#entry-"
         lanes = self.kept(key, lambda: draw_lanes(linked(timeline, shown, here, everything)))
         return draw(timeline, lanes, pathway.title)
 
@@ -381,6 +419,17 @@ class PathwayPage:
             "without_search": self.without_search(entries),
             **self.form_context(),
             **self.links(),
+            **self.area_context(),
+        }
+
+    def area_context(self) -> dict:
+        """The area shown (or the notice naming one not recognised), and the address that
+        clears the filters but keeps the area."""
+        return {
+            "area": self.area,
+            "area_notice": self.choice.notice,
+            "area_query": area_query(self.area),
+            "clear_url": self.pathway.get_absolute_url() + area_query(self.area),
         }
 
     @cached_property
@@ -467,8 +516,15 @@ class PathwayPage:
         )
 
     def checklist_context(self) -> dict:
-        """The checklist's context: the selection's entries whole (it prints everything)."""
-        return self.context(self.entries())
+        """The checklist's context: the selection's entries whole (it prints everything),
+        with an area's services and note beside each, and its contacts once each at the end."""
+        entries = self.entries()
+        context = self.context(entries)
+        if self.local:
+            for entry in entries:
+                entry.local = self.local.for_entry(entry)
+            context["contacts"] = self.local.serving(entries)
+        return context
 
 
 def digest(text: str) -> str:

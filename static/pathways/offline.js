@@ -194,10 +194,8 @@ export async function filterCards(params) {
   const age = both ? {} : born.days === undefined ? given : born;
   const atBirth = typed("born_at_weeks");
   const gestation = atBirth ? readGestation(atBirth) : {};
-  if (gestation.error) notice("born_at_weeks", gestation.error);
-  else if (atBirth && !typed("age") && !typed("dob")) {
-    notice("born_at_weeks", rules.gestation.messages.needs_age);
-  }
+  const needsAge = atBirth && !typed("age") && !typed("dob") && rules.gestation.messages.needs_age;
+  if (gestation.error || needsAge) notice("born_at_weeks", gestation.error ?? needsAge);
   const ages = age.days === undefined ? [] : agesFor(age, gestation);
   const search = readSearch(typed("q"));
   if (search?.error) notice("q", search.error);
@@ -344,9 +342,7 @@ if (isPathwayPage) {
     markDeadLinks();
   });
   // Back and Forward through offline filtering: htmx leaves states it did not make to us.
-  window.addEventListener("popstate", (event) => {
-    if (event.state?.offlineFilters) showFiltered(true);
-  });
+  window.addEventListener("popstate", (event) => event.state?.offlineFilters && showFiltered(true));
   // Results fetched from the server again: they are live, and no longer every card.
   document.body.addEventListener("htmx:afterSwap", () => {
     allCards = false;

@@ -9,10 +9,9 @@ initAll();
 
 const form = document.getElementById("filters");
 
-// Back and Forward between addresses htmx pushed reload the page (htmx-config), but htmx
-// listens only once started: a Back while a page loads leaves the old results. So if the
-// address moved before this ran, reload (once per address), and handle Back until htmx
-// starts. Not for a saved copy: offline.js filters it to its address.
+// htmx reloads the page on Back and Forward (htmx-config), but only once started: a Back while
+// a page loads keeps the old results. So reload once if the address moved before this ran, and
+// handle Back until htmx starts; not on a saved copy (offline.js filters it to its address).
 if (form?.dataset.renderedFor && document.documentElement.dataset.offlineCopy === undefined) {
   const RELOADED_FOR = "pathways:reloaded-for";
   const renderedFor = new URL(form.dataset.renderedFor, window.location.href);
@@ -46,9 +45,7 @@ document.addEventListener("click", (event) => {
 });
 
 // A submit of the reader's own (Enter or the button): focus goes to what answers it.
-form?.addEventListener("submit", () => {
-  form.dataset.focusResults = "yes";
-});
+form?.addEventListener("submit", () => (form.dataset.focusResults = "yes"));
 document.addEventListener("htmx:afterSettle", () => form && focusAnswer());
 
 // "Copy link to these results" is a plain link; with JavaScript a click copies it and says so.
@@ -60,3 +57,13 @@ document.addEventListener("click", async (event) => {
   const copied = await navigator.clipboard.writeText(link.href).then(() => true, () => false);
   status.textContent = status.dataset[copied ? "copied" : "failed"];
 });
+
+// The last area opened stays in this browser alone (no cookie), offered back on the home page.
+try {
+  const KEPT = "pathways:area";
+  if (document.body.dataset.area) localStorage.setItem(KEPT, document.body.dataset.area);
+  document.getElementById(`area-offer-${localStorage.getItem(KEPT)}`)?.removeAttribute("hidden");
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-area-forget]")) localStorage.removeItem(KEPT);
+  });
+} catch {}

@@ -26,10 +26,8 @@ async function install() {
 
 self.addEventListener("activate", (event) => event.waitUntil(activate()));
 async function activate() {
-  const current = [STATIC_CACHE, SAVED_CACHE];
-  for (const name of await caches.keys()) {
-    if (name.startsWith("pathways-") && !current.includes(name)) await caches.delete(name);
-  }
+  const old = (name) => name.startsWith("pathways-") && ![STATIC_CACHE, SAVED_CACHE].includes(name);
+  await Promise.all((await caches.keys()).filter(old).map((name) => caches.delete(name)));
   // A page's request starts as the worker wakes up, not after.
   await self.registration.navigationPreload?.enable();
   await self.clients.claim();
@@ -54,10 +52,11 @@ self.addEventListener("message", (event) => {
   event.waitUntil(answer.then((data) => event.ports[0]?.postMessage(data)));
 });
 
-// Nothing is fetched while the pathway's tables for this content version are saved.
+// Nothing is fetched while the page (in its area) is saved with this content version's tables.
 async function saveOnce(page, tables) {
-  if (await saved(tables)) return true;
-  const pages = [savePathway(new URL(page).pathname), ...START_PAGES.map((url) => save(url))];
+  const copy = await saved(unfiltered(page));
+  if (copy?.headers.get("Offline-Tables") === tables && (await saved(tables))) return true;
+  const pages = [savePathway(unfiltered(page)), ...START_PAGES.map((url) => save(url))];
   return (await Promise.all(pages)).every(Boolean);
 }
 
@@ -66,9 +65,8 @@ function keepable(response) {
   return response.ok && response.type === "basic" && !/private|no-store/.test(control);
 }
 
-// The page or tables at `url`, saved and returned (null if not kept). Network first means
-// the network: a copy from the browser's HTTP cache would be saved without being fresh.
-// Unchanged, a page costs a 304 (it has an ETag).
+// The page or tables at `url`, saved and returned (null if not kept), from the network: the
+// browser's HTTP cache may be stale. Unchanged, a page costs a 304 (it has an ETag).
 async function save(url) {
   const response = await fetch(url, { cache: "no-cache" }).catch(() => null);
   if (!response || !keepable(response)) return null;
@@ -81,9 +79,8 @@ async function savePathway(url) {
   const tables = (await save(url))?.headers.get("Offline-Tables");
   if (!tables || !(await save(tables))) return false;
   const cache = await caches.open(SAVED_CACHE);
-  for (const { url: key } of await cache.keys()) {
-    if (key.includes(`${url}offline-`) && !key.endsWith(tables)) cache.delete(key);
-  }
+  const old = (key) => key.includes(tables.replace(/[^/]*$/, "offline-")) && !key.endsWith(tables);
+  for (const { url: key } of await cache.keys()) if (old(key)) cache.delete(key);
   return true;
 }
 
@@ -92,9 +89,8 @@ const saved = (url) => caches.match(url, { cacheName: SAVED_CACHE, ignoreVary: t
 const network = async (event) =>
   (await event.preloadResponse) || fetch(event.request, { cache: "no-cache" });
 
-// The network's page, saved; the saved copy when the network fails or is slower than
-// NETWORK_TIMEOUT_MS; at once when the device knows it is offline (the browser's HTTP cache
-// might answer, unmarked). An answer after that is still saved for next time.
+// The network's page, saved; the saved copy if the network fails or takes NETWORK_TIMEOUT_MS,
+// at once if the device knows it is offline (the HTTP cache might answer, unmarked).
 async function page(event) {
   const { url } = event.request;
   const isPage = (response) => response.headers.get("Content-Type")?.startsWith("text/html");
@@ -113,17 +109,19 @@ async function page(event) {
 
 // The response the browser is given, a copy kept (if it may be) while the worker lives on.
 function keepCopy(event, cacheName, request, response) {
-  if (keepable(response)) {
-    const copy = response.clone();
-    event.waitUntil(caches.open(cacheName).then((cache) => cache.put(request, copy)));
-  }
+  const copy = keepable(response) && response.clone();
+  if (copy) event.waitUntil(caches.open(cacheName).then((cache) => cache.put(request, copy)));
   return response;
 }
 
-// The saved copy answering `url` with no network: its pathway's unfiltered page, else its own.
-function copyFor(url) {
-  const { origin, pathname } = new URL(url);
-  return saved(PATHWAY_PAGES.includes(pathname) ? origin + pathname : url);
+// The saved copy answering `url` with no network: its pathway's unfiltered page in the area
+// the URL names (never the national page, which lacks the area's referral routes), else its own.
+const copyFor = (url) =>
+  saved(PATHWAY_PAGES.includes(new URL(url).pathname) ? unfiltered(url) : url);
+function unfiltered(url) {
+  const { origin, pathname, searchParams } = new URL(url);
+  const area = searchParams.getAll("area").at(-1); // the last, as the server reads it
+  return origin + pathname + (area ? `?${new URLSearchParams({ area })}` : "");
 }
 
 async function notSaved() {

@@ -122,3 +122,27 @@ def test_on_a_desktop_the_empty_state_and_the_first_card_are_on_the_first_screen
     first_card = page.locator("#results .entry").first
     expect(first_card).to_be_in_viewport()
     assert first_card.bounding_box()["y"] < DESKTOP["height"]
+
+
+@pytest.mark.browser
+def test_on_a_phone_with_an_area_the_answer_still_comes_first(page: Page, live_imh, example_area):
+    """The area's line above the form is one row, and its services fold to their names, so
+    the count, the ages used and the first card still share the first screen."""
+    page.set_viewport_size(PHONE)
+    page.goto(live_imh + "?area=north-example", wait_until="networkidle")
+    line = page.locator(".area-line")
+    expect(line).to_contain_text("Area: North Example")
+    one_row = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.area-line')).lineHeight)"
+    )
+    assert line.bounding_box()["height"] < 2 * one_row
+    enter_age(page, "2 weeks")
+    count = page.locator("#result-count")
+    expect(count).to_have_text("Showing 7 of 19 rationales")  # as without an area
+    expect(count).to_be_in_viewport(ratio=1)
+    expect(page.locator(".child-age p").first).to_be_in_viewport(ratio=1)
+    first_card = page.locator("#results .entry").first
+    expect(first_card).to_be_in_viewport()
+    assert first_card.bounding_box()["y"] < PHONE["height"]
+    expect(page.locator("#results .entry__local-service")).not_to_have_count(0)
+    expect(page.locator("#results .entry__local-service[open]")).to_have_count(0)

@@ -19,9 +19,11 @@ from django.test.utils import CaptureQueriesContext
 
 from pathways.models import Entry, Pathway
 from pathways.operations import caching
+from pathways.publishing import state_of, submit
 
 from ..conftest import HTMX, IMH_URL
 from ..pagetext import visible_lines
+from .test_http_caching import directives
 
 FILTERED = IMH_URL + "?service=primary-care-gp"
 # The queries that build the page or fragment (tests/test_views.py), the glossary (with the
@@ -558,3 +560,62 @@ def test_what_is_kept_for_one_host_never_answers_another(client, imh, settings):
         text = page.content.decode()
         assert f'href="http://{host}.example.nhs.uk/pathways/infant-mental-health/?service=' in text
         assert f"{other}.example.nhs.uk" not in text
+
+
+# An area's pages (issue 25): shared like the national ones, each area under its own ETag. --
+
+AREA_PAGES = [
+    ("page", IMH_URL + "?{area}", {}),
+    ("fragment", IMH_URL + "?{area}&age=2w", HTMX),
+    ("checklist", IMH_URL + "checklist/?{area}&age=2w", {}),
+    ("home", "/?{area}", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "headers"), AREA_PAGES, ids=[p[0] for p in AREA_PAGES])
+def test_an_areas_page_is_public_with_its_own_etag(
+    client, example_area, second_area, name, url, headers
+):
+    etags = set()
+    for area in ("area=north-example", "area=south-example", ""):
+        address = url.format(area=area).replace("?&", "?").rstrip("?")
+        response = client.get(address, headers=headers)
+        assert response.status_code == 200
+        assert "public" in directives(response) and "private" not in directives(response)
+        assert "Set-Cookie" not in response.headers and not response.cookies
+        assert response["Vary"] == "HX-Request, Accept-Encoding"  # exactly as without an area
+        etags.add(response["ETag"])
+        again = client.get(address, headers={**headers, "If-None-Match": response["ETag"]})
+        assert again.status_code == 304 and again.content == b""
+        head = client.head(address, headers=headers)
+        assert head.status_code == 200 and head.content == b""
+        assert head["ETag"] == response["ETag"]
+    assert len(etags) == 3  # each area, and none, its own
+
+
+def test_an_approved_local_change_gives_the_areas_page_a_new_etag(client, example_area):
+    url = IMH_URL + "?area=north-example"
+    before = client.get(url)
+    service = example_area.services["perinatal-mental-health"]
+    proposed = state_of(service)
+    proposed["fields"]["referral_route"] = "Refer through the new online form."
+    change = submit(service, proposed, user=example_area.editor)
+    waiting = client.get(url, headers={"If-None-Match": before["ETag"]})
+    assert waiting.status_code == 304  # nothing a reader gets changes before approval
+    change.approve(example_area.publisher)
+    after = client.get(url, headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert "Refer through the new online form." in after.content.decode()
+
+
+def test_area_cards_are_kept_apart_from_the_national_ones(client, example_area, second_area):
+    """Each area's cards are kept under keys of their own: the national page, North's and
+    South's, asked for in turn and again, each shows its own local block from what was kept."""
+    pages = {}
+    for area in ("", "north-example", "south-example"):
+        pages[area] = client.get(IMH_URL + (f"?area={area}" if area else "")).content
+    for area, content in pages.items():
+        again, queries = fetch(client, IMH_URL + (f"?area={area}" if area else ""), headers={})
+        assert again.content == content and queries == REPEATED
+    assert b"North Example Perinatal" in pages["north-example"]
+    assert b"North Example Perinatal" not in pages["south-example"] + pages[""]
