@@ -291,7 +291,7 @@ def test_docs_page_explores_the_api_without_leaving_the_site(page, live_imh, liv
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(live_server.url + "/api/docs")
     operations = page.locator(".opblock-summary-path")
-    expect(operations).to_have_count(4)
+    expect(operations).to_have_count(6)  # pathways, a pathway, entries, FHIR; areas, an area
     expect(page.locator(".swagger-ui")).to_contain_text("/api/pathways/{slug}/entries/")
     assert errors == []
     assert [url for url in requested if not url.startswith(live_server.url)] == []
