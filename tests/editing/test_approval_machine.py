@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import json
 import os
 import re
 import time
 import uuid
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -42,6 +44,7 @@ from hypothesis import HealthCheck, Phase, note, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
+    RULE_MARKER,
     Bundle,
     RuleBasedStateMachine,
     get_state_machine_test,
@@ -1132,7 +1135,27 @@ def offline_words(page: str, rules: dict) -> str:
     return " ".join([*stems, *typos, tables])
 
 
-STATS = {"checks": 0}
+STATS: dict = {"checks": 0, "steps": Counter()}
+
+
+def count_steps(machine: type[RuleBasedStateMachine]) -> None:
+    """Counts each rule's steps in STATS["steps"], so a change to the rules can show how the
+    budget is shared out between them."""
+    for attribute in vars(machine).values():
+        rule_of = getattr(attribute, RULE_MARKER, None)
+        if rule_of is None:
+            continue
+        function = rule_of.function
+
+        @functools.wraps(function)
+        def counted(self, *args, _function=function, **kwargs):
+            STATS["steps"][_function.__name__] += 1
+            return _function(self, *args, **kwargs)
+
+        rule_of.function = counted
+
+
+count_steps(ApprovalMachine)
 EXAMPLES = int(os.environ.get("APPROVAL_MACHINE_EXAMPLES", "50"))
 # The sequences are shared out between SHARES tests, each with a seed of its own, so that
 # pytest-xdist runs them side by side on two cores: the same sequences on every run (a red
@@ -1167,12 +1190,14 @@ def test_the_two_person_rule_holds_on_every_path(share, people, trusted_ehr):
     SESSIONS.clear()
     signed_in()
     STATS["checks"] = 0
+    STATS["steps"].clear()
     started = time.monotonic()
     try:
         test()
     finally:
         SESSIONS.clear()
         print(f"{STATS['checks']} checks in {time.monotonic() - started:.1f} s")
+        print(f"steps: {dict(sorted(STATS['steps'].items()))}")
 
 
 def settings_for_machine(examples: int) -> hypothesis_settings:
