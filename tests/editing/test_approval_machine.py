@@ -411,16 +411,18 @@ class ApprovalMachine(LocalSteps, RuleBasedStateMachine):
     # The gate spec's rules, applied to the model.
 
     def propose(self, thing: Thing, user: str, kind: str, content: dict) -> None:
-        """The object's one pending change: made, or updated with `user` added to it."""
+        """The object's one pending change: made, or updated with `user` added to it. Then
+        everyone the gate spec refuses for who they are tries to approve it: each is refused."""
         if thing.pending is None:
             thing.pending = Pending(kind, content, {user}, base=copy.deepcopy(thing.content))
-            return
-        thing.pending.content = content
-        thing.pending.proposers.add(user)
-        # As publishing.submit: an edit keeps a waiting publish or unpublish, and replaces a
-        # waiting deletion (the admin's form opens on the live version then, to be edited).
-        if kind not in ("change", "revert") or thing.pending.kind == "delete":
-            thing.pending.kind = kind
+        else:
+            thing.pending.content = content
+            thing.pending.proposers.add(user)
+            # As publishing.submit: an edit keeps a waiting publish or unpublish, and replaces
+            # a waiting deletion (the admin's form opens on the live version then, to be edited).
+            if kind not in ("change", "revert") or thing.pending.kind == "delete":
+                thing.pending.kind = kind
+        self.others_are_refused(next(k for k, t in self.things.items() if t is thing))
 
     def edit(self, thing: Thing, user: str, content: dict) -> None:
         """An edit, move or revert saved through the admin: it goes to the pending change of
@@ -975,12 +977,32 @@ class ApprovalMachine(LocalSteps, RuleBasedStateMachine):
     def approve(self, user, which, comment):
         key = self.waiting()[which % len(self.waiting())]
         note(f"approve: {user} approves the pending {self.things[key].pending.kind} of {key}")
+        STATS["approvals"][self.things[key].area or "national"] += 1
+        self.others_are_refused(key, user)
         self.decide(user, key, "approve", "Checked" if comment else "")
         refused = self.refusal(key, user)
         if refused:
             note(f"refused: {refused}")
         else:
             self.approve_in_model(key)
+
+    def others_are_refused(self, key: str, user: str | None = None) -> None:
+        """Everyone but `user` whom the gate spec refuses for who they are (an editor, an
+        author, a publisher of another area, a local publisher on national content) tries to
+        approve `key`'s pending change: each is refused, and it still waits. Done at every
+        proposal and approval, so every person is tried on every change, not only the one
+        a step draws."""
+        thing = self.things[key]
+        change = self.app_pending(key)
+        url = f"/admin/pathways/pendingchange/{change.pk}/change/"
+        for other in USERS:
+            if other == user or (may_decide(other, thing.area) and other not in thing.authors):
+                continue
+            refused = self.refusal(key, other)
+            data = {"csrfmiddlewaretoken": self.tokens[other], "decision": "approve"}
+            self.post(other, url, {**data, "comment": ""})
+            decision = PendingChange.objects.get(pk=change.pk).decision
+            assert decision == "pending", f"{other} approved {key}'s change ({refused})"
 
     @precondition(lambda self: self.waiting())
     @rule(user=st.sampled_from(USERS), which=st.integers(0, 9))
@@ -1245,7 +1267,7 @@ BY_AREA = (
 )
 
 
-STATS: dict = {"checks": 0, "steps": Counter()}
+STATS: dict = {"checks": 0, "steps": Counter(), "approvals": Counter()}
 
 
 def count_steps(machine: type[RuleBasedStateMachine]) -> None:
@@ -1303,6 +1325,7 @@ def test_the_two_person_rule_holds_on_every_path(share, people, trusted_ehr):
     signed_in()
     STATS["checks"] = 0
     STATS["steps"].clear()
+    STATS["approvals"].clear()
     started = time.monotonic()
     try:
         test()
@@ -1310,6 +1333,7 @@ def test_the_two_person_rule_holds_on_every_path(share, people, trusted_ehr):
         SESSIONS.clear()
         print(f"{STATS['checks']} checks in {time.monotonic() - started:.1f} s")
         print(f"steps: {dict(sorted(STATS['steps'].items()))}")
+        print(f"approvals tried, by the area of the change: {dict(STATS['approvals'])}")
 
 
 def settings_for_machine(examples: int) -> hypothesis_settings:
