@@ -26,6 +26,7 @@ import inspect
 import json
 import os
 import re
+import sys
 import time
 import uuid
 from bisect import bisect_left
@@ -1334,6 +1335,39 @@ def test_the_two_person_rule_holds_on_every_path(share, people, trusted_ehr):
         print(f"{STATS['checks']} checks in {time.monotonic() - started:.1f} s")
         print(f"steps: {dict(sorted(STATS['steps'].items()))}")
         print(f"approvals tried, by the area of the change: {dict(STATS['approvals'])}")
+
+
+def test_local_changes_go_live_through_a_second_person(people, trusted_ehr, monkeypatch):
+    """The local steps once, in order, outside Hypothesis (the CI's sequences may decide no
+    local change): lou's edit of S1 goes live when lee approves it, bea's of T1 when pia does,
+    lee's new published service when ola does, and its deletion when pia does; the invariant
+    after each step, and every person refused on each proposal, as in the machine."""
+    from . import machine_local
+
+    for module in (machine_local, sys.modules[__name__]):
+        monkeypatch.setattr(module, "note", lambda text: None)  # notes are Hypothesis's
+    SESSIONS.clear()
+    signed_in()
+    machine = ApprovalMachine()
+    try:
+        steps = [
+            lambda m: m.edit_local("lou", m.local_keys().index("S1"), False),
+            lambda m: m.approve("lee", m.waiting().index("S1"), False),
+            lambda m: m.edit_local("bea", m.local_keys().index("T1"), False),
+            lambda m: m.approve("pia", m.waiting().index("T1"), False),
+            lambda m: m.create_local_service("lee", True, False),
+            lambda m: m.approve("ola", m.waiting().index("S2"), False),
+            lambda m: m.delete_local_service("lee", m.local_keys("service").index("S2")),
+            lambda m: m.approve("pia", m.waiting().index("S2"), False),
+        ]
+        machine.readers_get_exactly_the_approved_content()
+        for step in steps:
+            step(machine)
+            machine.readers_get_exactly_the_approved_content()
+        assert not machine.waiting() and not machine.things["S2"].exists
+    finally:
+        machine.teardown()
+        SESSIONS.clear()
 
 
 def settings_for_machine(examples: int) -> hypothesis_settings:
