@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.urls import path
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..editing.admin.publishing import PublishableAdmin
@@ -42,6 +45,54 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.overdue() if self.value() == "overdue" else queryset
+
+
+def entry_label(entry: Entry) -> str:
+    """An entry as a local editor chooses it: several share a rationale and a band, so its
+    pathway, number, service and first intervention tell them apart."""
+    first = next(iter(entry.interventions.all()), None)
+    said = f"{entry.pathway.title} #{entry.number}: {entry} — {entry.service}"
+    if first is not None:
+        said += f" — “{Truncator(first.text).chars(60)}”"
+    return said
+
+
+class EntryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return entry_label(obj)
+
+
+class EntriesChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return entry_label(obj)
+
+
+def entry_choices(request, field: str):
+    """Published entries, and those the object already names (an entry unpublished since is
+    kept, so saving a service or note never drops its link unseen). A local editor never
+    learns of a national draft otherwise."""
+    chosen = _chosen_entries(request, field)
+    return (
+        Entry.objects.filter(Q(pk__in=Entry.objects.published().values("pk")) | Q(pk__in=chosen))
+        .select_related("pathway", "service", "age_band")
+        .prefetch_related("interventions")
+        .order_by("pathway__title", "number")
+    )
+
+
+def _chosen_entries(request, field: str) -> list[int]:
+    match = request.resolver_match
+    object_id = match.kwargs.get("object_id") if match else None
+    model = LocalNote if field == "entry" else LocalService
+    if not object_id or not str(object_id).isdigit():
+        return []
+    if field == "entry":
+        return list(model.objects.filter(pk=object_id).values_list("entry_id", flat=True))
+    return list(
+        model.serves_entries.through.objects.filter(localservice_id=object_id).values_list(
+            "entry_id", flat=True
+        )
+    )
 
 
 class AreaScopedAdmin(PublishableAdmin):
@@ -144,18 +195,21 @@ class AreaScopedAdmin(PublishableAdmin):
             queryset = Area.objects.all()
             kwargs["queryset"] = queryset if areas is None else queryset.filter(pk__in=areas)
         if db_field.name == "entry":
-            kwargs["queryset"] = Entry.objects.published().select_related("pathway")
+            kwargs["queryset"] = entry_choices(request, "entry")
+            kwargs["form_class"] = EntryChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         # Published choices only: a local editor never learns of a national draft.
         choices = {
-            "serves_entries": Entry.objects.published().select_related("pathway"),
             "serves_services": Service.objects.in_published_entries(),
             "serves_tags": Tag.objects.in_published_entries(),
         }
         if db_field.name in choices:
             kwargs["queryset"] = choices[db_field.name]
+        if db_field.name == "serves_entries":
+            kwargs["queryset"] = entry_choices(request, "serves_entries")
+            kwargs["form_class"] = EntriesChoiceField
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):

@@ -256,11 +256,8 @@ class LocalSteps:
                 data["status"] = "draft"
 
         self.save_form(user, self.change_url(key), change)
+        # The form keeps a link to an entry unpublished since (it offers the chosen ones too).
         content = {**copy.deepcopy(thing.current), "route": new}
-        if not self.entry_live(content["serves"]):
-            # The form offers published entries only: a link to one not published now is
-            # dropped from the saved version (a gap in the core, reported).
-            content["serves"] = None
         self.touched.add(old)
         if to_draft:
             self.propose(thing, user, "unpublish", content)
@@ -277,10 +274,6 @@ class LocalSteps:
 
         self.save_form(user, self.change_url(key), change)
         self.touched.add(old)
-        if not self.entry_live(thing.current["entry"]):
-            # The form offers published entries only: a note on a draft cannot be saved (its
-            # entry comes back "not one of the available choices"; a gap in the core).
-            return
         self.edit(thing, user, {**copy.deepcopy(thing.current), "text": new})
 
     @precondition(lambda self: self.local_keys())
@@ -364,3 +357,38 @@ class LocalSteps:
             self.propose(thing, user, "delete", copy.deepcopy(thing.content))
         else:
             self.remove(key)
+
+    @precondition(lambda self: "S1" in self.things)
+    @rule(user=st.sampled_from(USERS))
+    def import_directory(self, user):
+        """Downloads machine-a's directory, changes S1's route in the file and proposes it
+        through the admin's import: one pending change for a publisher of the area. Anyone
+        who may not write machine-a is refused with nothing changed."""
+        thing, area = self.things["S1"], "machine-a"
+        url = f"/admin/pathways/localservice/import/?area={area}"
+        before = self.row_and_changes(LocalService, "S1")
+        if not may_write(user, area):
+            token = csrf_token(self.get(user, "/admin/"))  # a real session's, as a forger has
+            data = {"csrfmiddlewaretoken": token, "text": "slug,name\r\n", "action": "propose"}
+            response = self.post(user, url, data)
+            assert response.status_code in (403, 404), (user, response.status_code)
+            assert self.row_and_changes(LocalService, "S1") == before, f"{user} changed S1"
+            return
+        if not thing.live or thing.pending is not None:
+            return  # an import bases on the live version: tried where that is what waits
+        download = self.clients[user].get(f"/admin/pathways/localservice/download/?area={area}")
+        text = download.content.decode("utf-8-sig")
+        old, new = thing.current["route"], self.mint()
+        assert old in text, "the download does not hold S1's live route"
+        page = self.get(user, url)
+        self.post(
+            user,
+            url,
+            {
+                "csrfmiddlewaretoken": csrf_token(page),
+                "text": text.replace(old, new),
+                "action": "propose",
+            },
+        )
+        self.touched.add(old)
+        self.propose(thing, user, "change", {**copy.deepcopy(thing.current), "route": new})

@@ -164,10 +164,15 @@ def body(response) -> str:
     return re.sub(r"</?mark>", "", content.decode())
 
 
-def signed_call() -> str:
+def issuer_of(area: str | None) -> str:
+    """The test EHR as it calls from an area (an issuer mapped to it), or nationally."""
+    return f"{ISSUER}/{area}" if area else ISSUER
+
+
+def signed_call(issuer: str = ISSUER) -> str:
     now = int(time.time())
     claims = {
-        "iss": ISSUER,
+        "iss": issuer,
         "aud": f"{SITE}/cds-services/{SLUG}",
         "iat": now,
         "exp": now + 300,
@@ -1074,7 +1079,7 @@ class ApprovalMachine(LocalSteps, RuleBasedStateMachine):
             f"/cds-services/{SLUG}",
             json.dumps(hook),
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {signed_call()}",
+            HTTP_AUTHORIZATION=f"Bearer {signed_call(issuer_of(query.get('area')))}",
         )
         return body(cds) if cds.status_code == 200 else ""
 
@@ -1236,11 +1241,12 @@ SURFACES = [
         "API", lambda m, q: m.read(f"{API}/entries/", q), ("rationales", "interventions"), ON_CARDS
     ),
     Surface("API pathway", lambda m, q: m.read(f"{API}/", q), ("pathway_plan",)),
+    # With an area its actions name the services by name only (how to refer is in each
+    # HealthcareService): checked for nothing unapproved or another area's, not for routes.
     Surface(
         "FHIR PlanDefinition",
         lambda m, q: m.read(f"{API}/fhir", q),
         ("rationales", "own_interventions"),
-        ("local_services",),
     ),
     Surface("FHIR CodeSystem", lambda m, q: m.read("/fhir/CodeSystem/pathway-navigator", q)),
     Surface("CDS card", lambda m, q: m.cds_card(q), ("rationales",), ("local_services",)),
@@ -1260,11 +1266,33 @@ SURFACES = [
         local=("local_directory", "local_notes"),
         is_door=True,
     ),
+    # An area's own addresses: nothing to read without one.
+    Surface(
+        "area page",
+        lambda m, q: m.read(f"/areas/{q['area']}/", {}) if q else "",
+        local=("local_directory",),
+        is_door=True,
+    ),
+    Surface(
+        "FHIR HealthcareService",
+        lambda m, q: m.read("/fhir/HealthcareService", {"organization": q["area"]}) if q else "",
+        local=("local_directory",),
+        is_door=True,
+    ),
 ]
 # The surfaces read with each area too (`?area=<slug>`): one line per surface that takes it.
 BY_AREA = (
     "page",
+    "fragment",
+    "checklist",
+    "CSV",
+    "API",
+    "FHIR PlanDefinition",
+    "CDS card",
+    "offline words",
     "local directory",
+    "area page",
+    "FHIR HealthcareService",
 )
 
 
@@ -1307,9 +1335,14 @@ def people(db):
 
 @pytest.fixture
 def trusted_ehr(settings):
-    """The site trusts the test EHR's key, and nobody unsigned."""
+    """The site trusts the test EHR's key, and nobody unsigned; the same EHR calls from each
+    area too, as an issuer mapped to that area."""
     settings.SITE_URL = SITE
-    settings.CDS_HOOKS_CLIENTS = {ISSUER: {"jwks": {"keys": [public_jwk()]}}}
+    keys = {"jwks": {"keys": [public_jwk()]}}
+    settings.CDS_HOOKS_CLIENTS = {
+        ISSUER: keys,
+        **{issuer_of(area): {**keys, "area": area} for area in AREAS},
+    }
     settings.CDS_HOOKS_ALLOW_UNSIGNED = False
 
 
@@ -1340,7 +1373,8 @@ def test_the_two_person_rule_holds_on_every_path(share, people, trusted_ehr):
 def test_local_changes_go_live_through_a_second_person(people, trusted_ehr, monkeypatch):
     """The local steps once, in order, outside Hypothesis (the CI's sequences may decide no
     local change): lou's edit of S1 goes live when lee approves it, bea's of T1 when pia does,
-    lee's new published service when ola does, and its deletion when pia does; the invariant
+    lee's new published service when ola does, and its deletion when pia does; lou's
+    directory import changing S1's route when lee approves it (bea's refused); the invariant
     after each step, and every person refused on each proposal, as in the machine."""
     from . import machine_local
 
@@ -1359,6 +1393,9 @@ def test_local_changes_go_live_through_a_second_person(people, trusted_ehr, monk
             lambda m: m.approve("ola", m.waiting().index("S2"), False),
             lambda m: m.delete_local_service("lee", m.local_keys("service").index("S2")),
             lambda m: m.approve("pia", m.waiting().index("S2"), False),
+            lambda m: m.import_directory("bea"),  # another area's editor: refused
+            lambda m: m.import_directory("lou"),
+            lambda m: m.approve("lee", m.waiting().index("S1"), False),
         ]
         machine.readers_get_exactly_the_approved_content()
         for step in steps:

@@ -393,3 +393,28 @@ def test_the_overdue_filter_lists_the_areas_own_overdue_services(example_area, s
     assert "North Example Primary Care Liaison" in shown
     assert "Perinatal" not in shown
     assert "South Example" not in shown
+
+
+def test_entries_are_told_apart_and_a_link_to_an_entry_unpublished_since_is_kept(
+    client, example_area
+):
+    from pathways.models import Entry
+    from pathways.publishing import Status
+
+    service = example_area.services["perinatal-mental-health"]
+    client.force_login(example_area.editor)
+    url = f"/admin/pathways/localservice/{service.pk}/change/"
+    page = client.get(url).content.decode()
+    # Entries 20, 30 and 40 share a rationale and a band: their numbers and first
+    # interventions tell them apart.
+    for number in (20, 30, 40):
+        assert f"Infant Mental Health #{number}: Ensure appropriate ongoing" in page
+    Entry.objects.filter(pathway__slug="infant-mental-health", number=10).update(
+        status=Status.DRAFT
+    )
+    page = client.get(url).content.decode()
+    assert "Infant Mental Health #10:" in page  # still offered: it is chosen
+    other = Entry.objects.get(pathway__slug="infant-mental-health", number=20)
+    other_page = client.get("/admin/pathways/localservice/add/").content.decode()
+    assert "Infant Mental Health #10:" not in other_page  # not offered to a new service
+    assert f"Infant Mental Health #{other.number}:" in other_page
