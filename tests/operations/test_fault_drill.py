@@ -121,7 +121,7 @@ def committed_editor_session(transactional_db):
     user.groups.add(staff_group("Editors"))
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = "pathways.local.scoping.ScopedModelBackend"  # settings' own
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return {"Cookie": f"sessionid={session.session_key}"}
