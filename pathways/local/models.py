@@ -36,11 +36,7 @@ def plain_text(value: str) -> None:
             raise ValidationError(f"A line {problem}.")
 
 
-class AreaQuerySet(PublishableQuerySet):
-    pass
-
-
-class AreaManager(models.Manager.from_queryset(AreaQuerySet)):
+class AreaManager(models.Manager.from_queryset(PublishableQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
